@@ -1,0 +1,58 @@
+/**
+ * `fresh-connection`: a new TCP connection for every request, the Go articles' default client with keep-alive
+ * off (`hashicorp/consul/api`'s non-pooled config). Uses `node:http` with `agent: false` and
+ * `Connection: close`, reads `?raw`, and applies the same per-request timeout as `pooled`, so the two rows
+ * differ only in connection reuse.
+ *
+ * Expect one TCP connection opened per Consul request and TIME_WAIT sockets piling up on loopback.
+ *
+ * @module
+ */
+import http from 'node:http';
+import {
+  BaseKvClient,
+  DEFAULT_CLIENT_OPTIONS,
+  type KvClient,
+  type KvClientOptions,
+  consulStatusError,
+  kvPath,
+  transportError,
+} from './kv-client.ts';
+
+class FreshConnectionClient extends BaseKvClient {
+  readonly name = 'fresh-connection';
+  readonly #base = new URL(this.options.consulUrl);
+  readonly #timeoutMs = this.options.requestTimeoutMs ?? DEFAULT_CLIENT_OPTIONS.requestTimeoutMs;
+
+  protected read(key: string): Promise<Uint8Array | undefined> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          host: this.#base.hostname,
+          port: this.#base.port || 80,
+          path: kvPath(key) + '?raw',
+          method: 'GET',
+          agent: false,
+          headers: { ...this.headers, connection: 'close' },
+          signal: AbortSignal.timeout(this.#timeoutMs),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', (err) => reject(transportError(err, key)));
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            if (status === 404) resolve(undefined);
+            else if (status >= 200 && status < 300) resolve(Buffer.concat(chunks));
+            else reject(consulStatusError(status, key));
+          });
+        },
+      );
+      req.on('error', (err) => reject(transportError(err, key)));
+      req.end();
+    });
+  }
+}
+
+/** Factory of the `fresh-connection` strategy. Options used: `consulUrl`, `token`, `requestTimeoutMs`. */
+export const createFreshConnectionClient = (options: KvClientOptions): KvClient => new FreshConnectionClient(options);

@@ -1,0 +1,47 @@
+/**
+ * The client registry: adding a strategy is one file in `clients/` plus one line here.
+ *
+ * `kind: 'client'` rows are strategies under test; `kind: 'baseline'` rows frame every table
+ * (`no-consul`: the service's own ceiling; `consul-direct`: load aimed at Consul's KV endpoint, which needs
+ * no factory because the load generator talks to Consul itself).
+ *
+ * @module
+ */
+import type { KvClientFactory } from './kv-client.ts';
+import { createFreshConnectionClient } from './fresh-connection.ts';
+import { createLeakyWithoutAbortClient } from './leaky-without-abort.ts';
+import { createNaiveFetchClient } from './naive-fetch.ts';
+import { createNoConsulClient } from './no-consul.ts';
+import { createPooledClient } from './pooled.ts';
+import { createWatchCachedClient } from './watch-cached.ts';
+
+export * from './kv-client.ts';
+
+/** One registry entry. `factory` is absent only for `consul-direct`. */
+export interface ClientEntry {
+  readonly kind: 'client' | 'baseline';
+  readonly description: string;
+  readonly factory?: KvClientFactory;
+}
+
+/** Every row the harness knows, in report order (baselines first). */
+export const CLIENTS = {
+  'no-consul': { kind: 'baseline', description: 'service answers from a constant: the service\'s own ceiling', factory: createNoConsulClient },
+  'consul-direct': { kind: 'baseline', description: 'load aimed at Consul\'s KV endpoint (?raw): Consul\'s ceiling here' },
+  'naive-fetch': { kind: 'client', description: 'global fetch per read, JSON + base64, no timeout', factory: createNaiveFetchClient },
+  'fresh-connection': { kind: 'client', description: 'new TCP connection per request (keep-alive off), ?raw, timeout', factory: createFreshConnectionClient },
+  pooled: { kind: 'client', description: 'undici Pool, bounded keep-alive connections, ?raw, AbortSignal timeout', factory: createPooledClient },
+  'watch-cached': { kind: 'client', description: 'blocking-query watch on the prefix feeds a memory cache; cold miss → pooled read', factory: createWatchCachedClient },
+  'leaky-without-abort': { kind: 'client', description: 'no timeout, no abort, retries that never cancel earlier attempts', factory: createLeakyWithoutAbortClient },
+} as const satisfies Record<string, ClientEntry>;
+
+/** Name of a registered row. */
+export type ClientName = keyof typeof CLIENTS;
+
+/** All registered names, in report order. */
+export const CLIENT_NAMES = Object.keys(CLIENTS) as ClientName[];
+
+/** Narrows a string to a registered client name. */
+export function isClientName(name: string): name is ClientName {
+  return Object.hasOwn(CLIENTS, name);
+}

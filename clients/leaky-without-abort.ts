@@ -1,0 +1,98 @@
+/**
+ * `leaky-without-abort`: the Node analogue of the Go articles' goroutine leak. No timeout, no abort signal,
+ * and retries that never cancel earlier attempts: if an attempt has not answered after a retry delay (which
+ * doubles on every attempt) or fails, another attempt starts while the earlier ones stay in flight.
+ *
+ * On a healthy network the first attempt answers well inside the first retry delay and this behaves like a
+ * keep-alive client with an unlimited pool. When the network to Consul stalls, every service request leaves
+ * up to `LEAKY_DEFAULTS.maxAttempts` requests and sockets in flight with nothing to end them.
+ *
+ * This strategy exists to be diagnosed; do not copy it.
+ *
+ * @module
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent } from 'undici';
+import {
+  BaseKvClient,
+  type KvClient,
+  type KvClientOptions,
+  consulStatusError,
+  kvPath,
+  transportError,
+} from './kv-client.ts';
+
+/** Retry policy of the leaky client. */
+export const LEAKY_DEFAULTS = {
+  /** Attempts per read, the first included. */
+  maxAttempts: 4,
+  /** Delay before the first retry, ms; doubles per attempt (200, 400, 800 …). */
+  firstRetryDelayMs: 200,
+} as const;
+
+class LeakyWithoutAbortClient extends BaseKvClient {
+  readonly name = 'leaky-without-abort';
+  /** Unlimited connections and no headers/body timeouts: nothing ever ends a stalled request. */
+  readonly #agent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+  /** Attempts started and not yet settled (the pile-up a stall produces). */
+  inFlightAttempts = 0;
+
+  protected read(key: string): Promise<Uint8Array | undefined> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let failures = 0;
+      let lastError: unknown;
+      const attempt = async (n: number): Promise<void> => {
+        this.inFlightAttempts++;
+        try {
+          const value = await this.#once(key);
+          if (!settled) {
+            settled = true;
+            resolve(value);
+          }
+        } catch (err) {
+          lastError = err;
+          failures++;
+          if (failures >= LEAKY_DEFAULTS.maxAttempts && !settled) {
+            settled = true;
+            reject(transportError(lastError, key));
+          }
+        } finally {
+          this.inFlightAttempts--;
+        }
+      };
+      const schedule = async (): Promise<void> => {
+        for (let n = 1; n <= LEAKY_DEFAULTS.maxAttempts && !settled; n++) {
+          void attempt(n);
+          if (n < LEAKY_DEFAULTS.maxAttempts) await sleep(LEAKY_DEFAULTS.firstRetryDelayMs * 2 ** (n - 1));
+        }
+      };
+      void schedule();
+    });
+  }
+
+  async #once(key: string): Promise<Uint8Array | undefined> {
+    const res = await this.#agent.request({
+      origin: this.options.consulUrl,
+      path: kvPath(key) + '?raw',
+      method: 'GET',
+      headers: this.headers,
+    });
+    if (res.statusCode === 404) {
+      await res.body.dump();
+      return undefined;
+    }
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      await res.body.dump();
+      throw consulStatusError(res.statusCode, key);
+    }
+    return new Uint8Array(await res.body.arrayBuffer());
+  }
+
+  protected override async release(): Promise<void> {
+    await this.#agent.destroy();
+  }
+}
+
+/** Factory of the `leaky-without-abort` strategy. Options used: `consulUrl`, `token`. */
+export const createLeakyWithoutAbortClient = (options: KvClientOptions): KvClient => new LeakyWithoutAbortClient(options);

@@ -1,0 +1,47 @@
+/**
+ * `naive-fetch`: the code most people write first. The global `fetch` per read, the JSON response parsed and
+ * the base64 `Value` decoded, no timeout and no cancellation.
+ *
+ * Connection behaviour comes from Node's global dispatcher: keep-alive with an unlimited number of connections
+ * per origin and 300 s headers/body timeouts (../shared/MEASUREMENT-NOTES.md, undici and fetch defaults), so
+ * under high concurrency it opens as many connections to Consul as there are concurrent reads.
+ *
+ * @module
+ */
+import {
+  BaseKvClient,
+  type ConsulKvEntry,
+  type KvClient,
+  type KvClientOptions,
+  consulStatusError,
+  decodeEntryValue,
+  kvPath,
+  transportError,
+} from './kv-client.ts';
+
+class NaiveFetchClient extends BaseKvClient {
+  readonly name = 'naive-fetch';
+
+  protected async read(key: string): Promise<Uint8Array | undefined> {
+    let res: Response;
+    try {
+      res = await fetch(this.options.consulUrl + kvPath(key), { headers: this.headers });
+    } catch (err) {
+      throw transportError(err, key);
+    }
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw consulStatusError(res.status, key);
+    }
+    const entries = (await res.json()) as ConsulKvEntry[];
+    const entry = entries[0];
+    return entry ? decodeEntryValue(entry) : undefined;
+  }
+}
+
+/** Factory of the `naive-fetch` strategy. Options used: `consulUrl`, `token`. */
+export const createNaiveFetchClient = (options: KvClientOptions): KvClient => new NaiveFetchClient(options);

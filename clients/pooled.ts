@@ -1,0 +1,81 @@
+/**
+ * `pooled`: one undici `Pool` per Consul origin with a bounded number of keep-alive connections, `?raw` reads
+ * (no JSON, no base64), and a per-request deadline through `AbortSignal.timeout`.
+ *
+ * The connection bound stays below Consul's `limits.http_max_conns_per_client` (default 200) so the pool never
+ * earns a 429; requests beyond the bound queue inside the pool.
+ *
+ * @module
+ */
+import { Pool } from 'undici';
+import {
+  BaseKvClient,
+  DEFAULT_CLIENT_OPTIONS,
+  type KvClient,
+  type KvClientOptions,
+  consulStatusError,
+  kvPath,
+  transportError,
+} from './kv-client.ts';
+
+/**
+ * Reads `?raw` through a given undici pool with a deadline. Shared by `pooled` and the watch's cold-miss path.
+ * @returns the value's bytes, or `undefined` on 404.
+ * @throws {KvClientError} on non-2xx (other than 404), timeout or transport failure.
+ */
+export async function rawRead(
+  pool: Pool,
+  key: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<Uint8Array | undefined> {
+  let res: Awaited<ReturnType<Pool['request']>>;
+  try {
+    res = await pool.request({ path: kvPath(key) + '?raw', method: 'GET', headers, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    throw transportError(err, key);
+  }
+  try {
+    if (res.statusCode === 404) {
+      await res.body.dump();
+      return undefined;
+    }
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      await res.body.dump();
+      throw consulStatusError(res.statusCode, key);
+    }
+    return new Uint8Array(await res.body.arrayBuffer());
+  } catch (err) {
+    throw transportError(err, key);
+  }
+}
+
+/** Creates the bounded keep-alive pool `pooled` and the watch fallback use. */
+export function createConsulPool(options: KvClientOptions): Pool {
+  return new Pool(options.consulUrl, {
+    connections: options.maxConnections ?? DEFAULT_CLIENT_OPTIONS.maxConnections,
+    pipelining: 1,
+  });
+}
+
+class PooledClient extends BaseKvClient {
+  readonly name = 'pooled';
+  readonly #pool = createConsulPool(this.options);
+  readonly #timeoutMs = this.options.requestTimeoutMs ?? DEFAULT_CLIENT_OPTIONS.requestTimeoutMs;
+
+  /** undici pool statistics (`connected`, `free`, `pending`, `queued`, `running`, `size`). */
+  get poolStats(): Pool['stats'] {
+    return this.#pool.stats;
+  }
+
+  protected read(key: string): Promise<Uint8Array | undefined> {
+    return rawRead(this.#pool, key, this.headers, this.#timeoutMs);
+  }
+
+  protected override async release(): Promise<void> {
+    await this.#pool.close();
+  }
+}
+
+/** Factory of the `pooled` strategy. Options used: `consulUrl`, `token`, `maxConnections`, `requestTimeoutMs`. */
+export const createPooledClient = (options: KvClientOptions): KvClient => new PooledClient(options);

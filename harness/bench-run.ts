@@ -1,0 +1,287 @@
+/**
+ * Runs scenarios against a started Consul: seeds the keys, then for each row (client or baseline) starts the
+ * config service with that client, warms up (discarded), measures under autocannon, collects the service's and
+ * Consul's own counters, and stops the service. Emits events; prints nothing (../shared/STYLE.md, rule 8).
+ * The {@link Report} it fills is updated in place after every row, so a caller can write what was measured
+ * even when the run fails or is interrupted.
+ *
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import { CLIENTS, type ClientName, type KvClientOptions, kvPath } from '../clients/index.ts';
+import type { StartedConsul } from './consul/consul-server.ts';
+import { consulRequestCounts, deleteKeys, hasKnownLeader, seedKeys } from './consul/consul-admin.ts';
+import { BenchError } from './errors.ts';
+import type { Teardown } from './lifecycle.ts';
+import { encodeHistogram, summarize } from './load/latency-histogram.ts';
+import { LoadEvents, type LoadResult, type LoadTick, runLoad } from './load/load-runner.ts';
+import { REPORT_SCHEMA_VERSION, type Report, type ResultRow, type ScenarioResult } from './report/report-schema.ts';
+import { describeEnvironment } from './report/environment.ts';
+import type { Scenario } from './scenario/scenario-schema.ts';
+import type { ServiceStats } from './service/service-protocol.ts';
+import { ConsulConnectionMeter } from './service/service-meters.ts';
+import { startConfigService } from './service/service-process.ts';
+
+/** Connections kept free under Consul's per-client limit when consul-direct is capped (the harness's own admin requests). */
+export const CONSUL_DIRECT_HEADROOM = 8;
+
+/** Events of a run, for progress displays and report writers. */
+export interface BenchRunEvents {
+  'scenario-start': [{ scenario: Scenario; index: number; total: number }];
+  'row-start': [{ scenario: string; client: ClientName; index: number; total: number }];
+  phase: [{ scenario: string; client: ClientName; phase: 'warm-up' | 'measure'; durationS: number; connections: number }];
+  tick: [LoadTick & { scenario: string; client: ClientName; phase: 'warm-up' | 'measure' }];
+  'row-done': [{ scenario: string; row: ResultRow }];
+  'row-failed': [{ scenario: string; client: ClientName; error: BenchError }];
+  /** The report changed (a row or failure was added): write it now to keep what was measured. */
+  report: [Report];
+  notice: [string];
+}
+
+/** Options of {@link BenchRun}. */
+export interface BenchRunOptions {
+  readonly consul: StartedConsul;
+  readonly scenarios: readonly Scenario[];
+  /** The exact command line, for the report. */
+  readonly command: string;
+  readonly teardown: Teardown;
+  /** Stops the run after the current phase (SIGINT/SIGTERM). */
+  readonly signal?: AbortSignal;
+}
+
+/** Deterministic pseudo-random bytes (mulberry32), so every run seeds the same values. */
+export function seededBytes(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let a = seed >>> 0;
+  for (let i = 0; i < length; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((t ^ (t >>> 14)) >>> 0) & 0xff;
+  }
+  return out;
+}
+
+/** Key prefix a scenario's keys live under. */
+export function scenarioPrefix(scenario: Pick<Scenario, 'name'>): string {
+  return `consul-kv-bench/${scenario.name}/`;
+}
+
+/** Relative key names of a scenario: `key-0000` … */
+export function scenarioKeys(scenario: Pick<Scenario, 'keys'>): string[] {
+  return Array.from({ length: scenario.keys.count }, (_, i) => `key-${String(i).padStart(4, '0')}`);
+}
+
+/** A run of one or more scenarios. `run()` once; read `report` at any time. */
+export class BenchRun extends EventEmitter<BenchRunEvents> {
+  readonly report: Report;
+  readonly #options: BenchRunOptions;
+
+  constructor(options: BenchRunOptions) {
+    super();
+    this.#options = options;
+    this.report = {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      createdAt: new Date().toISOString(),
+      finishedAt: null,
+      status: 'running',
+      command: options.command,
+      environment: describeEnvironment(options.consul),
+      scenarios: [],
+      failures: [],
+    };
+  }
+
+  get #aborted(): boolean {
+    return this.#options.signal?.aborted ?? false;
+  }
+
+  /**
+   * Runs every scenario. Row failures are recorded in `report.failures` and the run goes on; a Consul that stops
+   * answering ends the run.
+   * @throws {BenchError} `CONSUL_UNREACHABLE` when Consul stops answering between rows.
+   */
+  async run(): Promise<Report> {
+    const { scenarios } = this.#options;
+    for (const [i, scenario] of scenarios.entries()) {
+      if (this.#aborted) break;
+      this.emit('scenario-start', { scenario, index: i, total: scenarios.length });
+      await this.#runScenario(scenario);
+    }
+    this.report.status = this.#aborted ? 'interrupted' : 'complete';
+    this.report.finishedAt = new Date().toISOString();
+    this.emit('report', this.report);
+    return this.report;
+  }
+
+  async #runScenario(scenario: Scenario): Promise<void> {
+    const { consul, teardown } = this.#options;
+    const prefix = scenarioPrefix(scenario);
+    const keys = scenarioKeys(scenario);
+    const result: ScenarioResult = {
+      name: scenario.name,
+      description: scenario.description,
+      settings: scenario as unknown as Record<string, unknown>,
+      loadModel: 'closed',
+      results: [],
+    };
+    this.report.scenarios.push(result);
+    await deleteKeys(consul, prefix, true);
+    await seedKeys(consul, new Map(keys.map((k, i) => [prefix + k, seededBytes(scenario.keys.valueBytes, i + 1)])));
+    const cleanupKeys = teardown.defer(`keys under ${prefix}`, () => deleteKeys(consul, prefix, true).catch(() => {}));
+    try {
+      for (const [i, client] of scenario.clients.entries()) {
+        if (this.#aborted) break;
+        if (!(await hasKnownLeader(consul, 3000))) {
+          throw new BenchError('CONSUL_UNREACHABLE', `Consul at ${consul.httpUrl} stopped answering during the run: results so far are kept; check it and run again`);
+        }
+        this.emit('row-start', { scenario: scenario.name, client, index: i, total: scenario.clients.length });
+        try {
+          const row = await this.#runRow(scenario, client, prefix, keys);
+          result.results.push(row);
+          this.emit('row-done', { scenario: scenario.name, row });
+        } catch (err) {
+          const error = err instanceof BenchError ? err : new BenchError('SERVICE_FAILED', (err as Error)?.message ?? String(err), { cause: err });
+          this.report.failures.push({ scenario: scenario.name, client, code: error.code, message: error.message });
+          this.emit('row-failed', { scenario: scenario.name, client, error });
+        }
+        this.emit('report', this.report);
+      }
+    } finally {
+      await cleanupKeys();
+    }
+  }
+
+  async #runRow(scenario: Scenario, client: ClientName, prefix: string, keys: string[]): Promise<ResultRow> {
+    const { consul, teardown, signal } = this.#options;
+    const entry = CLIENTS[client];
+    const flags: string[] = [];
+    let target: string;
+    let paths: string[];
+    let connections = scenario.load.connections;
+    let stopService: (() => Promise<void>) | undefined;
+    let stats: (() => Promise<ServiceStats>) | undefined;
+    let directMeter: ConsulConnectionMeter | undefined;
+
+    if (client === 'consul-direct') {
+      target = consul.httpUrl;
+      paths = keys.map((k) => kvPath(prefix + k) + '?raw');
+      const limit = consul.httpMaxConnsPerClient;
+      if (limit !== undefined && connections > limit - CONSUL_DIRECT_HEADROOM) {
+        connections = Math.max(1, limit - CONSUL_DIRECT_HEADROOM);
+        flags.push('connections-capped');
+        this.emit('notice', `consul-direct: ${connections} connections instead of ${scenario.load.connections}, under Consul's http_max_conns_per_client = ${limit}`);
+      }
+      directMeter = new ConsulConnectionMeter(Number(new URL(consul.httpUrl).port));
+    } else {
+      const clientOptions: KvClientOptions = {
+        consulUrl: consul.httpUrl,
+        token: consul.token,
+        prefix,
+        requestTimeoutMs: scenario.clientOptions.requestTimeoutMs,
+        maxConnections: scenario.clientOptions.maxConnections,
+        watchWaitMs: scenario.clientOptions.watchWaitMs,
+        valueBytes: scenario.keys.valueBytes,
+      };
+      const service = await startConfigService({ client, clientOptions });
+      stopService = teardown.defer(`config service (${client})`, () => service.stop());
+      stats = () => service.stats();
+      target = service.url;
+      paths = keys.map((k) => `/config/${encodeURIComponent(k)}`);
+    }
+
+    try {
+      const run = async (phase: 'warm-up' | 'measure', durationS: number): Promise<LoadResult> => {
+        this.emit('phase', { scenario: scenario.name, client, phase, durationS, connections });
+        const events = new LoadEvents();
+        events.on('tick', (t) => this.emit('tick', { ...t, scenario: scenario.name, client, phase }));
+        return runLoad({ url: target, paths, connections, durationS, timeoutS: scenario.load.timeoutS, ...(signal ? { signal } : {}) }, events);
+      };
+      if (scenario.load.warmupS > 0) await run('warm-up', scenario.load.warmupS);
+      await stats?.(); // discard the warm-up window
+      const before = await consulRequestCounts(consul);
+      directMeter?.reset();
+      const load = await run('measure', scenario.load.durationS);
+      const direct = directMeter?.snapshot();
+      const service = await stats?.();
+      const after = await consulRequestCounts(consul);
+      return buildRow({ scenario, client, description: entry.description, kind: entry.kind, connections, load, service, direct, before, after, flags });
+    } finally {
+      directMeter?.dispose();
+      await stopService?.();
+    }
+  }
+}
+
+interface RowInputs {
+  scenario: Scenario;
+  client: ClientName;
+  kind: 'client' | 'baseline';
+  description: string;
+  connections: number;
+  load: LoadResult;
+  service: ServiceStats | undefined;
+  direct: ReturnType<ConsulConnectionMeter['snapshot']> | undefined;
+  before: Awaited<ReturnType<typeof consulRequestCounts>>;
+  after: Awaited<ReturnType<typeof consulRequestCounts>>;
+  flags: string[];
+}
+
+/** Turns what a row measured into its raw result. Pure. */
+export function buildRow(i: RowInputs): ResultRow {
+  const { load, service } = i;
+  const ok = Object.entries(load.byStatus).reduce((n, [status, c]) => (Number(status) >= 200 && Number(status) < 300 ? n + c : n), 0);
+  const non2xx = load.responses - ok;
+  const causes = service?.causes;
+  const consul429 = causes ? causes.consul429 : (load.byStatus['429'] ?? 0);
+  const errors = {
+    total: non2xx + load.timeouts + load.connectionErrors,
+    non2xx,
+    timeouts: load.timeouts,
+    connection: load.connectionErrors,
+    consul429,
+    clientTimeout: causes?.clientTimeout ?? 0,
+    consulHttp: causes ? causes.consulHttp : non2xx - consul429 - (load.byStatus['404'] ?? 0),
+    unreachable: causes?.unreachable ?? 0,
+    notFound: causes ? causes.notFound : (load.byStatus['404'] ?? 0),
+    other: causes?.other ?? 0,
+  };
+  const served = service ? Object.values(service.byStatus).reduce((a, b) => a + b, 0) : load.responses;
+  const consulRequests = i.before && i.after ? Math.max(0, i.after.kvGets - i.before.kvGets) : null;
+  const flags = [...i.flags];
+  if (load.loadGenerator.saturated) flags.push('load-generator-saturated');
+  if (consul429 > 0) flags.push('consul-429');
+  if (errors.total > 0) flags.push('errors');
+  if (load.aborted) flags.push('interrupted');
+  const conns = service?.consulConnections ?? i.direct;
+  return {
+    client: i.client,
+    kind: i.kind,
+    description: i.description,
+    connections: i.connections,
+    durationMs: load.durationMs,
+    requests: load.responses,
+    ok,
+    rps: ok / (load.durationMs / 1000),
+    latencyUs: summarize(load.histogram),
+    histogram: encodeHistogram(load.histogram),
+    errors,
+    heapBytesPerRequest: service ? (served > 0 ? service.process.heapAllocatedBytes / served : 0) : null,
+    peakRssBytes: service ? service.process.peakRssBytes : null,
+    consulConnectionsOpened: conns?.opened ?? 0,
+    consulConnectionsPeak: conns?.peakOpen ?? 0,
+    consulRequests,
+    consulRequestsPerRequest: consulRequests !== null && load.responses > 0 ? consulRequests / load.responses : null,
+    service: service
+      ? {
+          elu: service.process.elu,
+          cpuPercent: (service.process.cpuUs / 1000 / Math.max(1, service.process.wallMs)) * 100,
+          gcCount: service.process.gcCount,
+        }
+      : null,
+    loadGenerator: load.loadGenerator,
+    clientStats: service?.client ?? {},
+    flags,
+  };
+}

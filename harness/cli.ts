@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+/**
+ * `consul-kv-bench`: the command line. Parsing is commander's; every value is validated before anything
+ * starts. Bad input prints one line naming the fix and exits 2; a failed run exits 1; SIGINT exits 130 and
+ * SIGTERM 143 after stopping everything the run started and writing what it measured.
+ *
+ * @module
+ */
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { CLIENTS, CLIENT_NAMES } from '../clients/index.ts';
+import { DEFAULT_SCENARIO } from '../scenarios/index.ts';
+import { BenchRun } from './bench-run.ts';
+import { CONSUL_BACKENDS, type ConsulBackendChoice, startConsul } from './consul/consul-server.ts';
+import { BenchError, usageError } from './errors.ts';
+import { Teardown } from './lifecycle.ts';
+import { attachProgress } from './progress.ts';
+import { CONSUL_VERSION, resolveConsulBinary } from './provision/consul-binary.ts';
+import { renderTerminalTable } from './report/terminal-table.ts';
+import { writeReport } from './report/report-writer.ts';
+import { loadScenario, scenarioNames } from './scenario/load-scenario.ts';
+import { type Scenario, applyOverrides } from './scenario/scenario-schema.ts';
+
+/** Options of `run`, as commander parses them. */
+interface RunFlags {
+  clients?: string[];
+  connections?: number;
+  duration?: number;
+  warmup?: number;
+  quick?: boolean;
+  consul: ConsulBackendChoice;
+  out: string;
+  verbose?: boolean;
+}
+
+const positiveInt = (flag: string) => (value: string): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} takes a whole number ≥ 1 (got ${JSON.stringify(value)})`);
+  return n;
+};
+const seconds = (flag: string, min: number) => (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${flag} takes a number of seconds ≥ ${min} (got ${JSON.stringify(value)})`);
+  return n;
+};
+const clientList = (value: string): string[] => {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !Object.hasOwn(CLIENTS, n));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(`unknown client ${JSON.stringify(unknown[0] ?? value)}: use a comma-separated list of ${CLIENT_NAMES.join(', ')}`);
+  }
+  return names;
+};
+
+/** Runs the `run` command. @returns the exit code. */
+async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: string[]): Promise<number> {
+  const names = scenarioArgs.length > 0 ? scenarioArgs : [DEFAULT_SCENARIO];
+  const scenarios: Scenario[] = names.map((name) =>
+    applyOverrides(loadScenario(name), {
+      ...(flags.quick ? { quick: true } : {}),
+      ...(flags.connections !== undefined ? { connections: flags.connections } : {}),
+      ...(flags.duration !== undefined ? { durationS: flags.duration } : {}),
+      ...(flags.warmup !== undefined ? { warmupS: flags.warmup } : {}),
+      ...(flags.clients ? { clients: flags.clients } : {}),
+    }),
+  );
+  const outDir = path.resolve(flags.out);
+  const teardown = new Teardown();
+  const abort = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signalled) {
+      process.stderr.write(`\n${sig} again: stopping now\n`);
+      void teardown.runAll().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+      return;
+    }
+    signalled = sig;
+    process.stderr.write(`\n${sig}: finishing the current phase, stopping everything and writing the report… (again to force)\n`);
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = (line: string): void => void process.stderr.write(line + '\n');
+  let run: BenchRun | undefined;
+  let written: Awaited<ReturnType<typeof writeReport>> | undefined;
+  let writing: Promise<unknown> = Promise.resolve();
+  const save = (): Promise<unknown> => {
+    if (!run) return writing;
+    const report = run.report;
+    writing = writing.then(async () => (written = await writeReport(report, outDir)));
+    return writing;
+  };
+  try {
+    const httpMaxConnsPerClient = Math.max(...scenarios.map((s) => s.consul.httpMaxConnsPerClient));
+    progress(`starting Consul (--consul ${flags.consul})…`);
+    const consul = await startConsul({ backend: flags.consul, httpMaxConnsPerClient, onProgress: progress });
+    teardown.defer('consul', () => consul.stop());
+    progress(`Consul ${consul.version} ready at ${consul.httpUrl} (${consul.backend})`);
+    if (abort.signal.aborted) throw new BenchError('INTERRUPTED', `stopped by ${signalled}`);
+    run = new BenchRun({ consul, scenarios, command: ['consul-kv-bench', ...argv].join(' '), teardown, signal: abort.signal });
+    attachProgress(run);
+    run.on('report', () => void save());
+    await run.run();
+    await save();
+    for (const s of run.report.scenarios) process.stdout.write(renderTerminalTable(s) + '\n');
+    if (written) process.stdout.write(`report: ${written.markdown}\n        ${written.json}\n`);
+    if (signalled) return signalled === 'SIGINT' ? 130 : 143;
+    return run.report.failures.length > 0 ? 1 : 0;
+  } catch (err) {
+    if (run) {
+      run.report.status = signalled ? 'interrupted' : 'failed';
+      run.report.finishedAt = new Date().toISOString();
+      await save().catch(() => {});
+      if (written) process.stderr.write(`results measured so far: ${written.json}\n`);
+    }
+    if (signalled && !(err instanceof BenchError && err.isUsage)) return signalled === 'SIGINT' ? 130 : 143;
+    throw err;
+  } finally {
+    const errors = await teardown.runAll();
+    for (const e of errors) process.stderr.write(`warning: ${e.message}\n`);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Builds the command tree. Exported for tests of parsing. */
+export function buildProgram(): Command {
+  const program = new Command('consul-kv-bench')
+    .description('Benchmark and diagnose Consul KV clients on Node.js against a real Consul')
+    .option('--verbose', 'print stack traces and logs (e.g. the tail of Consul\'s log) with errors')
+    .configureOutput({ outputError: (str, write) => write(`consul-kv-bench: ${str.replace(/^error: /, '').trimEnd()} (see --help)\n`) });
+  program.exitOverride();
+
+  program
+    .command('run')
+    .configureOutput({ outputError: (str, write) => write(`consul-kv-bench: ${str.replace(/^error: /, '').trimEnd()} (see run --help)\n`) })
+    .description(`measure every client in the given scenarios (default: ${DEFAULT_SCENARIO}) and write report.json + report.md`)
+    .argument('[scenario...]', `scenarios to run: ${scenarioNames().join(', ')}`)
+    .option('--clients <list>', `comma-separated rows to run (default: all): ${CLIENT_NAMES.join(', ')}`, clientList)
+    .option('--connections <n>', 'load generator connections (default: the scenario\'s)', positiveInt('--connections'))
+    .option('--duration <s>', 'measured seconds per row (default: the scenario\'s)', seconds('--duration', 1))
+    .option('--warmup <s>', 'warm-up seconds per row, discarded (default: the scenario\'s)', seconds('--warmup', 0))
+    .option('--quick', 'short phases from the scenario\'s quick block (for tests and pull requests)')
+    .addOption(new Option('--consul <backend>', 'where Consul comes from: auto = container if a runtime answers, else local').choices(CONSUL_BACKENDS).default('auto'))
+    .option('--out <dir>', 'output directory (a timestamped copy goes to <dir>/runs/)', 'reports/latest')
+    .action(async (scenarios: string[], flags: RunFlags) => {
+      process.exitCode = await runCommand(scenarios, flags, process.argv.slice(2));
+    });
+
+  program
+    .command('list')
+    .description('list scenarios and clients')
+    .action(() => {
+      const out: string[] = ['scenarios:'];
+      for (const name of scenarioNames()) {
+        const s = loadScenario(name);
+        out.push(`  ${name.padEnd(20)} ${s.description} (${s.load.connections} connections, ${s.load.durationS} s per row)${name === DEFAULT_SCENARIO ? ' [default]' : ''}`);
+      }
+      out.push('clients:');
+      for (const name of CLIENT_NAMES) out.push(`  ${name.padEnd(20)} ${CLIENTS[name].kind === 'baseline' ? '(baseline) ' : ''}${CLIENTS[name].description}`);
+      process.stdout.write(out.join('\n') + '\n');
+    });
+
+  program
+    .command('provision')
+    .description(`find or build the consul binary (v${CONSUL_VERSION}) the local backend runs, and print where it is`)
+    .action(async () => {
+      const bin = await resolveConsulBinary({ onProgress: (l) => void process.stderr.write(l + '\n') });
+      process.stdout.write(`consul ${bin.version} (${bin.source}): ${bin.path}\n`);
+    });
+  return program;
+}
+
+/** Entry point: parses argv, maps errors to one line and an exit code. */
+export async function main(argv: string[] = process.argv): Promise<void> {
+  const verbose = argv.includes('--verbose');
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number; message?: string };
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+      // commander already printed its message (help, version, or a parse error).
+      process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version' ? 0 : 2;
+      return;
+    }
+    if (err instanceof BenchError) {
+      process.stderr.write(`consul-kv-bench: ${err.message}\n`);
+      if (verbose) {
+        if (err.details) process.stderr.write(err.details + '\n');
+        process.stderr.write((err.stack ?? '') + '\n');
+      }
+      process.exitCode = err.isUsage ? 2 : 1;
+      return;
+    }
+    process.stderr.write(`consul-kv-bench: ${(err as Error)?.message ?? String(err)} (run again with --verbose for details)\n`);
+    if (verbose) process.stderr.write(((err as Error)?.stack ?? '') + '\n');
+    process.exitCode = 1;
+  }
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,70 @@
+/**
+ * The `container` backend: the official `hashicorp/consul` image at the pinned version, run by Testcontainers,
+ * with the same `agent -dev` flags, telemetry, connection limit and readiness check as the `local` backend.
+ * Needs a container runtime (Docker or compatible); Testcontainers' Ryuk reaper removes the container if the
+ * harness dies, and `stop()` removes it otherwise.
+ *
+ * @module
+ */
+import { BenchError } from '../errors.ts';
+import { assertLoopback } from '../loopback.ts';
+import { CONSUL_VERSION } from '../provision/consul-binary.ts';
+import { consulVersion, waitForLeader } from './consul-admin.ts';
+import type { StartConsulOptions, StartedConsul } from './consul-server.ts';
+import { consulHcl } from './local-consul.ts';
+
+/** Image the container backend runs. */
+export const CONSUL_IMAGE = `hashicorp/consul:${CONSUL_VERSION}`;
+
+/**
+ * True when Testcontainers finds a working container runtime within `timeoutMs` (default 5000).
+ * Without one, `getContainerRuntimeClient()` throws "Could not find a working container runtime strategy".
+ */
+export async function containerRuntimeAvailable(timeoutMs = 5000): Promise<boolean> {
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    const probe = getContainerRuntimeClient().then(() => true, () => false);
+    const timer = new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref());
+    return await Promise.race([probe, timer]);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts Consul in a container.
+ * @throws {BenchError} `CONTAINER_RUNTIME_UNAVAILABLE`, `CONSUL_NOT_READY`.
+ */
+export async function startContainerConsul(options: StartConsulOptions): Promise<StartedConsul> {
+  if (!(await containerRuntimeAvailable())) {
+    throw new BenchError('CONTAINER_RUNTIME_UNAVAILABLE', '--consul container needs a container runtime (Docker or compatible) and none answered: start one, or use --consul local');
+  }
+  const { GenericContainer, Wait } = await import('testcontainers');
+  options.onProgress?.(`starting ${CONSUL_IMAGE} with Testcontainers`);
+  const container = await new GenericContainer(CONSUL_IMAGE)
+    .withCommand(['agent', '-dev', '-client', '0.0.0.0', '-log-level', 'info', '-hcl', consulHcl(options.httpMaxConnsPerClient)])
+    .withExposedPorts(8500)
+    .withWaitStrategy(Wait.forHttp('/v1/status/leader', 8500).forResponsePredicate((body) => body.replaceAll('"', '').trim() !== ''))
+    .withStartupTimeout(options.readyTimeoutMs ?? 60_000)
+    .start();
+  const host = container.getHost() === 'localhost' ? '127.0.0.1' : container.getHost();
+  const httpUrl = `http://${host}:${container.getMappedPort(8500)}`;
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopped ??= container.stop().then(() => undefined));
+  try {
+    await assertLoopback(httpUrl, 'the Consul container');
+    await waitForLeader({ httpUrl }, { timeoutMs: options.readyTimeoutMs ?? 30_000 });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    httpUrl,
+    backend: 'container',
+    version: await consulVersion({ httpUrl }),
+    httpMaxConnsPerClient: options.httpMaxConnsPerClient,
+    provenance: CONSUL_IMAGE,
+    logTail: () => '',
+    stop,
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The `external` backend: a Consul the user runs, reached through `CONSUL_HTTP_ADDR` (and `CONSUL_HTTP_TOKEN`
+ * when set), never started or stopped by the harness. It must be on loopback: the harness sends load nowhere else.
+ *
+ * @module
+ */
+import { BenchError } from '../errors.ts';
+import { assertLoopback } from '../loopback.ts';
+import { consulVersion, hasKnownLeader } from './consul-admin.ts';
+import type { StartedConsul } from './consul-server.ts';
+
+/** Turns `127.0.0.1:8500`, `http://…` or `https://…` into a base URL without a trailing slash. */
+export function normaliseConsulAddr(addr: string): string {
+  const withScheme = /^[a-z]+:\/\//i.test(addr) ? addr : `http://${addr}`;
+  return withScheme.replace(/\/+$/, '');
+}
+
+/**
+ * Checks the external Consul answers with a known leader.
+ * @throws {BenchError} `CONSUL_UNREACHABLE` (unset or not answering), `NOT_LOOPBACK`.
+ */
+export async function connectExternalConsul(env: NodeJS.ProcessEnv): Promise<StartedConsul> {
+  const addr = env.CONSUL_HTTP_ADDR;
+  if (!addr) {
+    throw new BenchError('CONSUL_UNREACHABLE', '--consul external needs CONSUL_HTTP_ADDR (e.g. CONSUL_HTTP_ADDR=http://127.0.0.1:8500), or use --consul local');
+  }
+  let httpUrl: string;
+  try {
+    httpUrl = normaliseConsulAddr(addr);
+    new URL(httpUrl);
+  } catch {
+    throw new BenchError('CONSUL_UNREACHABLE', `CONSUL_HTTP_ADDR=${addr} is not an address: use the form http://127.0.0.1:8500`);
+  }
+  await assertLoopback(httpUrl, 'CONSUL_HTTP_ADDR');
+  const token = env.CONSUL_HTTP_TOKEN || undefined;
+  if (!(await hasKnownLeader({ httpUrl, token }, 3000))) {
+    throw new BenchError('CONSUL_UNREACHABLE', `Consul at ${httpUrl} (CONSUL_HTTP_ADDR) did not answer with a known leader: start it, fix CONSUL_HTTP_ADDR, or use --consul local`);
+  }
+  return {
+    httpUrl,
+    token,
+    backend: 'external',
+    version: await consulVersion({ httpUrl, token }),
+    httpMaxConnsPerClient: undefined,
+    provenance: `CONSUL_HTTP_ADDR=${httpUrl}`,
+    logTail: () => '',
+    stop: () => Promise.resolve(),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Progress display: subscribes to a {@link BenchRun}'s events and writes to a stream (stderr by default).
+ * On a TTY the current phase updates in place once a second; otherwise one line per phase and row.
+ *
+ * @module
+ */
+import type { BenchRun } from './bench-run.ts';
+import { int, msFromUs } from './report/format.ts';
+
+/** Attaches a progress display to `run`. */
+export function attachProgress(run: BenchRun, stream: NodeJS.WriteStream = process.stderr): void {
+  const tty = stream.isTTY === true;
+  let live = false;
+  const clearLive = (): void => {
+    if (live) stream.write('\r\x1b[K');
+    live = false;
+  };
+  const line = (text: string): void => {
+    clearLive();
+    stream.write(text + '\n');
+  };
+  let rowLabel = '';
+  run.on('scenario-start', ({ scenario, index, total }) => {
+    const rows = scenario.clients.length;
+    const perRow = scenario.load.warmupS + scenario.load.durationS;
+    line(`scenario ${scenario.name} (${index + 1}/${total}): ${rows} rows × ${perRow} s ≈ ${Math.ceil((rows * (perRow + 2)) / 60)} min`);
+  });
+  run.on('row-start', ({ client, index, total }) => {
+    rowLabel = `[${index + 1}/${total}] ${client}`;
+  });
+  run.on('phase', ({ phase, durationS, connections }) => {
+    if (!tty) line(`  ${rowLabel}: ${phase} ${durationS} s, ${connections} connections`);
+  });
+  run.on('tick', ({ phase, elapsedS, responses }) => {
+    if (!tty) return;
+    stream.write(`\r\x1b[K  ${rowLabel}: ${phase} ${elapsedS} s, ${int(responses)} answers/s`);
+    live = true;
+  });
+  run.on('row-done', ({ row }) => {
+    line(
+      `  ${rowLabel}: ${int(row.rps)} RPS, p99 ${msFromUs(row.latencyUs.p99)} ms, errors ${int(row.errors.total)}` +
+        (row.flags.length ? ` [${row.flags.join(', ')}]` : ''),
+    );
+  });
+  run.on('row-failed', ({ client, error }) => line(`  ${rowLabel || client}: failed: ${error.message}`));
+  run.on('notice', (text) => line(`  note: ${text}`));
+}

@@ -1,0 +1,102 @@
+/**
+ * Renders `report.md` from raw results (a {@link Report}); measures nothing.
+ *
+ * @module
+ */
+import { markdownTable } from 'markdown-table';
+import { bytes, int, msFromUs, percentOf, ratio } from './format.ts';
+import type { Report, ResultRow, ScenarioResult } from './report-schema.ts';
+
+/** Explanations of row flags, shown under each table that has them. */
+export const FLAG_LEGEND: Record<string, string> = {
+  'load-generator-saturated': 'the load generator (autocannon, one thread) was at ≥ 90% event-loop utilisation: the row measures the generator as much as the target',
+  'consul-429': "Consul refused connections with 429 (limits.http_max_conns_per_client): the client opened more connections than a stock agent allows",
+  'connections-capped': "consul-direct ran with fewer connections than the scenario, to stay under Consul's per-client connection limit",
+  'errors': 'some requests failed; see the errors table',
+  'interrupted': 'the run was stopped before this row finished its measured window',
+};
+
+/** Header lines: machine, versions, date, command. */
+export function describeRun(report: Report): string[] {
+  const env = report.environment;
+  const limit = env.consul.httpMaxConnsPerClient;
+  return [
+    `- **Date**: ${report.createdAt}${report.status === 'complete' ? '' : ` (status: ${report.status})`}`,
+    `- **Command**: \`${report.command}\``,
+    `- **Machine**: ${env.cpuModel}, ${env.cpuCount} CPUs, ${bytes(env.totalMemoryBytes)} RAM, ${env.platform} ${env.osRelease} ${env.arch}`,
+    `- **Node**: ${env.node}`,
+    `- **Consul**: ${env.consul.version} (${env.consul.backend}: ${env.consul.provenance}${limit ? `; http_max_conns_per_client = ${limit}` : ''})`,
+    `- **Tools**: ${Object.entries(env.tools).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+  ];
+}
+
+/** The headline table of one scenario, one row per client and baseline. */
+export function headlineTable(scenario: ScenarioResult): string {
+  const ceiling = scenario.results.find((r) => r.client === 'no-consul')?.rps;
+  const rows = scenario.results.map((r) => [
+    r.kind === 'baseline' ? `_${r.client}_` : `**${r.client}**`,
+    int(r.rps),
+    percentOf(r.rps, ceiling),
+    msFromUs(r.latencyUs.p50),
+    msFromUs(r.latencyUs.p90),
+    msFromUs(r.latencyUs.p99),
+    msFromUs(r.latencyUs.p999),
+    msFromUs(r.latencyUs.max),
+    r.errors.total === 0 ? '0' : `${int(r.errors.total)} (${((r.errors.total / Math.max(1, r.requests + r.errors.timeouts + r.errors.connection)) * 100).toFixed(1)}%)`,
+    bytes(r.heapBytesPerRequest),
+    bytes(r.peakRssBytes),
+    `${int(r.consulConnectionsOpened)} / ${int(r.consulConnectionsPeak)}`,
+    ratio(r.consulRequestsPerRequest),
+    r.flags.join(', '),
+  ]);
+  return markdownTable(
+    [
+      ['row', 'RPS', 'of no-consul', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'errors', 'heap/req', 'peak RSS', 'Consul conns opened / peak', 'Consul req/req', 'flags'],
+      ...rows,
+    ],
+    { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'] },
+  );
+}
+
+/** Errors by cause, only for rows that had any. Empty string when none had. */
+export function errorsTable(scenario: ScenarioResult): string {
+  const failing = scenario.results.filter((r) => r.errors.total > 0);
+  if (failing.length === 0) return '';
+  const causes = ['non2xx', 'timeouts', 'connection', 'consul429', 'clientTimeout', 'consulHttp', 'unreachable', 'notFound', 'other'] as const;
+  return markdownTable([['row', ...causes], ...failing.map((r) => [r.client, ...causes.map((c) => int(r.errors[c]))])]);
+}
+
+function loadLine(scenario: ScenarioResult): string {
+  const s = scenario.settings as { load?: { connections?: number; durationS?: number; warmupS?: number }; keys?: { count?: number; valueBytes?: number } };
+  return `Load: ${s.load?.connections} connections for ${s.load?.durationS} s per row after a ${s.load?.warmupS} s warm-up (discarded); ${s.keys?.count} keys of ${s.keys?.valueBytes} bytes read round-robin. Closed model (autocannon): latencies are not corrected for coordinated omission.`;
+}
+
+/** The whole `report.md`. */
+export function renderMarkdown(report: Report): string {
+  const out: string[] = ['# consul-kv-bench report', '', ...describeRun(report), ''];
+  for (const scenario of report.scenarios) {
+    out.push(`## ${scenario.name}`, '', scenario.description + '.', '', loadLine(scenario), '', headlineTable(scenario), '');
+    const errors = errorsTable(scenario);
+    if (errors) out.push('Errors by cause:', '', errors, '');
+    const flags = new Set(scenario.results.flatMap((r: ResultRow) => r.flags));
+    for (const f of flags) out.push(`- \`${f}\`: ${FLAG_LEGEND[f] ?? f}`);
+    if (flags.size) out.push('');
+  }
+  if (report.failures.length) {
+    out.push('## Failures', '');
+    for (const f of report.failures) out.push(`- ${f.scenario}${f.client ? ` / ${f.client}` : ''}: ${f.code}: ${f.message}`);
+    out.push('');
+  }
+  out.push(
+    '## How to read this',
+    '',
+    '- **RPS**: 2xx answers per second of the measured window; **of no-consul**: that RPS as a share of the `no-consul` baseline (the service answering from a constant).',
+    '- **p50…max**: latency of 2xx answers seen by the load generator, recorded at µs resolution in an HDR histogram.',
+    '- **errors**: non-2xx answers, load-generator timeouts and connection errors, with the share of all requests.',
+    '- **heap/req**: heap bytes the service allocated per answered request (v8.GCProfiler estimate). **peak RSS**: the service\'s resident memory.',
+    '- **Consul conns opened / peak**: TCP connections to Consul opened during the window, and the most open at once.',
+    '- **Consul req/req**: KV GETs Consul itself counted (its `consul_api_http` metric) per answered request: 1 for a read-through client, near 0 for a cache.',
+    '',
+  );
+  return out.join('\n');
+}

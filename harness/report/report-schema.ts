@@ -1,0 +1,121 @@
+/**
+ * The raw results format (`report.json`). Measuring code writes this first; every rendered report (markdown,
+ * terminal table) is made from it, so reports can be regenerated without re-running (../shared/STYLE.md,
+ * rule 10). The published JSON Schema (`reports/report.schema.json`) is generated from this file by
+ * `npm run schema`, and a test keeps the two in step.
+ *
+ * Units are in the field names: `Us` microseconds, `Ms` milliseconds, `Bytes` bytes, `S` seconds.
+ *
+ * @module
+ */
+import { z } from 'zod';
+
+/** Bumped on any incompatible change of the format. */
+export const REPORT_SCHEMA_VERSION = 1;
+
+const count = z.int().min(0);
+
+export const LatencyUsSchema = z
+  .object({
+    p50: count,
+    p90: count,
+    p99: count,
+    p999: count.describe('p99.9'),
+    max: count,
+    mean: count,
+    count: count.describe('latencies recorded (2xx answers)'),
+  })
+  .describe('latency of 2xx answers, µs, from an HDR histogram (1 µs–120 s, 3 significant digits)');
+
+export const ErrorsSchema = z
+  .object({
+    total: count.describe('non2xx + timeouts + connection'),
+    non2xx: count.describe('answers with a status outside 2xx'),
+    timeouts: count.describe('requests the load generator gave up on after load.timeoutS'),
+    connection: count.describe('requests that failed without an answer (refused, reset)'),
+    consul429: count.describe("Consul's 429 (http_max_conns_per_client) seen by the service, or by the load for consul-direct"),
+    clientTimeout: count.describe("the client's own per-request timeout fired"),
+    consulHttp: count.describe('other non-2xx answers from Consul'),
+    unreachable: count.describe('transport errors between the service and Consul'),
+    notFound: count.describe('404: a seeded key was not found'),
+    other: count,
+  })
+  .describe('errors by cause');
+
+export const ResultSchema = z.object({
+  client: z.string().describe('registered client or baseline name'),
+  kind: z.enum(['client', 'baseline']),
+  description: z.string(),
+  connections: count.describe('load generator connections used for this row'),
+  durationMs: z.number().min(0).describe('measured wall time'),
+  requests: count.describe('answers of any status in the measured window'),
+  ok: count.describe('2xx answers'),
+  rps: z.number().min(0).describe('2xx answers per second'),
+  latencyUs: LatencyUsSchema,
+  histogram: z.string().describe('2xx latency HDR histogram, µs, compressed base64 (HdrHistogram encoding)'),
+  errors: ErrorsSchema,
+  heapBytesPerRequest: z.number().min(0).nullable().describe('service heap bytes allocated per answered request (v8.GCProfiler estimate); null for consul-direct'),
+  peakRssBytes: count.nullable().describe('service peak RSS in the window (sampled every 250 ms); null for consul-direct'),
+  consulConnectionsOpened: count.describe('TCP connections to Consul opened in the window (by the service; by the load generator for consul-direct)'),
+  consulConnectionsPeak: count.describe('most TCP connections to Consul open at once'),
+  consulRequests: count.nullable().describe("KV GETs Consul itself counted in the window (consul_api_http_count); null when its metrics are unavailable"),
+  consulRequestsPerRequest: z.number().min(0).nullable().describe('consulRequests / requests'),
+  service: z
+    .object({ elu: z.number().min(0).max(1), cpuPercent: z.number().min(0), gcCount: count })
+    .nullable()
+    .describe('the service process in the window; null for consul-direct'),
+  loadGenerator: z
+    .object({ elu: z.number().min(0).max(1), cpuPercent: z.number().min(0), saturated: z.boolean() })
+    .describe('the harness process running autocannon; saturated when ELU ≥ 0.9 (then the generator set the pace)'),
+  clientStats: z.record(z.string(), z.unknown()).describe("the client's own counters (gets, hits, misses, errors, and extras such as the watch's)"),
+  flags: z.array(z.string()).describe('caveats of this row, e.g. load-generator-saturated, consul-429, connections-capped'),
+});
+
+export const ScenarioResultSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  settings: z.record(z.string(), z.unknown()).describe('the validated scenario as run (after --quick and overrides)'),
+  loadModel: z.literal('closed').describe('closed model: fixed connections; latencies are not corrected for coordinated omission'),
+  results: z.array(ResultSchema),
+});
+
+export const EnvironmentSchema = z.object({
+  node: z.string().describe('Node.js version of the harness and the service'),
+  platform: z.string(),
+  osRelease: z.string(),
+  arch: z.string(),
+  cpuModel: z.string(),
+  cpuCount: count,
+  totalMemoryBytes: count,
+  consul: z.object({
+    version: z.string(),
+    backend: z.enum(['local', 'container', 'external']),
+    provenance: z.string().describe('binary path and source, image, or CONSUL_HTTP_ADDR'),
+    httpMaxConnsPerClient: count.nullable().describe('limits.http_max_conns_per_client in force; null when unknown (external)'),
+  }),
+  tools: z.record(z.string(), z.string()).describe('versions of autocannon, undici, hdr-histogram-js, consul-kv-bench'),
+});
+
+export const ReportSchema = z.object({
+  schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+  createdAt: z.string().describe('ISO 8601 start of the run'),
+  finishedAt: z.string().nullable().describe('ISO 8601 end of the run; null while it is under way'),
+  status: z.enum(['running', 'complete', 'interrupted', 'failed']),
+  command: z.string().describe('the exact command line'),
+  environment: EnvironmentSchema,
+  scenarios: z.array(ScenarioResultSchema),
+  failures: z.array(z.object({ scenario: z.string(), client: z.string().nullable(), code: z.string(), message: z.string() })),
+});
+
+export type Report = z.infer<typeof ReportSchema>;
+export type ScenarioResult = z.infer<typeof ScenarioResultSchema>;
+export type ResultRow = z.infer<typeof ResultSchema>;
+export type Environment = z.infer<typeof EnvironmentSchema>;
+
+/** The JSON Schema (draft 2020-12) of {@link ReportSchema}, as published in `reports/report.schema.json`. */
+export function reportJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(ReportSchema, { target: 'draft-2020-12' }),
+    title: 'consul-kv-bench report.json',
+  };
+}

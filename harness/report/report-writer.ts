@@ -1,0 +1,43 @@
+/**
+ * Writes raw results first (`report.json`), then the renderings made from them (`report.md`), into the output
+ * directory and a timestamped copy (`<out>/runs/<createdAt>/`). Writes are atomic (temp file + rename), so a
+ * report interrupted mid-write is never half a file; it is rewritten after every row, so nothing measured is lost.
+ *
+ * @module
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { renderMarkdown } from './markdown-report.ts';
+import type { Report } from './report-schema.ts';
+
+/** Paths a write produced. */
+export interface WrittenReport {
+  json: string;
+  markdown: string;
+  /** The timestamped copy's directory. */
+  runDir: string;
+}
+
+async function atomicWrite(file: string, content: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, file);
+}
+
+/** Directory name of a run's timestamped copy, from its `createdAt` (colons are not portable in paths). */
+export function runDirName(createdAt: string): string {
+  return createdAt.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z');
+}
+
+/** Writes `report.json` and `report.md` to `outDir` and to `outDir/runs/<timestamp>/`. */
+export async function writeReport(report: Report, outDir: string): Promise<WrittenReport> {
+  const json = JSON.stringify(report, null, 2) + '\n';
+  const markdown = renderMarkdown(report);
+  const runDir = path.join(outDir, 'runs', runDirName(report.createdAt));
+  for (const dir of [outDir, runDir]) {
+    await atomicWrite(path.join(dir, 'report.json'), json);
+    await atomicWrite(path.join(dir, 'report.md'), markdown);
+  }
+  return { json: path.join(outDir, 'report.json'), markdown: path.join(outDir, 'report.md'), runDir };
+}

@@ -1,0 +1,157 @@
+/**
+ * The service under test: a small HTTP config service in its own process. `GET /config/<key>` reads
+ * `<prefix><key>` through one client strategy and answers with the value's bytes.
+ *
+ * Answers: 200 with the bytes; 404 when the key is missing; 503 when Consul refused the connection (429,
+ * `http_max_conns_per_client`); 504 when the client's own timeout fired; 502 for other Consul or transport
+ * errors. The cause also goes in the `x-bench-cause` header and the service's counters.
+ *
+ * Started by `service-process.ts` with its configuration as JSON in argv[2]; talks to the harness over execa's
+ * IPC: it sends `{ type: 'ready', port }`, then answers `{ type: 'stats' }` with a {@link ServiceStats}.
+ * Run directly only for debugging.
+ *
+ * @module
+ */
+import http from 'node:http';
+import { getEachMessage, sendMessage } from 'execa';
+import { CLIENTS, type KvClient, KvClientError, type KvClientOptions, isClientName } from '../../clients/index.ts';
+import { ConsulConnectionMeter, ProcessMeter } from './service-meters.ts';
+import type { ErrorCause, ServiceConfig, ServiceStats } from './service-protocol.ts';
+
+const CAUSE_STATUS: Record<ErrorCause, number> = {
+  notFound: 404,
+  consul429: 503,
+  clientTimeout: 504,
+  consulHttp: 502,
+  unreachable: 502,
+  other: 500,
+};
+
+function causeOf(err: unknown): ErrorCause {
+  if (err instanceof KvClientError || (err as { code?: string })?.code) {
+    switch ((err as KvClientError).code) {
+      case 'CONSUL_TOO_MANY_CONNECTIONS':
+        return 'consul429';
+      case 'CLIENT_TIMEOUT':
+        return 'clientTimeout';
+      case 'CONSUL_HTTP_ERROR':
+      case 'CONSUL_BAD_RESPONSE':
+        return 'consulHttp';
+      case 'CONSUL_UNREACHABLE':
+        return 'unreachable';
+    }
+  }
+  return 'other';
+}
+
+function emptyCauses(): Record<ErrorCause, number> {
+  return { notFound: 0, consul429: 0, clientTimeout: 0, consulHttp: 0, unreachable: 0, other: 0 };
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.argv[2] ?? '{}') as ServiceConfig;
+  if (!isClientName(config.client)) throw new Error(`unknown client ${config.client}`);
+  const entry = CLIENTS[config.client];
+  if (!('factory' in entry)) throw new Error(`${config.client} has no factory`);
+  const consulPort = Number(new URL(config.clientOptions.consulUrl).port || 80);
+  const connections = new ConsulConnectionMeter(consulPort);
+  const meter = new ProcessMeter();
+  const client: KvClient = entry.factory(config.clientOptions);
+  await client.start();
+
+  const prefix = config.clientOptions.prefix;
+  let byStatus: Record<string, number> = {};
+  let causes = emptyCauses();
+  const count = (status: number): void => {
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
+  };
+
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (url === '/healthz') {
+      res.end('ok');
+      return;
+    }
+    if (req.method !== 'GET' || !url.startsWith('/config/')) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    let key: string;
+    try {
+      key = prefix + url.slice('/config/'.length).split('?')[0]!.split('/').map(decodeURIComponent).join('/');
+    } catch {
+      res.statusCode = 400;
+      count(400);
+      res.end();
+      return;
+    }
+    client.get(key).then(
+      (value) => {
+        if (value === undefined) {
+          causes.notFound++;
+          res.statusCode = 404;
+          res.setHeader('x-bench-cause', 'notFound');
+          count(404);
+          res.end();
+          return;
+        }
+        res.setHeader('content-type', 'application/octet-stream');
+        res.setHeader('content-length', value.byteLength);
+        count(200);
+        res.end(value);
+      },
+      (err: unknown) => {
+        const cause = causeOf(err);
+        causes[cause]++;
+        res.statusCode = CAUSE_STATUS[cause];
+        res.setHeader('x-bench-cause', cause);
+        count(res.statusCode);
+        res.end();
+      },
+    );
+  });
+  server.keepAliveTimeout = 10_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+
+  const shutdown = async (): Promise<void> => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await client.close();
+    connections.dispose();
+    meter.dispose();
+  };
+  process.once('SIGTERM', () => void shutdown().finally(() => process.exit(0)));
+  process.once('SIGINT', () => void shutdown().finally(() => process.exit(0)));
+
+  await sendMessage({ type: 'ready', port });
+  for await (const message of getEachMessage()) {
+    const m = message as { type?: string };
+    if (m.type === 'stats') {
+      const stats: ServiceStats = {
+        byStatus,
+        causes,
+        consulConnections: connections.snapshot(),
+        process: meter.snapshot(),
+        client: { ...client.counters, ...((client as { stats?: object }).stats ?? {}) },
+      };
+      byStatus = {};
+      causes = emptyCauses();
+      connections.reset();
+      await sendMessage({ type: 'stats', stats });
+    } else if (m.type === 'stop') {
+      await shutdown();
+      await sendMessage({ type: 'stopped' });
+      break;
+    }
+  }
+  process.exit(0);
+}
+
+if (import.meta.main) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`config service failed: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}
