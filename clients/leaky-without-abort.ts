@@ -13,14 +13,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
-import {
-  BaseKvClient,
-  type KvClient,
-  type KvClientOptions,
-  consulStatusError,
-  kvPath,
-  transportError,
-} from './kv-client.ts';
+import { BaseKvClient, type KvClient, type KvClientOptions, kvPath, transportError } from './kv-client.ts';
+import { rawBody } from './pooled.ts';
 
 /** Retry policy of the leaky client. */
 export const LEAKY_DEFAULTS = {
@@ -78,15 +72,7 @@ class LeakyWithoutAbortClient extends BaseKvClient {
       method: 'GET',
       headers: this.headers,
     });
-    if (res.statusCode === 404) {
-      await res.body.dump();
-      return undefined;
-    }
-    if (res.statusCode < 200 || res.statusCode >= 300) {
-      await res.body.dump();
-      throw consulStatusError(res.statusCode, key);
-    }
-    return new Uint8Array(await res.body.arrayBuffer());
+    return rawBody(res, key);
   }
 
   protected override async release(): Promise<void> {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Pool } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import {
   BaseKvClient,
   DEFAULT_CLIENT_OPTIONS,
@@ -36,18 +36,27 @@ export async function rawRead(
     throw transportError(err, key);
   }
   try {
-    if (res.statusCode === 404) {
-      await res.body.dump();
-      return undefined;
-    }
-    if (res.statusCode < 200 || res.statusCode >= 300) {
-      await res.body.dump();
-      throw consulStatusError(res.statusCode, key);
-    }
-    return new Uint8Array(await res.body.arrayBuffer());
+    return await rawBody(res, key);
   } catch (err) {
     throw transportError(err, key);
   }
+}
+
+/**
+ * Reads the answer to a `GET /v1/kv/<key>?raw`: the body's bytes on 2xx, `undefined` on 404 (the body is
+ * drained either way, so the connection can be reused).
+ * @throws {KvClientError} `CONSUL_TOO_MANY_CONNECTIONS` on 429, `CONSUL_HTTP_ERROR` on other non-2xx.
+ */
+export async function rawBody(res: Dispatcher.ResponseData<unknown>, key: string): Promise<Uint8Array | undefined> {
+  if (res.statusCode === 404) {
+    await res.body.dump();
+    return undefined;
+  }
+  if (res.statusCode < 200 || res.statusCode >= 300) {
+    await res.body.dump();
+    throw consulStatusError(res.statusCode, key);
+  }
+  return new Uint8Array(await res.body.arrayBuffer());
 }
 
 /** Creates the bounded keep-alive pool `pooled` and the watch fallback use. */

@@ -33,7 +33,7 @@ export function recordMs(h: LatencyHistogram, ms: number): void {
   h.recordValue(Math.min(Math.max(us, LATENCY_HISTOGRAM.lowestDiscernibleUs), LATENCY_HISTOGRAM.highestTrackableUs));
 }
 
-/** Percentiles of a latency histogram, µs. All zero when it is empty. */
+/** Percentiles of a latency histogram, µs (values within 3 significant digits). All zero when it is empty. */
 export interface LatencySummaryUs {
   p50: number;
   p90: number;
@@ -53,7 +53,9 @@ export function summarize(h: LatencyHistogram): LatencySummaryUs {
     p90: h.getValueAtPercentile(90),
     p99: h.getValueAtPercentile(99),
     p999: h.getValueAtPercentile(99.9),
-    max: h.maxValue,
+    // p100 rather than maxValue: an encoded-then-decoded histogram only knows the bucket, and a report
+    // regenerated from raw results must show the same max (within the declared 3 significant digits).
+    max: h.getValueAtPercentile(100),
     mean: Math.round(h.mean),
     count: h.totalCount,
   };

@@ -106,7 +106,7 @@ export async function resolveConsulBinary(options: ResolveConsulBinaryOptions = 
   }
   const cached = cachedConsulPath(env);
   if (await isExecutable(cached)) return { path: cached, version: await consulBinaryVersion(cached), source: 'cache' };
-  const go = await which('go', env);
+  const go = await findGo(env);
   if (!go) {
     throw new BenchError(
       'CONSUL_BINARY_UNAVAILABLE',
@@ -115,6 +115,16 @@ export async function resolveConsulBinary(options: ResolveConsulBinaryOptions = 
   }
   await buildConsul(go, cached, env, progress);
   return { path: cached, version: await consulBinaryVersion(cached), source: 'built' };
+}
+
+/** `go` on PATH, else `$GOROOT/bin/go`, else the usual install location `/usr/local/go/bin/go`. */
+async function findGo(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const onPath = await which('go', env);
+  if (onPath) return onPath;
+  for (const candidate of [env.GOROOT ? path.join(env.GOROOT, 'bin', 'go') : '', '/usr/local/go/bin/go']) {
+    if (candidate && (await isExecutable(candidate))) return candidate;
+  }
+  return undefined;
 }
 
 /** Directory of the wrapper Go module (go.mod + go.sum) committed beside this file. */

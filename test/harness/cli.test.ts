@@ -1,0 +1,139 @@
+/**
+ * The CLI as a new user runs it: every registered scenario in quick mode against a Consul the harness starts
+ * itself (`--consul local`), writing a report with a row for every client and baseline; bad input exits 2 with
+ * a one-line message; SIGINT/SIGTERM stop everything and keep what was measured.
+ */
+import { execa } from 'execa';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { CLIENT_NAMES } from '../../clients/index.ts';
+import { ReportSchema } from '../../harness/report/report-schema.ts';
+import { scenarioNames } from '../../harness/scenario/load-scenario.ts';
+import { ROOT, answers, cli, eventually } from '../helpers.ts';
+
+const tmp = () => mkdtemp(path.join(os.tmpdir(), 'ckb-cli-'));
+
+/** Processes whose command line mentions `needle` (e.g. a Consul port), other than ps/grep. */
+async function processesMentioning(needle: string): Promise<string[]> {
+  const { stdout } = await execa('ps', ['-eo', 'pid=,args='], { reject: false });
+  return stdout.split('\n').filter((l) => l.includes(needle) && !/\bps -eo\b/.test(l));
+}
+
+function consulUrlFrom(stderr: string): string {
+  const m = /ready at (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+  if (!m?.[1]) throw new Error(`no Consul address in:\n${stderr}`);
+  return m[1];
+}
+
+describe.each(scenarioNames())('run %s --quick', (scenario) => {
+  it('writes report.json and report.md with a row for every client and baseline, and stops everything', async () => {
+    const out = await tmp();
+    const r = await cli(['run', scenario, '--quick', '--consul', 'local', '--out', out]);
+    expect(r.exitCode, r.stderr).toBe(0);
+
+    const report = ReportSchema.parse(JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')));
+    expect(report.status).toBe('complete');
+    expect(report.environment.consul.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(report.environment.consul.backend).toBe('local');
+    expect(report.environment.node).toBe(process.version);
+    expect(report.command).toContain(`run ${scenario} --quick`);
+    const rows = report.scenarios[0]!.results;
+    expect(rows.map((x) => x.client)).toEqual(CLIENT_NAMES);
+    for (const row of rows) {
+      expect(row.ok, row.client).toBeGreaterThan(0);
+      expect(row.rps, row.client).toBeGreaterThan(0);
+      expect(row.latencyUs.p50, row.client).toBeGreaterThan(0);
+      expect(row.latencyUs.p99, row.client).toBeGreaterThanOrEqual(row.latencyUs.p50);
+      expect(row.latencyUs.max, row.client).toBeGreaterThanOrEqual(row.latencyUs.p999);
+      expect(row.consulRequests, row.client).not.toBeNull();
+    }
+    const byName = Object.fromEntries(rows.map((x) => [x.client, x]));
+    expect(byName['no-consul']!.consulRequests).toBe(0);
+    expect(byName['consul-direct']!.consulRequestsPerRequest).toBeGreaterThan(0.95);
+    expect(byName['watch-cached']!.consulRequestsPerRequest).toBeLessThan(0.01);
+
+    const md = await readFile(path.join(out, 'report.md'), 'utf8');
+    expect(md).toContain(`Consul**: ${report.environment.consul.version}`);
+    for (const name of CLIENT_NAMES) expect(md).toContain(name);
+    expect(await readdir(path.join(out, 'runs'))).toHaveLength(1);
+
+    const consulUrl = consulUrlFrom(r.stderr);
+    expect(await answers(consulUrl)).toBe(false);
+    expect(await processesMentioning(new URL(consulUrl).port)).toEqual([]);
+  });
+});
+
+describe('bad input exits 2 with one line naming the fix', () => {
+  it.each([
+    [['run', 'no-such-scenario'], /unknown scenario "no-such-scenario": use one of articles/],
+    [['run', '--clients', 'pooled,nope'], /unknown client "nope": use a comma-separated list of/],
+    [['run', '--connections', '0'], /--connections takes a whole number ≥ 1/],
+    [['run', '--duration', 'soon'], /--duration takes a number of seconds/],
+    [['run', '--consul', 'cloud'], /Allowed choices are auto, local, container, external/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('%j', async (args, message) => {
+    const r = await cli(args);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('an unreachable external Consul', async () => {
+    const r = await cli(['run', '--consul', 'external', '--quick'], { CONSUL_HTTP_ADDR: 'http://127.0.0.1:1' });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/did not answer with a known leader: start it, fix CONSUL_HTTP_ADDR, or use --consul local/);
+  });
+
+  it('an external Consul off loopback is refused before any load', async () => {
+    const r = await cli(['run', '--consul', 'external', '--quick'], { CONSUL_HTTP_ADDR: 'http://192.0.2.1:8500' });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/is not a loopback address/);
+  });
+
+  it('--consul external without CONSUL_HTTP_ADDR', async () => {
+    const r = await cli(['run', '--consul', 'external', '--quick'], { CONSUL_HTTP_ADDR: '' });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/needs CONSUL_HTTP_ADDR/);
+  });
+});
+
+describe('runs against an external Consul', () => {
+  it('uses it, never stops it, and records the backend', async () => {
+    const consulUrl = inject('consulUrl');
+    const out = await tmp();
+    const r = await cli(['run', 'light', '--quick', '--consul', 'external', '--clients', 'pooled', '--duration', '1', '--warmup', '0', '--out', out], { CONSUL_HTTP_ADDR: consulUrl });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const report = ReportSchema.parse(JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')));
+    expect(report.environment.consul.backend).toBe('external');
+    expect(report.scenarios[0]!.results.map((x) => x.client)).toEqual(['pooled']);
+    expect(await answers(consulUrl)).toBe(true);
+  });
+});
+
+describe.each([
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const)('%s during a run', (signal, code) => {
+  it(`stops Consul and the service, keeps the rows measured, exits ${code}`, async () => {
+    const out = await tmp();
+    const child = execa(process.execPath, [path.join(ROOT, 'harness/cli.ts'), 'run', 'light', '--consul', 'local', '--duration', '2', '--warmup', '0', '--out', out], {
+      cwd: ROOT,
+      reject: false,
+      timeout: 120_000,
+    });
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    expect(await eventually(() => /\[2\/7\] consul-direct: measure/.test(stderr), 60_000)).toBe(true);
+    child.kill(signal);
+    const r = await child;
+    expect(r.exitCode, stderr).toBe(code);
+    const report = ReportSchema.parse(JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')));
+    expect(report.status).toBe('interrupted');
+    expect(report.scenarios[0]!.results.map((x) => x.client)).toContain('no-consul');
+    const consulUrl = consulUrlFrom(stderr);
+    expect(await answers(consulUrl)).toBe(false);
+    expect(await processesMentioning(new URL(consulUrl).port)).toEqual([]);
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { CLIENT_NAMES } from '../../clients/index.ts';
+import { BenchError } from '../../harness/errors.ts';
+import { loadScenario, scenarioNames } from '../../harness/scenario/load-scenario.ts';
+import { applyOverrides, parseScenario } from '../../harness/scenario/scenario-schema.ts';
+
+const minimal = { name: 'x', description: 'd', keys: { count: 1, valueBytes: 1 }, load: { connections: 1, durationS: 1 } };
+
+function codeAndMessage(fn: () => unknown): { code: string; message: string } {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(BenchError);
+    return { code: (err as BenchError).code, message: (err as BenchError).message };
+  }
+  throw new Error('did not throw');
+}
+
+describe('scenarios', () => {
+  it.each(scenarioNames())('%s validates, has a quick mode shorter than its full run, and runs every client by default', (name) => {
+    const s = loadScenario(name);
+    const quick = applyOverrides(s, { quick: true });
+    expect(quick.load.durationS).toBeLessThan(s.load.durationS);
+    expect(quick.load.warmupS).toBeLessThanOrEqual(s.load.warmupS);
+    expect(s.clients).toEqual(CLIENT_NAMES);
+  });
+
+  it('fills defaults: warm-up, timeouts, client options, Consul settings', () => {
+    const s = parseScenario(minimal);
+    expect(s.load.warmupS).toBe(2);
+    expect(s.load.timeoutS).toBe(10);
+    expect(s.clientOptions).toEqual({ requestTimeoutMs: 1000, maxConnections: 32, watchWaitMs: 30_000 });
+    expect(s.consul.httpMaxConnsPerClient).toBe(200);
+    expect(s.quick).toEqual({ durationS: 3, warmupS: 1 });
+  });
+
+  it('names the field and its range in one line', () => {
+    const e = codeAndMessage(() => parseScenario({ ...minimal, load: { connections: 0, durationS: 1 } }, 'scenarios/x.ts'));
+    expect(e.code).toBe('INVALID_SCENARIO');
+    expect(e.message).toBe('scenarios/x.ts: load.connections must be at least 1');
+    expect(codeAndMessage(() => parseScenario({ ...minimal, keys: { count: 1.5, valueBytes: 1 } })).message).toMatch(/keys\.count must be a whole number from 1 to 10000/);
+  });
+
+  it('rejects unknown fields and unknown clients with their codes', () => {
+    expect(codeAndMessage(() => parseScenario({ ...minimal, lod: {} })).code).toBe('INVALID_SCENARIO');
+    const e = codeAndMessage(() => parseScenario({ ...minimal, clients: ['pooled', 'nope'] }));
+    expect(e.code).toBe('UNKNOWN_CLIENT');
+    expect(e.message).toMatch(/unknown client "nope": use one of no-consul/);
+  });
+
+  it('overrides narrow the scenario and are validated under their flag names', () => {
+    const s = loadScenario('articles');
+    const o = applyOverrides(s, { quick: true, connections: 7, clients: ['pooled'] });
+    expect(o.load).toMatchObject({ connections: 7, durationS: s.quick.durationS, warmupS: s.quick.warmupS });
+    expect(o.clients).toEqual(['pooled']);
+    expect(codeAndMessage(() => applyOverrides(s, { durationS: 0.5 })).message).toMatch(/--duration must be at least 1/);
+  });
+
+  it('unknown scenario names the registered ones', () => {
+    const e = codeAndMessage(() => loadScenario('nope'));
+    expect(e.code).toBe('UNKNOWN_SCENARIO');
+    expect(e.message).toContain(scenarioNames().join(', '));
+  });
+});

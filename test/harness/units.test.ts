@@ -1,0 +1,161 @@
+/** Small pure pieces: histograms, Prometheus parsing, teardown order, loopback checks, row building. */
+import { describe, expect, it } from 'vitest';
+import { buildRow, seededBytes } from '../../harness/bench-run.ts';
+import { parseConsulRequestCounts } from '../../harness/consul/consul-admin.ts';
+import { normaliseConsulAddr } from '../../harness/consul/external-consul.ts';
+import { Teardown, LogTail } from '../../harness/lifecycle.ts';
+import { createLatencyHistogram, decodeHistogram, encodeHistogram, mergeHistograms, recordMs, summarize } from '../../harness/load/latency-histogram.ts';
+import { assertLoopback, isLoopbackAddress } from '../../harness/loopback.ts';
+import { loadScenario } from '../../harness/scenario/load-scenario.ts';
+
+describe('latency histograms', () => {
+  it('record fractional ms at µs resolution and keep sub-millisecond values apart', () => {
+    const h = createLatencyHistogram();
+    recordMs(h, 0.25);
+    recordMs(h, 0.75);
+    const s = summarize(h);
+    expect(s.count).toBe(2);
+    expect(s.p50).toBe(250);
+    expect(s.max).toBeGreaterThanOrEqual(749);
+    expect(s.max).toBeLessThanOrEqual(751);
+  });
+
+  it('merge by adding counts (a p99 of merged runs is not the mean of their p99s)', () => {
+    const a = createLatencyHistogram();
+    const b = createLatencyHistogram();
+    for (let i = 0; i < 990; i++) recordMs(a, 1);
+    for (let i = 0; i < 10; i++) recordMs(a, 100);
+    for (let i = 0; i < 1000; i++) recordMs(b, 1);
+    const merged = summarize(mergeHistograms([a, b]));
+    expect(merged.count).toBe(2000);
+    expect(merged.p99).toBeLessThan(2000); // 10 slow of 2000 is 0.5%: p99 is fast
+    expect(summarize(a).p99).toBeLessThan(2000);
+    expect(summarize(a).p999).toBeGreaterThan(99_000);
+  });
+
+  it('round-trip through the compressed base64 encoding', () => {
+    const h = createLatencyHistogram();
+    for (const ms of [0.1, 1, 10, 100, 1000]) recordMs(h, ms);
+    expect(summarize(decodeHistogram(encodeHistogram(h)))).toEqual(summarize(h));
+  });
+
+  it('clamp out-of-range values instead of throwing', () => {
+    const h = createLatencyHistogram();
+    recordMs(h, 0);
+    recordMs(h, 10_000_000);
+    expect(summarize(h).count).toBe(2);
+  });
+});
+
+describe('Consul Prometheus counters', () => {
+  it('sum consul_api_http_count by method and path', () => {
+    const text = [
+      '# TYPE consul_api_http summary',
+      'consul_api_http_count 0',
+      'consul_api_http{method="GET",path="v1_kv_",quantile="0.5"} 0.2',
+      'consul_api_http_sum{method="GET",path="v1_kv_"} 1.8',
+      'consul_api_http_count{method="GET",path="v1_kv_"} 6',
+      'consul_api_http_count{method="PUT",path="v1_kv_"} 3',
+      'consul_api_http_count{method="GET",path="v1_status_leader"} 1',
+    ].join('\n');
+    expect(parseConsulRequestCounts(text)).toEqual({ kvGets: 6, all: 10 });
+  });
+});
+
+describe('Teardown', () => {
+  it('runs steps last-in first-out, once, and collects failures', async () => {
+    const order: string[] = [];
+    const t = new Teardown();
+    t.defer('a', () => void order.push('a'));
+    const runB = t.defer('b', () => void order.push('b'));
+    t.defer('c', () => {
+      throw new Error('boom');
+    });
+    await runB();
+    await runB();
+    const errors = await t.runAll();
+    expect(order).toEqual(['b', 'a']);
+    expect(errors.map((e) => e.message)).toEqual(['teardown of c failed: boom']);
+    expect(await t.runAll()).toBe(errors);
+  });
+
+  it('LogTail keeps the last lines', () => {
+    const tail = new LogTail(2);
+    tail.push('one\ntwo\nthr');
+    tail.push('ee\n');
+    expect(tail.toString()).toBe('two\nthree');
+  });
+});
+
+describe('loopback only', () => {
+  it.each(['127.0.0.1', '127.9.8.7', '::1', '::ffff:127.0.0.1'])('%s is loopback', (a) => expect(isLoopbackAddress(a)).toBe(true));
+  it.each(['10.0.0.1', '192.168.1.1', '8.8.8.8', '::', 'fe80::1'])('%s is not', (a) => expect(isLoopbackAddress(a)).toBe(false));
+  it('refuses a non-loopback target with NOT_LOOPBACK', async () => {
+    await expect(assertLoopback('http://192.0.2.10:8500', 'target')).rejects.toMatchObject({ code: 'NOT_LOOPBACK' });
+    await expect(assertLoopback('http://localhost:8500', 'target')).resolves.toBeUndefined();
+  });
+  it('normalises CONSUL_HTTP_ADDR forms', () => {
+    expect(normaliseConsulAddr('127.0.0.1:8500')).toBe('http://127.0.0.1:8500');
+    expect(normaliseConsulAddr('https://127.0.0.1:8501/')).toBe('https://127.0.0.1:8501');
+  });
+});
+
+describe('buildRow', () => {
+  const scenario = loadScenario('light');
+  const h = createLatencyHistogram();
+  recordMs(h, 2);
+  const load = {
+    histogram: h,
+    responses: 10,
+    byStatus: { '200': 7, '503': 2, '404': 1 },
+    connectionErrors: 1,
+    timeouts: 2,
+    durationMs: 2000,
+    loadGenerator: { elu: 0.95, cpuPercent: 90, saturated: true },
+    aborted: false,
+  };
+  it('counts errors by cause and derives RPS from 2xx only', () => {
+    const row = buildRow({
+      scenario,
+      client: 'pooled',
+      kind: 'client',
+      description: '',
+      connections: 5,
+      load,
+      service: {
+        byStatus: { '200': 7, '503': 2, '404': 1 },
+        causes: { notFound: 1, consul429: 2, clientTimeout: 0, consulHttp: 0, unreachable: 0, other: 0 },
+        consulConnections: { opened: 3, peakOpen: 2, open: 0, failed: 0 },
+        process: { heapAllocatedBytes: 1000, gcCount: 1, peakRssBytes: 5, elu: 0.5, cpuUs: 1_000_000, wallMs: 2000 },
+        client: {},
+      },
+      direct: undefined,
+      before: { kvGets: 100, all: 200 },
+      after: { kvGets: 108, all: 210 },
+      flags: [],
+    });
+    expect(row.ok).toBe(7);
+    expect(row.rps).toBe(3.5);
+    expect(row.errors).toMatchObject({ total: 6, non2xx: 3, timeouts: 2, connection: 1, consul429: 2, notFound: 1 });
+    expect(row.heapBytesPerRequest).toBe(100);
+    expect(row.consulRequests).toBe(8);
+    expect(row.consulRequestsPerRequest).toBe(0.8);
+    expect(row.service?.cpuPercent).toBe(50);
+    expect(row.flags).toEqual(['load-generator-saturated', 'consul-429', 'errors']);
+  });
+  it('consul-direct counts 429s from status codes and has no service figures', () => {
+    const row = buildRow({ scenario, client: 'consul-direct', kind: 'baseline', description: '', connections: 5, load: { ...load, byStatus: { '200': 8, '429': 2 } }, service: undefined, direct: { opened: 5, peakOpen: 5, open: 5, failed: 0 }, before: undefined, after: undefined, flags: ['connections-capped'] });
+    expect(row.errors.consul429).toBe(2);
+    expect(row.heapBytesPerRequest).toBeNull();
+    expect(row.consulRequests).toBeNull();
+    expect(row.consulConnectionsOpened).toBe(5);
+    expect(row.flags[0]).toBe('connections-capped');
+  });
+});
+
+describe('seeded values', () => {
+  it('are deterministic per seed and differ between seeds', () => {
+    expect(seededBytes(64, 1)).toEqual(seededBytes(64, 1));
+    expect(seededBytes(64, 1)).not.toEqual(seededBytes(64, 2));
+  });
+});

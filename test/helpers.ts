@@ -1,0 +1,37 @@
+/** Helpers shared by the tests. */
+import { execa } from 'execa';
+import path from 'node:path';
+
+/** Project root. */
+export const ROOT = path.join(import.meta.dirname, '..');
+
+/** Runs the CLI as a user would (`node harness/cli.ts …`), never rejecting. */
+export function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return execa(process.execPath, [path.join(ROOT, 'harness/cli.ts'), ...args], {
+    cwd: ROOT,
+    reject: false,
+    env: { ...env },
+    extendEnv: true,
+    timeout: 5 * 60_000,
+  });
+}
+
+/** Polls `check` every 50 ms until it returns true or `timeoutMs` passes. @returns whether it became true. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}
+
+/** True when something answers HTTP at `url` within 1 s. */
+export async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
