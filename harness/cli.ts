@@ -93,7 +93,7 @@ async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: string[
   try {
     const httpMaxConnsPerClient = Math.max(...scenarios.map((s) => s.consul.httpMaxConnsPerClient));
     progress(`starting Consul (--consul ${flags.consul})…`);
-    const consul = await startConsul({ backend: flags.consul, httpMaxConnsPerClient, onProgress: progress });
+    const consul = await startConsul({ backend: flags.consul, httpMaxConnsPerClient, onProgress: progress, signal: abort.signal });
     teardown.defer('consul', () => consul.stop());
     progress(`Consul ${consul.version} ready at ${consul.httpUrl} (${consul.backend})`);
     if (abort.signal.aborted) throw new BenchError('INTERRUPTED', `stopped by ${signalled}`);

@@ -46,6 +46,8 @@ export interface StartConsulOptions extends ConsulSettings {
   readonly onProgress?: (line: string) => void;
   /** Environment (CONSUL_BIN, CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN, XDG_CACHE_HOME). Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Cancels provisioning under way (a Consul build) on SIGINT/SIGTERM. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**

@@ -30,7 +30,7 @@ export function consulHcl(httpMaxConnsPerClient: number): string {
  * @throws {BenchError} see {@link startConsul}.
  */
 export async function startLocalConsul(options: StartConsulOptions): Promise<StartedConsul> {
-  const binary = await resolveConsulBinary({ env: options.env ?? process.env, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const binary = await resolveConsulBinary({ env: options.env ?? process.env, signal: options.signal, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

@@ -38,6 +38,8 @@ export interface ResolveConsulBinaryOptions {
   readonly onProgress?: (line: string) => void;
   /** Skip `PATH` (tests of the cache and build path). Default false. */
   readonly ignorePath?: boolean;
+  /** Cancels a build under way (SIGINT/SIGTERM): `go build` is killed and nothing is cached. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** The user cache directory of the harness: `$XDG_CACHE_HOME/consul-kv-bench`, default `~/.cache/consul-kv-bench`. */
@@ -113,7 +115,7 @@ export async function resolveConsulBinary(options: ResolveConsulBinaryOptions = 
       `no consul binary found: set CONSUL_BIN=/path/to/consul, put consul ${CONSUL_VERSION} on PATH, or install Go so the harness can build it into ${cached}`,
     );
   }
-  await buildConsul(go, cached, env, progress);
+  await buildConsul(go, cached, env, progress, options.signal);
   return { path: cached, version: await consulBinaryVersion(cached), source: 'built' };
 }
 
@@ -134,7 +136,7 @@ const MODULE_DIR = path.join(import.meta.dirname, 'consul-module');
  * Builds Consul with `go build` from a copy of the wrapper module, then moves the binary into the cache.
  * A lock directory keeps two harness processes from building at once; the second waits for the first.
  */
-async function buildConsul(go: string, target: string, env: NodeJS.ProcessEnv, progress: (line: string) => void): Promise<void> {
+async function buildConsul(go: string, target: string, env: NodeJS.ProcessEnv, progress: (line: string) => void, signal?: AbortSignal): Promise<void> {
   const lock = `${target}.lock`;
   await mkdir(path.dirname(target), { recursive: true });
   await acquireLock(lock, progress);
@@ -154,6 +156,7 @@ async function buildConsul(go: string, target: string, env: NodeJS.ProcessEnv, p
         all: true,
         reject: false,
         timeout: 45 * 60_000,
+        ...(signal ? { cancelSignal: signal } : {}),
       });
       let downloads = 0;
       child.all?.on('data', (chunk: Buffer) => {
@@ -166,6 +169,7 @@ async function buildConsul(go: string, target: string, env: NodeJS.ProcessEnv, p
       });
       const result = await child;
       clearInterval(ticker);
+      if (signal?.aborted) throw new BenchError('INTERRUPTED', 'the consul build was interrupted; it starts again next time');
       if (result.exitCode !== 0 || !existsSync(out)) {
         const tail = String(result.all ?? '').split('\n').filter((l) => !l.startsWith('go: downloading')).slice(-15).join('\n');
         throw new BenchError(

@@ -67,7 +67,7 @@ export const ResultSchema = z.object({
   loadGenerator: z
     .object({ elu: z.number().min(0).max(1), cpuPercent: z.number().min(0), saturated: z.boolean() })
     .describe('the harness process running autocannon; saturated when ELU ≥ 0.9 (then the generator set the pace)'),
-  clientStats: z.record(z.string(), z.unknown()).describe("the client's own counters (gets, hits, misses, errors, and extras such as the watch's)"),
+  clientStats: z.record(z.string(), z.unknown()).describe("the client's own counters since the service started, warm-up included (gets, hits, misses, errors, and extras such as the watch's)"),
   flags: z.array(z.string()).describe('caveats of this row, e.g. load-generator-saturated, consul-429, connections-capped'),
 });
 
