@@ -16,6 +16,7 @@ import { BenchError, usageError } from './errors.ts';
 import { Teardown } from './lifecycle.ts';
 import { attachProgress } from './progress.ts';
 import { CONSUL_VERSION, resolveConsulBinary } from './provision/consul-binary.ts';
+import { TOXIPROXY_VERSION, resolveToxiproxyBinary } from './provision/toxiproxy-binary.ts';
 import { renderTerminalTable } from './report/terminal-table.ts';
 import { writeReport } from './report/report-writer.ts';
 import { loadScenario, scenarioNames } from './scenario/load-scenario.ts';
@@ -163,10 +164,13 @@ export function buildProgram(): Command {
 
   program
     .command('provision')
-    .description(`find or build the consul binary (v${CONSUL_VERSION}) the local backend runs, and print where it is`)
+    .description(`find or build the consul (v${CONSUL_VERSION}) and toxiproxy-server (v${TOXIPROXY_VERSION}) binaries, and print where they are`)
     .action(async () => {
-      const bin = await resolveConsulBinary({ onProgress: (l) => void process.stderr.write(l + '\n') });
-      process.stdout.write(`consul ${bin.version} (${bin.source}): ${bin.path}\n`);
+      const onProgress = (l: string): void => void process.stderr.write(l + '\n');
+      const consul = await resolveConsulBinary({ onProgress });
+      process.stdout.write(`consul ${consul.version} (${consul.source}): ${consul.path}\n`);
+      const toxiproxy = await resolveToxiproxyBinary({ onProgress });
+      process.stdout.write(`toxiproxy-server ${toxiproxy.version} (${toxiproxy.source}): ${toxiproxy.path}\n`);
     });
   return program;
 }

@@ -24,6 +24,8 @@ export type BenchErrorCode =
   /** A load target outside loopback was refused. */
   | 'NOT_LOOPBACK'
   | 'CONTAINER_RUNTIME_UNAVAILABLE'
+  /** No toxiproxy-server and no way to build one, or it did not start. */
+  | 'TOXIPROXY_UNAVAILABLE'
   | 'SERVICE_FAILED'
   | 'SEED_FAILED'
   | 'INTERRUPTED';
@@ -38,6 +40,7 @@ const USAGE_CODES: ReadonlySet<BenchErrorCode> = new Set([
   'NOT_LOOPBACK',
   'CONSUL_BINARY_UNAVAILABLE',
   'CONTAINER_RUNTIME_UNAVAILABLE',
+  'TOXIPROXY_UNAVAILABLE',
 ]);
 
 /** An error of the harness with a stable {@link BenchErrorCode}. `message` is one line that names the fix. */
