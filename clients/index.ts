@@ -8,6 +8,7 @@
  * @module
  */
 import type { KvClientFactory } from './kv-client.ts';
+import { createFixedClient } from './fixed.ts';
 import { createFreshConnectionClient } from './fresh-connection.ts';
 import { createLeakyWithoutAbortClient } from './leaky-without-abort.ts';
 import { createNaiveFetchClient } from './naive-fetch.ts';
@@ -33,6 +34,7 @@ export const CLIENTS = {
   pooled: { kind: 'client', description: 'undici Pool, bounded keep-alive connections, ?raw, AbortSignal timeout', factory: createPooledClient },
   'watch-cached': { kind: 'client', description: 'blocking-query watch on the prefix feeds a memory cache; cold miss → pooled read', factory: createWatchCachedClient },
   'leaky-without-abort': { kind: 'client', description: 'no timeout, no abort, retries that never cancel earlier attempts', factory: createLeakyWithoutAbortClient },
+  fixed: { kind: 'client', description: 'leaky-without-abort with a per-request deadline and cancelled retries', factory: createFixedClient },
 } as const satisfies Record<string, ClientEntry>;
 
 /** Name of a registered row. */

@@ -13,11 +13,13 @@ import type { StartedConsul } from './consul/consul-server.ts';
 import { consulRequestCounts, deleteKeys, hasKnownLeader, seedKeys } from './consul/consul-admin.ts';
 import { BenchError } from './errors.ts';
 import type { Teardown } from './lifecycle.ts';
+import { judgeLeak } from './diagnosis/leak-verdict.ts';
+import type { FaultProxy, StartedToxiproxy } from './faults/toxiproxy-server.ts';
 import { encodeHistogram, summarize } from './load/latency-histogram.ts';
 import { LoadEvents, type LoadResult, type LoadTick, runLoad } from './load/load-runner.ts';
-import { REPORT_SCHEMA_VERSION, type Report, type ResultRow, type ScenarioResult } from './report/report-schema.ts';
+import { type PhaseResult, REPORT_SCHEMA_VERSION, type Report, type ResultRow, type ScenarioResult, type TimelineSample } from './report/report-schema.ts';
 import { describeEnvironment } from './report/environment.ts';
-import type { Scenario } from './scenario/scenario-schema.ts';
+import { type Scenario, measuredSeconds } from './scenario/scenario-schema.ts';
 import type { ServiceStats } from './service/service-protocol.ts';
 import { ConsulConnectionMeter } from './service/service-meters.ts';
 import { startConfigService } from './service/service-process.ts';
@@ -28,11 +30,13 @@ export const CONSUL_DIRECT_HEADROOM = 8;
 /** Events of a run, for progress displays and report writers. */
 export interface BenchRunEvents {
   'scenario-start': [{ scenario: Scenario; index: number; total: number }];
-  'row-start': [{ scenario: string; client: ClientName; index: number; total: number }];
-  phase: [{ scenario: string; client: ClientName; phase: 'warm-up' | 'measure'; durationS: number; connections: number }];
-  tick: [LoadTick & { scenario: string; client: ClientName; phase: 'warm-up' | 'measure' }];
+  'row-start': [{ scenario: string; client: string; index: number; total: number }];
+  phase: [{ scenario: string; client: string; phase: 'warm-up' | 'measure'; durationS: number; connections: number }];
+  /** A fault started or ended (fault scenarios). */
+  fault: [{ scenario: string; client: string; action: 'start' | 'end'; fault: string }];
+  tick: [LoadTick & { scenario: string; client: string; phase: 'warm-up' | 'measure' }];
   'row-done': [{ scenario: string; row: ResultRow }];
-  'row-failed': [{ scenario: string; client: ClientName; error: BenchError }];
+  'row-failed': [{ scenario: string; client: string; error: BenchError }];
   /** The report changed (a row or failure was added): write it now to keep what was measured. */
   report: [Report];
   notice: [string];
@@ -47,6 +51,30 @@ export interface BenchRunOptions {
   readonly teardown: Teardown;
   /** Stops the run after the current phase (SIGINT/SIGTERM). */
   readonly signal?: AbortSignal;
+  /** Users' client modules (`--client ./file.ts`), run as extra rows after each scenario's own. */
+  readonly customClients?: ReadonlyArray<{ readonly name: string; readonly path: string }>;
+  /** Starts Toxiproxy for fault scenarios (injected so tests and the CLI share one provisioning path). */
+  readonly startToxiproxy?: () => Promise<StartedToxiproxy>;
+  /** Service profiling: node options per row, and what to do with the artifacts afterwards. */
+  readonly profiler?: RowProfiler;
+}
+
+/** One row to run: a registered client or baseline, or a user's module. */
+export interface RowSpec {
+  readonly name: string;
+  readonly kind: 'client' | 'baseline';
+  readonly description: string;
+  /** Absolute path of a user's module; absent for registered clients. */
+  readonly module?: string;
+}
+
+/** Profiles the service of each row (see harness/profile/service-profiler.ts). */
+export interface RowProfiler {
+  readonly kind: 'flame' | 'cpu' | 'doctor';
+  /** node options for the service of this row. */
+  nodeOptions(scenario: string, row: string): Promise<string[]>;
+  /** After the service stopped: turn raw output into artifacts. Never throws; failures come back in `error`. */
+  finish(scenario: string, row: string): Promise<{ files: string[]; error?: string }>;
 }
 
 /** Deterministic pseudo-random bytes (mulberry32), so every run seeds the same values. */
@@ -130,15 +158,29 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
     await deleteKeys(consul, prefix, true);
     await seedKeys(consul, new Map(keys.map((k, i) => [prefix + k, seededBytes(scenario.keys.valueBytes, i + 1)])));
     const cleanupKeys = teardown.defer(`keys under ${prefix}`, () => deleteKeys(consul, prefix, true).catch(() => {}));
+    let toxiproxy: StartedToxiproxy | undefined;
+    if (scenario.fault) {
+      if (!this.#options.startToxiproxy) throw new BenchError('TOXIPROXY_UNAVAILABLE', `${scenario.name} injects faults and needs Toxiproxy, which this run was not given`);
+      toxiproxy = await this.#options.startToxiproxy();
+      teardown.defer('toxiproxy', () => toxiproxy?.stop());
+      this.report.environment.tools['toxiproxy-server'] = toxiproxy.version;
+    }
+    const rows: RowSpec[] = [
+      ...scenario.clients.map((c) => ({ name: c, kind: CLIENTS[c].kind, description: CLIENTS[c].description })),
+      ...(this.#options.customClients ?? []).map((c) => ({ name: c.name, kind: 'client' as const, description: `user module ${c.path}`, module: c.path })),
+    ];
     try {
-      for (const [i, client] of scenario.clients.entries()) {
+      for (const [i, spec] of rows.entries()) {
+        const client = spec.name;
         if (this.#aborted) break;
         if (!(await hasKnownLeader(consul, 3000))) {
           throw new BenchError('CONSUL_UNREACHABLE', `Consul at ${consul.httpUrl} stopped answering during the run: results so far are kept; check it and run again`);
         }
-        this.emit('row-start', { scenario: scenario.name, client, index: i, total: scenario.clients.length });
+        this.emit('row-start', { scenario: scenario.name, client, index: i, total: rows.length });
         try {
-          const row = await this.#runRow(scenario, client, prefix, keys);
+          this.#lastProfile = undefined;
+          const row = await this.#runRow(scenario, spec, prefix, keys, toxiproxy);
+          if (this.#lastProfile) row.profile = this.#lastProfile;
           result.results.push(row);
           this.emit('row-done', { scenario: scenario.name, row });
         } catch (err) {
@@ -153,9 +195,9 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
     }
   }
 
-  async #runRow(scenario: Scenario, client: ClientName, prefix: string, keys: string[]): Promise<ResultRow> {
-    const { consul, teardown, signal } = this.#options;
-    const entry = CLIENTS[client];
+  async #runRow(scenario: Scenario, spec: RowSpec, prefix: string, keys: string[], toxiproxy: StartedToxiproxy | undefined): Promise<ResultRow> {
+    const { consul, teardown, signal, profiler } = this.#options;
+    const client = spec.name;
     const flags: string[] = [];
     let target: string;
     let paths: string[];
@@ -163,9 +205,17 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
     let stopService: (() => Promise<void>) | undefined;
     let stats: (() => Promise<ServiceStats>) | undefined;
     let directMeter: ConsulConnectionMeter | undefined;
+    let proxy: FaultProxy | undefined;
+    let consulUrl = consul.httpUrl;
+    if (toxiproxy) {
+      proxy = await toxiproxy.proxy(`consul-${this.report.scenarios.length}-${client.replace(/[^a-z0-9-]/gi, '_')}`, consul.httpUrl);
+      const p = proxy;
+      teardown.defer(`toxiproxy proxy for ${client}`, () => p.remove().catch(() => {}));
+      consulUrl = proxy.url;
+    }
 
     if (client === 'consul-direct') {
-      target = consul.httpUrl;
+      target = consulUrl;
       paths = keys.map((k) => kvPath(prefix + k) + '?raw');
       const limit = consul.httpMaxConnsPerClient;
       if (limit !== undefined && connections > limit - CONSUL_DIRECT_HEADROOM) {
@@ -173,10 +223,10 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
         flags.push('connections-capped');
         this.emit('notice', `consul-direct: ${connections} connections instead of ${scenario.load.connections}, under Consul's http_max_conns_per_client = ${limit}`);
       }
-      directMeter = new ConsulConnectionMeter(Number(new URL(consul.httpUrl).port));
+      directMeter = new ConsulConnectionMeter(Number(new URL(consulUrl).port));
     } else {
       const clientOptions: KvClientOptions = {
-        consulUrl: consul.httpUrl,
+        consulUrl,
         token: consul.token,
         prefix,
         requestTimeoutMs: scenario.clientOptions.requestTimeoutMs,
@@ -184,39 +234,109 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
         watchWaitMs: scenario.clientOptions.watchWaitMs,
         valueBytes: scenario.keys.valueBytes,
       };
-      const service = await startConfigService({ client, clientOptions });
+      const nodeOptions = profiler ? await profiler.nodeOptions(scenario.name, client) : [];
+      const service = await startConfigService({ client, clientModule: spec.module, clientOptions, nodeOptions });
       stopService = teardown.defer(`config service (${client})`, () => service.stop());
       stats = () => service.stats();
       target = service.url;
       paths = keys.map((k) => `/config/${encodeURIComponent(k)}`);
     }
 
+    const phases = scenario.phases
+      ? [
+          { name: 'baseline' as const, startMs: 0 },
+          { name: 'fault' as const, startMs: scenario.phases.baselineS * 1000 },
+          { name: 'drain' as const, startMs: (scenario.phases.baselineS + scenario.phases.faultS) * 1000 },
+        ]
+      : undefined;
+    const timers: NodeJS.Timeout[] = [];
     try {
       const run = async (phase: 'warm-up' | 'measure', durationS: number): Promise<LoadResult> => {
         this.emit('phase', { scenario: scenario.name, client, phase, durationS, connections });
         const events = new LoadEvents();
         events.on('tick', (t) => this.emit('tick', { ...t, scenario: scenario.name, client, phase }));
-        return runLoad({ url: target, paths, connections, durationS, timeoutS: scenario.load.timeoutS, ...(signal ? { signal } : {}) }, events);
+        return runLoad(
+          { url: target, paths, connections, durationS, timeoutS: scenario.load.timeoutS, ...(signal ? { signal } : {}), ...(phase === 'measure' && phases ? { phases } : {}) },
+          events,
+        );
       };
       if (scenario.load.warmupS > 0) await run('warm-up', scenario.load.warmupS);
       await stats?.(); // discard the warm-up window
       const before = await consulRequestCounts(consul);
       directMeter?.reset();
-      const load = await run('measure', scenario.load.durationS);
+      const startedAt = Date.now();
+      if (proxy && scenario.fault && phases) {
+        const p = proxy;
+        const fault = scenario.fault;
+        const label = fault.type;
+        timers.push(setTimeout(() => void p.apply(fault).then(() => this.emit('fault', { scenario: scenario.name, client, action: 'start', fault: label }), (e: Error) => this.emit('notice', `could not start the fault: ${e.message}`)), phases[1]!.startMs));
+        timers.push(setTimeout(() => void p.end(fault).then(() => this.emit('fault', { scenario: scenario.name, client, action: 'end', fault: label }), (e: Error) => this.emit('notice', `could not end the fault: ${e.message}`)), phases[2]!.startMs));
+      }
+      const load = await run('measure', measuredSeconds(scenario));
+      for (const t of timers) clearTimeout(t);
       const direct = directMeter?.snapshot();
       const service = await stats?.();
+      await proxy?.clear();
       const after = await consulRequestCounts(consul);
-      return buildRow({ scenario, client, description: entry.description, kind: entry.kind, connections, load, service, direct, before, after, flags });
+      const row = buildRow({ scenario, client, description: spec.description, kind: spec.kind, connections, load, service, direct, before, after, flags });
+      if (spec.module) row.clientModule = spec.module;
+      if (phases && scenario.phases) {
+        const endMs = measuredSeconds(scenario) * 1000;
+        row.phases = load.phases.map((p, i): PhaseResult => {
+          const ok = Object.entries(p.byStatus).reduce((n, [st, c]) => (Number(st) >= 200 && Number(st) < 300 ? n + c : n), 0);
+          const durationMs = (phases[i + 1]?.startMs ?? endMs) - p.startMs;
+          return {
+            name: p.name as PhaseResult['name'],
+            startMs: p.startMs,
+            durationMs,
+            requests: p.responses,
+            ok,
+            rps: ok / (durationMs / 1000),
+            latencyUs: summarize(p.histogram),
+            histogram: encodeHistogram(p.histogram),
+            errors: p.responses - ok + p.requestErrors,
+          };
+        });
+        if (service) {
+          const faultStartMs = phases[1]!.startMs;
+          const drainStartMs = phases[2]!.startMs;
+          row.timeline = service.timeline
+            .map((smp): TimelineSample => ({
+              tMs: smp.t - startedAt,
+              phase: smp.t - startedAt < faultStartMs ? 'baseline' : smp.t - startedAt < drainStartMs ? 'fault' : 'drain',
+              inFlight: smp.inFlight,
+              longPolls: smp.longPolls,
+              ...(smp.sockets ? { sockets: smp.sockets } : {}),
+              resources: smp.resources,
+              heapUsedBytes: smp.heapUsedBytes,
+              rssBytes: smp.rssBytes,
+              elu: smp.elu,
+              eventLoopDelayP99Ms: smp.eventLoopDelayP99Ms,
+            }))
+            .filter((smp) => smp.tMs >= 0 && smp.tMs <= endMs);
+          const verdict = judgeLeak(row.timeline, { faultStartMs, drainStartMs, endMs });
+          const { verdict: v, ...evidence } = verdict;
+          row.leak = { verdict: v, evidence };
+        }
+      }
+      return row;
     } finally {
+      for (const t of timers) clearTimeout(t);
       directMeter?.dispose();
       await stopService?.();
+      if (profiler && stopService) {
+        const result = await profiler.finish(scenario.name, client);
+        this.#lastProfile = { kind: profiler.kind, ...result };
+      }
     }
   }
+
+  #lastProfile: ResultRow['profile'];
 }
 
 interface RowInputs {
   scenario: Scenario;
-  client: ClientName;
+  client: string;
   kind: 'client' | 'baseline';
   description: string;
   connections: number;
@@ -283,5 +403,6 @@ export function buildRow(i: RowInputs): ResultRow {
     loadGenerator: load.loadGenerator,
     clientStats: service?.client ?? {},
     flags,
+    inFlightPeak: service ? service.inFlightPeak : null,
   };
 }

@@ -6,11 +6,13 @@
  *
  * @module
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CLIENTS, CLIENT_NAMES } from '../clients/index.ts';
 import { DEFAULT_SCENARIO } from '../scenarios/index.ts';
 import { BenchRun } from './bench-run.ts';
+import { startToxiproxy } from './faults/toxiproxy-server.ts';
 import { CONSUL_BACKENDS, type ConsulBackendChoice, startConsul } from './consul/consul-server.ts';
 import { BenchError, usageError } from './errors.ts';
 import { Teardown } from './lifecycle.ts';
@@ -31,7 +33,32 @@ interface RunFlags {
   quick?: boolean;
   consul: ConsulBackendChoice;
   out: string;
+  client: string[];
+  profile?: 'flame' | 'cpu' | 'doctor';
   verbose?: boolean;
+}
+
+/** The directory the user ran the command from (`npm run` changes to the package root and keeps it in INIT_CWD). */
+export function userCwd(env: NodeJS.ProcessEnv = process.env): string {
+  return env.INIT_CWD || process.cwd();
+}
+
+/**
+ * Checks `--client` paths: existing .ts/.js/.mjs files, named after their base name, which must not clash with a
+ * registered client or another module.
+ * @throws {BenchError} `USAGE` naming the fix.
+ */
+export function resolveCustomClients(paths: readonly string[], cwd: string): Array<{ name: string; path: string }> {
+  const out: Array<{ name: string; path: string }> = [];
+  for (const p of paths) {
+    const abs = path.resolve(cwd, p);
+    if (!/\.(ts|js|mjs)$/.test(abs)) throw usageError(`--client ${p}: give a .ts, .js or .mjs file that exports a client factory (see clients/examples/)`);
+    if (!existsSync(abs)) throw usageError(`--client ${p}: no such file (${abs})`);
+    const name = path.basename(abs).replace(/\.(ts|js|mjs)$/, '');
+    if (Object.hasOwn(CLIENTS, name) || out.some((c) => c.name === name)) throw usageError(`--client ${p}: the name ${name} is taken; rename the file`);
+    out.push({ name, path: abs });
+  }
+  return out;
 }
 
 const positiveInt = (flag: string) => (value: string): number => {
@@ -65,7 +92,9 @@ async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: string[
       ...(flags.clients ? { clients: flags.clients } : {}),
     }),
   );
-  const outDir = path.resolve(flags.out);
+  const cwd = userCwd();
+  const outDir = path.resolve(cwd, flags.out);
+  const customClients = resolveCustomClients(flags.client, cwd);
   const teardown = new Teardown();
   const abort = new AbortController();
   let signalled: NodeJS.Signals | undefined;
@@ -98,7 +127,15 @@ async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: string[
     teardown.defer('consul', () => consul.stop());
     progress(`Consul ${consul.version} ready at ${consul.httpUrl} (${consul.backend})`);
     if (abort.signal.aborted) throw new BenchError('INTERRUPTED', `stopped by ${signalled}`);
-    run = new BenchRun({ consul, scenarios, command: ['consul-kv-bench', ...argv].join(' '), teardown, signal: abort.signal });
+    run = new BenchRun({
+      consul,
+      scenarios,
+      command: ['consul-kv-bench', ...argv].join(' '),
+      teardown,
+      signal: abort.signal,
+      customClients,
+      startToxiproxy: () => startToxiproxy({ onProgress: progress, signal: abort.signal }),
+    });
     attachProgress(run);
     run.on('report', () => void save());
     await run.run();
@@ -143,6 +180,7 @@ export function buildProgram(): Command {
     .option('--warmup <s>', 'warm-up seconds per row, discarded (default: the scenario\'s)', seconds('--warmup', 0))
     .option('--quick', 'short phases from the scenario\'s quick block (for tests and pull requests)')
     .addOption(new Option('--consul <backend>', 'where Consul comes from: auto = container if a runtime answers, else local').choices(CONSUL_BACKENDS).default('auto'))
+    .option('--client <path>', "also run your own client: a .ts/.js module exporting a factory (repeatable; see clients/examples/)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--out <dir>', 'output directory (a timestamped copy goes to <dir>/runs/)', 'reports/latest')
     .action(async (scenarios: string[], flags: RunFlags) => {
       process.exitCode = await runCommand(scenarios, flags, process.argv.slice(2));

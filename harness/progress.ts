@@ -6,6 +6,7 @@
  */
 import type { BenchRun } from './bench-run.ts';
 import { int, msFromUs } from './report/format.ts';
+import { measuredSeconds } from './scenario/scenario-schema.ts';
 
 /** Attaches a progress display to `run`. */
 export function attachProgress(run: BenchRun, stream: NodeJS.WriteStream = process.stderr): void {
@@ -22,7 +23,7 @@ export function attachProgress(run: BenchRun, stream: NodeJS.WriteStream = proce
   let rowLabel = '';
   run.on('scenario-start', ({ scenario, index, total }) => {
     const rows = scenario.clients.length;
-    const perRow = scenario.load.warmupS + scenario.load.durationS;
+    const perRow = scenario.load.warmupS + measuredSeconds(scenario);
     line(`scenario ${scenario.name} (${index + 1}/${total}): ${rows} rows × ${perRow} s ≈ ${Math.ceil((rows * (perRow + 2)) / 60)} min`);
   });
   run.on('row-start', ({ client, index, total }) => {
@@ -39,9 +40,11 @@ export function attachProgress(run: BenchRun, stream: NodeJS.WriteStream = proce
   run.on('row-done', ({ row }) => {
     line(
       `  ${rowLabel}: ${int(row.rps)} RPS, p99 ${msFromUs(row.latencyUs.p99)} ms, errors ${int(row.errors.total)}` +
+        (row.leak ? `, peak in flight ${int(row.inFlightPeak ?? 0)}, verdict ${row.leak.verdict}` : '') +
         (row.flags.length ? ` [${row.flags.join(', ')}]` : ''),
     );
   });
+  run.on('fault', ({ action, fault }) => line(`  ${rowLabel}: ${fault} fault ${action === 'start' ? 'started' : 'ended'}`));
   run.on('row-failed', ({ client, error }) => line(`  ${rowLabel || client}: failed: ${error.message}`));
   run.on('notice', (text) => line(`  note: ${text}`));
 }

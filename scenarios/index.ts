@@ -5,9 +5,10 @@
 import type { ScenarioInput } from '../harness/scenario/scenario-schema.ts';
 import articles from './articles.ts';
 import light from './light.ts';
+import networkStall from './network-stall.ts';
 
 /** Registered scenarios; the first is the default of `consul-kv-bench run`. */
-export const SCENARIOS: readonly ScenarioInput[] = [articles, light];
+export const SCENARIOS: readonly ScenarioInput[] = [articles, light, networkStall];
 
 /** Name of the scenario `run` uses when none is given. */
 export const DEFAULT_SCENARIO = 'articles';

@@ -29,6 +29,23 @@ export interface LoadOptions {
   readonly timeoutS: number;
   /** Aborts the run early (SIGINT); what was measured so far is returned. */
   readonly signal?: AbortSignal;
+  /**
+   * Phases of the run by start offset (ms from the run's start, first at 0). Each answer is counted in the phase
+   * its request was sent in (send time = arrival − latency). Default: one phase.
+   */
+  readonly phases?: ReadonlyArray<{ readonly name: string; readonly startMs: number }>;
+}
+
+/** What one phase of a run measured. */
+export interface PhaseLoadResult {
+  name: string;
+  startMs: number;
+  /** 2xx latencies of requests sent in the phase, µs. */
+  histogram: LatencyHistogram;
+  responses: number;
+  byStatus: Record<string, number>;
+  /** Requests that failed without an answer (timeouts included), by the time the failure was seen. */
+  requestErrors: number;
 }
 
 /** Event-loop utilisation at or above this means the load generator, not the target, set the pace. */
@@ -52,6 +69,8 @@ export interface LoadResult {
   loadGenerator: { elu: number; cpuPercent: number; saturated: boolean };
   /** True when `signal` stopped the run early. */
   aborted: boolean;
+  /** Per phase, when `phases` was given. */
+  phases: PhaseLoadResult[];
 }
 
 /** Per-second progress of a run. */
@@ -86,10 +105,27 @@ export async function runLoad(options: LoadOptions, events?: LoadEvents): Promis
     pipelining: 1,
     requests: options.paths.map((path) => ({ method: 'GET' as const, path })),
   }, (err, res) => (err ? finished.reject(err) : finished.resolve(res)));
+  const phases: PhaseLoadResult[] = (options.phases ?? []).map((p) => ({ name: p.name, startMs: p.startMs, histogram: createLatencyHistogram(), responses: 0, byStatus: {}, requestErrors: 0 }));
+  const phaseAt = (offsetMs: number): PhaseLoadResult | undefined => {
+    let found: PhaseLoadResult | undefined;
+    for (const p of phases) if (p.startMs <= offsetMs) found = p;
+    return found ?? phases[0];
+  };
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
     responses++;
     byStatus[statusCode] = (byStatus[statusCode] ?? 0) + 1;
-    if (statusCode >= 200 && statusCode < 300) recordMs(histogram, responseTimeMs);
+    const ok = statusCode >= 200 && statusCode < 300;
+    if (ok) recordMs(histogram, responseTimeMs);
+    const phase = phaseAt(performance.now() - t0 - responseTimeMs);
+    if (phase) {
+      phase.responses++;
+      phase.byStatus[statusCode] = (phase.byStatus[statusCode] ?? 0) + 1;
+      if (ok) recordMs(phase.histogram, responseTimeMs);
+    }
+  });
+  (instance as unknown as EventEmitter).on('reqError', () => {
+    const phase = phaseAt(performance.now() - t0);
+    if (phase) phase.requestErrors++;
   });
   let ticks = 0;
   (instance as unknown as EventEmitter).on('tick', (t: { counter: number }) => events?.emit('tick', { elapsedS: ++ticks, responses: t.counter }));
@@ -119,5 +155,6 @@ export async function runLoad(options: LoadOptions, events?: LoadEvents): Promis
     durationMs,
     loadGenerator: { elu, cpuPercent, saturated: elu >= GENERATOR_SATURATION_ELU },
     aborted,
+    phases,
   };
 }

@@ -42,6 +42,55 @@ export const ErrorsSchema = z
   })
   .describe('errors by cause');
 
+const SignalEvidenceSchema = z.object({
+  baseline: z.number(),
+  faultPeak: z.number(),
+  faultSlopePerS: z.number(),
+  drainEnd: z.number(),
+  residual: z.number(),
+  tolerance: z.number(),
+  rose: z.boolean(),
+  stayedUp: z.boolean(),
+});
+
+export const LeakSchema = z
+  .object({
+    verdict: z.enum(['leak', 'no-leak', 'inconclusive']),
+    evidence: z.object({
+      reason: z.string().describe('one sentence a reader can check against the timeline'),
+      inFlight: SignalEvidenceSchema.optional().describe('requests in flight to Consul (long polls excluded)'),
+      establishedSockets: SignalEvidenceSchema.optional().describe('client sockets ESTABLISHED to Consul (Linux)'),
+      grownResources: z.record(z.string(), z.number()).describe('active resource types above baseline at the end of the drain, by how many'),
+      samples: z.object({ baseline: count, fault: count, drainTail: count }),
+    }),
+  })
+  .describe('the leak verdict of a fault scenario (harness/diagnosis/leak-verdict.ts)');
+
+export const PhaseResultSchema = z.object({
+  name: z.enum(['baseline', 'fault', 'drain']),
+  startMs: z.number().min(0).describe('offset from the measured window start'),
+  durationMs: z.number().min(0),
+  requests: count.describe('answers to requests sent in this phase'),
+  ok: count,
+  rps: z.number().min(0).describe('2xx answers per second of the phase'),
+  latencyUs: LatencyUsSchema,
+  histogram: z.string().describe('2xx latency HDR histogram of the phase, µs, compressed base64'),
+  errors: count.describe('non-2xx answers plus requests that failed without an answer'),
+});
+
+export const TimelineSampleSchema = z.object({
+  tMs: z.number().describe('offset from the measured window start'),
+  phase: z.enum(['baseline', 'fault', 'drain']),
+  inFlight: count.describe('requests to Consul in flight (long polls excluded)'),
+  longPolls: count.describe('blocking queries held open on purpose'),
+  sockets: z.record(z.string(), count).optional().describe('client sockets to Consul by TCP state (/proc/net/tcp; Linux)'),
+  resources: z.record(z.string(), count).describe('process.getActiveResourcesInfo() by type'),
+  heapUsedBytes: count,
+  rssBytes: count,
+  elu: z.number().min(0).max(1),
+  eventLoopDelayP99Ms: z.number().min(0),
+});
+
 export const ResultSchema = z.object({
   client: z.string().describe('registered client or baseline name'),
   kind: z.enum(['client', 'baseline']),
@@ -69,6 +118,15 @@ export const ResultSchema = z.object({
     .describe('the harness process running autocannon; saturated when ELU ≥ 0.9 (then the generator set the pace)'),
   clientStats: z.record(z.string(), z.unknown()).describe("the client's own counters since the service started, warm-up included (gets, hits, misses, errors, and extras such as the watch's)"),
   flags: z.array(z.string()).describe('caveats of this row, e.g. load-generator-saturated, consul-429, connections-capped'),
+  inFlightPeak: count.nullable().describe('most requests to Consul in flight at once in the window (long polls excluded); null for consul-direct'),
+  clientModule: z.string().optional().describe("path of a user's client module (--client ./file)"),
+  phases: z.array(PhaseResultSchema).optional().describe('per phase, for fault scenarios'),
+  timeline: z.array(TimelineSampleSchema).optional().describe('the service sampled every 250 ms through the phases'),
+  leak: LeakSchema.optional(),
+  profile: z
+    .object({ kind: z.enum(['flame', 'cpu', 'doctor']), files: z.array(z.string()).describe('paths relative to the report'), error: z.string().optional() })
+    .optional()
+    .describe('profile artifacts of the service (--profile)'),
 });
 
 export const ScenarioResultSchema = z.object({
@@ -93,7 +151,7 @@ export const EnvironmentSchema = z.object({
     provenance: z.string().describe('binary path and source, image, or CONSUL_HTTP_ADDR'),
     httpMaxConnsPerClient: count.nullable().describe('limits.http_max_conns_per_client in force; null when unknown (external)'),
   }),
-  tools: z.record(z.string(), z.string()).describe('versions of autocannon, undici, hdr-histogram-js, consul-kv-bench'),
+  tools: z.record(z.string(), z.string()).describe('versions of autocannon, undici, hdr-histogram-js, consul-kv-bench (and toxiproxy-server when a fault ran)'),
 });
 
 export const ReportSchema = z.object({
@@ -111,6 +169,8 @@ export type Report = z.infer<typeof ReportSchema>;
 export type ScenarioResult = z.infer<typeof ScenarioResultSchema>;
 export type ResultRow = z.infer<typeof ResultSchema>;
 export type Environment = z.infer<typeof EnvironmentSchema>;
+export type PhaseResult = z.infer<typeof PhaseResultSchema>;
+export type TimelineSample = z.infer<typeof TimelineSampleSchema>;
 
 /** The JSON Schema (draft 2020-12) of {@link ReportSchema}, as published in `reports/report.schema.json`. */
 export function reportJsonSchema(): Record<string, unknown> {

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { CLIENT_NAMES, type ClientName, DEFAULT_CLIENT_OPTIONS } from '../../clients/index.ts';
 import { BenchError } from '../errors.ts';
+import { FaultProfileSchema } from '../faults/fault-profiles.ts';
 
 const int = (name: string, min: number, max: number) =>
   z.int({ error: `${name} must be a whole number from ${min} to ${max}` }).min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`);
@@ -18,8 +19,8 @@ const num = (name: string, min: number, max: number) =>
 export const LoadSchema = z.strictObject({
   /** Concurrent connections of the load generator (closed model). 1–10 000. */
   connections: int('load.connections', 1, 10_000),
-  /** Measured duration per row, s. 1–3600. */
-  durationS: num('load.durationS', 1, 3600),
+  /** Measured duration per row, s. 1–3600. Required unless the scenario has `phases` (then it is their sum). */
+  durationS: num('load.durationS', 1, 3600).optional(),
   /** Warm-up per row before measuring, discarded, s. 0–600. Default 2. */
   warmupS: num('load.warmupS', 0, 600).default(2),
   /** Load generator's per-request timeout, s. 1–120. Default 10. */
@@ -53,11 +54,22 @@ export const ConsulSettingsSchema = z.strictObject({
   httpMaxConnsPerClient: int('consul.httpMaxConnsPerClient', 1, 1_000_000).default(200),
 });
 
+/**
+ * Baseline → fault → drain, s. The load runs through all three without a break; the fault (`fault`) is on during
+ * the middle one. The drain must outlast every client timeout plus keep-alive (undici's 4 s) for the leak verdict.
+ */
+export const PhasesSchema = z.strictObject({
+  baselineS: num('phases.baselineS', 1, 3600),
+  faultS: num('phases.faultS', 1, 3600),
+  drainS: num('phases.drainS', 1, 3600),
+});
+
 /** What `--quick` changes: shorter phases (and optionally fewer connections) for tests and pull requests. */
 export const QuickSchema = z.strictObject({
   durationS: num('quick.durationS', 1, 3600).default(3),
   warmupS: num('quick.warmupS', 0, 600).default(1),
   connections: int('quick.connections', 1, 10_000).optional(),
+  phases: PhasesSchema.optional(),
 });
 
 const clientName = z.enum(CLIENT_NAMES as [ClientName, ...ClientName[]], {
@@ -77,12 +89,30 @@ export const ScenarioSchema = z.strictObject({
   clientOptions: ClientOptionsSchema.default(ClientOptionsSchema.parse({})),
   consul: ConsulSettingsSchema.default(ConsulSettingsSchema.parse({})),
   quick: QuickSchema.default(QuickSchema.parse({})),
+  /** Baseline → fault → drain, for fault scenarios. With it, each row's measured window is the three phases. */
+  phases: PhasesSchema.optional(),
+  /** The fault Toxiproxy injects between the service and Consul during `phases.faultS` (see faults/fault-profiles.ts). */
+  fault: FaultProfileSchema.optional(),
+  /**
+   * Published figures to print beside ours (e.g. the Go articles', ../shared/SEEDS.md): a source and
+   * label → value lines, shown as given.
+   */
+  reference: z.strictObject({ source: z.string(), figures: z.record(z.string(), z.string()) }).optional(),
+}).superRefine((s, ctx) => {
+  if (!s.phases && s.load.durationS === undefined) ctx.addIssue({ code: 'custom', path: ['load', 'durationS'], message: 'load.durationS is required unless the scenario has phases' });
+  if (s.phases && !s.fault) ctx.addIssue({ code: 'custom', path: ['fault'], message: 'phases need a fault (stall, latency, reset, bandwidth or down)' });
+  if (s.fault && !s.phases) ctx.addIssue({ code: 'custom', path: ['phases'], message: 'a fault needs phases (baselineS, faultS, drainS)' });
 });
 
 /** A scenario as written in a file (defaults may be omitted). */
 export type ScenarioInput = z.input<typeof ScenarioSchema>;
 /** A validated, defaulted scenario. */
 export type Scenario = z.output<typeof ScenarioSchema>;
+
+/** Measured seconds per row: the phases' sum, or `load.durationS`. */
+export function measuredSeconds(s: Pick<Scenario, 'phases' | 'load'>): number {
+  return s.phases ? s.phases.baselineS + s.phases.faultS + s.phases.drainS : (s.load.durationS ?? 0);
+}
 
 /** Formats zod issues as one line: `scenario X: a.b must be …; c must be …`. */
 function oneLine(where: string, error: z.ZodError): string {
@@ -118,17 +148,22 @@ export interface ScenarioOverrides {
  */
 export function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides): Scenario {
   const load = { ...scenario.load };
+  let phases = scenario.phases;
   if (overrides.quick) {
-    load.durationS = scenario.quick.durationS;
+    if (!phases) load.durationS = scenario.quick.durationS;
     load.warmupS = scenario.quick.warmupS;
     if (scenario.quick.connections !== undefined) load.connections = scenario.quick.connections;
+    if (phases && scenario.quick.phases) phases = scenario.quick.phases;
+  }
+  if (overrides.durationS !== undefined && phases) {
+    throw new BenchError('USAGE', `--duration does not apply to ${scenario.name}: its measured window is its phases (baseline ${phases.baselineS} s, fault ${phases.faultS} s, drain ${phases.drainS} s); use --quick for shorter ones`);
   }
   if (overrides.connections !== undefined) load.connections = overrides.connections;
   if (overrides.durationS !== undefined) load.durationS = overrides.durationS;
   if (overrides.warmupS !== undefined) load.warmupS = overrides.warmupS;
   const clients = overrides.clients ? [...overrides.clients] : scenario.clients;
   try {
-    return parseScenario({ ...scenario, load, clients }, `scenario ${scenario.name}`);
+    return parseScenario({ ...scenario, load, clients, ...(phases ? { phases } : {}) }, `scenario ${scenario.name}`);
   } catch (err) {
     if (err instanceof BenchError) {
       const msg = err.message

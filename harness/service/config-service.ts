@@ -14,8 +14,9 @@
  */
 import http from 'node:http';
 import { getEachMessage, sendMessage } from 'execa';
-import { CLIENTS, type KvClient, KvClientError, type KvClientOptions, isClientName } from '../../clients/index.ts';
-import { ConsulConnectionMeter, ProcessMeter } from './service-meters.ts';
+import { CLIENTS, type KvClient, KvClientError, type KvClientFactory, isClientName } from '../../clients/index.ts';
+import { pathToFileURL } from 'node:url';
+import { ConsulConnectionMeter, InFlightMeter, ProcessMeter, ServiceSampler } from './service-meters.ts';
 import type { ErrorCause, ServiceConfig, ServiceStats } from './service-protocol.ts';
 
 const CAUSE_STATUS: Record<ErrorCause, number> = {
@@ -48,16 +49,33 @@ function emptyCauses(): Record<ErrorCause, number> {
   return { notFound: 0, consul429: 0, clientTimeout: 0, consulHttp: 0, unreachable: 0, other: 0 };
 }
 
-async function main(): Promise<void> {
-  const config = JSON.parse(process.argv[2] ?? '{}') as ServiceConfig;
+/** The factory of a registered client, or of a user's module (its default export or `createClient`). */
+async function loadFactory(config: ServiceConfig): Promise<KvClientFactory> {
+  if (config.clientModule) {
+    const mod = (await import(pathToFileURL(config.clientModule).href)) as { default?: unknown; createClient?: unknown };
+    const factory = typeof mod.default === 'function' ? mod.default : mod.createClient;
+    if (typeof factory !== 'function') throw new Error(`${config.clientModule} exports no client factory: export default (options) => client, or export createClient`);
+    return factory as KvClientFactory;
+  }
   if (!isClientName(config.client)) throw new Error(`unknown client ${config.client}`);
   const entry = CLIENTS[config.client];
   if (!('factory' in entry)) throw new Error(`${config.client} has no factory`);
+  return entry.factory;
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.argv[2] ?? '{}') as ServiceConfig;
+  const factory = await loadFactory(config);
   const consulPort = Number(new URL(config.clientOptions.consulUrl).port || 80);
   const connections = new ConsulConnectionMeter(consulPort);
+  const inFlight = new InFlightMeter(consulPort);
+  const sampler = new ServiceSampler(inFlight, consulPort);
   const meter = new ProcessMeter();
-  const client: KvClient = entry.factory(config.clientOptions);
-  await client.start();
+  const client: KvClient = factory(config.clientOptions);
+  if (typeof client?.get !== 'function' || typeof client.close !== 'function') {
+    throw new Error(`the factory of ${config.clientModule ?? config.client} did not return a client with get() and close()`);
+  }
+  await client.start?.();
 
   const prefix = config.clientOptions.prefix;
   let byStatus: Record<string, number> = {};
@@ -120,6 +138,8 @@ async function main(): Promise<void> {
     await new Promise((r) => server.close(r));
     await client.close();
     connections.dispose();
+    inFlight.dispose();
+    sampler.dispose();
     meter.dispose();
   };
   process.once('SIGTERM', () => void shutdown().finally(() => process.exit(0)));
@@ -133,9 +153,12 @@ async function main(): Promise<void> {
         byStatus,
         causes,
         consulConnections: connections.snapshot(),
+        inFlightPeak: inFlight.peak,
         process: meter.snapshot(),
-        client: { ...client.counters, ...((client as { stats?: object }).stats ?? {}) },
+        client: { ...(client.counters ?? {}), ...((client as { stats?: object }).stats ?? {}) },
+        timeline: sampler.take(),
       };
+      inFlight.resetPeak();
       byStatus = {};
       causes = emptyCauses();
       connections.reset();

@@ -7,8 +7,9 @@
  * @module
  */
 import diagnostics from 'node:diagnostics_channel';
+import { readFileSync } from 'node:fs';
 import type net from 'node:net';
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
 /** Snapshot of {@link ConsulConnectionMeter}. */
@@ -149,5 +150,182 @@ export class ProcessMeter {
   dispose(): void {
     clearInterval(this.#timer);
     this.#profiler?.stop();
+  }
+}
+
+/**
+ * Counts requests to Consul that have started and not finished, from diagnostics channels: undici's
+ * `undici:request:create` / `:trailers` (complete) / `:error` (npm undici and the undici inside global `fetch`
+ * publish on the same names; one request object is shared across them, so a Set is exact) and Node's
+ * `http.client.request.start` / `http.client.response.finish` / `http.client.request.error` for `node:http`.
+ * Requests with `index=` in their query are blocking queries (watches): held open on purpose, they are counted
+ * apart as `longPolls`, never as in-flight (../shared/MEASUREMENT-NOTES.md, leak signals).
+ */
+export class InFlightMeter {
+  readonly #port: number;
+  readonly #inFlight = new Set<object>();
+  readonly #longPolls = new Set<object>();
+  #peak = 0;
+  readonly #subs: Array<[string, (m: unknown) => void]> = [];
+
+  /** @param port the Consul (or proxy) port: only requests to it are counted. */
+  constructor(port: number) {
+    this.#port = port;
+    const start = (req: object, path: string): void => {
+      const set = /[?&]index=/.test(path) ? this.#longPolls : this.#inFlight;
+      set.add(req);
+      if (this.#inFlight.size > this.#peak) this.#peak = this.#inFlight.size;
+    };
+    const end = (req: object): void => {
+      this.#inFlight.delete(req);
+      this.#longPolls.delete(req);
+    };
+    const portOf = (origin: unknown): number => {
+      try {
+        return Number(new URL(String(origin)).port || 80);
+      } catch {
+        return -1;
+      }
+    };
+    this.#sub('undici:request:create', (m) => {
+      const req = (m as { request: { origin?: unknown; path?: string } }).request;
+      if (portOf(req.origin) === this.#port) start(req, req.path ?? '');
+    });
+    this.#sub('undici:request:trailers', (m) => end((m as { request: object }).request));
+    this.#sub('undici:request:error', (m) => end((m as { request: object }).request));
+    this.#sub('http.client.request.start', (m) => {
+      const req = (m as { request: { path?: string; getHeader(n: string): unknown } }).request;
+      const host = String(req.getHeader('host') ?? '');
+      if (Number(host.split(':').pop()) === this.#port) start(req, req.path ?? '');
+    });
+    this.#sub('http.client.response.finish', (m) => end((m as { request: object }).request));
+    this.#sub('http.client.request.error', (m) => end((m as { request: object }).request));
+  }
+
+  #sub(name: string, fn: (m: unknown) => void): void {
+    diagnostics.subscribe(name, fn);
+    this.#subs.push([name, fn]);
+  }
+
+  /** Requests in flight now (long polls excluded). */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+  /** Blocking queries held open now. */
+  get longPolls(): number {
+    return this.#longPolls.size;
+  }
+  /** Most in flight at once since the last `resetPeak()`. */
+  get peak(): number {
+    return this.#peak;
+  }
+  resetPeak(): void {
+    this.#peak = this.#inFlight.size;
+  }
+  dispose(): void {
+    for (const [name, fn] of this.#subs) diagnostics.unsubscribe(name, fn);
+  }
+}
+
+/** TCP states of /proc/net/tcp's `st` column (include/net/tcp_states.h). */
+const TCP_STATES: Record<string, string> = {
+  '01': 'ESTABLISHED', '02': 'SYN_SENT', '03': 'SYN_RECV', '04': 'FIN_WAIT1', '05': 'FIN_WAIT2', '06': 'TIME_WAIT',
+  '07': 'CLOSE', '08': 'CLOSE_WAIT', '09': 'LAST_ACK', '0A': 'LISTEN', '0B': 'CLOSING',
+};
+
+/**
+ * Counts client-side TCP sockets to `port` by state, from `/proc/net/tcp` and `/proc/net/tcp6` (rows whose
+ * remote port is `port`). TIME_WAIT sockets belong to no process any more, so this counts every local client of
+ * that port, which on our loopback setup is the service alone. `undefined` where /proc is unavailable (not Linux).
+ */
+export function tcpStatesToPort(port: number): Record<string, number> | undefined {
+  const counts: Record<string, number> = {};
+  let read = false;
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+      read = true;
+    } catch {
+      continue;
+    }
+    const lines = text.split('\n');
+    for (let i = 1; i < lines.length; i++) {
+      const cols = lines[i]!.trim().split(/\s+/);
+      const remote = cols[2];
+      const st = cols[3];
+      if (!remote || !st) continue;
+      if (parseInt(remote.slice(remote.lastIndexOf(':') + 1), 16) !== port) continue;
+      const state = TCP_STATES[st] ?? st;
+      counts[state] = (counts[state] ?? 0) + 1;
+    }
+  }
+  return read ? counts : undefined;
+}
+
+/** Counts of `process.getActiveResourcesInfo()` by type (ref'd handles and timers only). */
+export function activeResourceCounts(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const type of process.getActiveResourcesInfo()) counts[type] = (counts[type] ?? 0) + 1;
+  return counts;
+}
+
+/** One sample of the service's state. */
+export interface ServiceSample {
+  /** Wall-clock time, ms since the epoch (the harness aligns phases on the same clock). */
+  t: number;
+  /** Requests to Consul in flight (long polls excluded). */
+  inFlight: number;
+  /** Blocking queries held open. */
+  longPolls: number;
+  /** Client sockets to Consul's (or the proxy's) port by TCP state; absent off Linux. */
+  sockets?: Record<string, number>;
+  /** Ref'd active resources by type (`process.getActiveResourcesInfo()`). */
+  resources: Record<string, number>;
+  heapUsedBytes: number;
+  rssBytes: number;
+  /** Event-loop utilisation over the interval, 0–1. */
+  elu: number;
+  /** p99 of event-loop delay over the interval, ms (`monitorEventLoopDelay`). */
+  eventLoopDelayP99Ms: number;
+}
+
+/** Samples the service every `intervalMs` (default 250) into a timeline that `take()` hands over and empties. */
+export class ServiceSampler {
+  readonly #timeline: ServiceSample[] = [];
+  readonly #timer: NodeJS.Timeout;
+  readonly #delay = monitorEventLoopDelay({ resolution: 10 });
+  #elu = performance.eventLoopUtilization();
+
+  constructor(inFlight: InFlightMeter, consulPort: number, intervalMs = 250) {
+    this.#delay.enable();
+    this.#timer = setInterval(() => {
+      const mem = process.memoryUsage();
+      const sockets = tcpStatesToPort(consulPort);
+      this.#timeline.push({
+        t: Date.now(),
+        inFlight: inFlight.inFlight,
+        longPolls: inFlight.longPolls,
+        ...(sockets ? { sockets } : {}),
+        resources: activeResourceCounts(),
+        heapUsedBytes: mem.heapUsed,
+        rssBytes: mem.rss,
+        elu: performance.eventLoopUtilization(this.#elu).utilization,
+        eventLoopDelayP99Ms: this.#delay.percentile(99) / 1e6,
+      });
+      this.#elu = performance.eventLoopUtilization();
+      this.#delay.reset();
+    }, intervalMs);
+    this.#timer.unref();
+  }
+
+  /** The samples since the previous call. */
+  take(): ServiceSample[] {
+    return this.#timeline.splice(0);
+  }
+
+  dispose(): void {
+    clearInterval(this.#timer);
+    this.#delay.disable();
   }
 }

@@ -26,8 +26,10 @@ export interface StartedService {
 
 /** Options of {@link startConfigService}. */
 export interface StartServiceOptions {
-  /** Registered client name. */
+  /** Registered client name, or the label of a user's module. */
   readonly client: string;
+  /** Absolute path of a user's client module; overrides `client`. */
+  readonly clientModule?: string | undefined;
   readonly clientOptions: KvClientOptions;
   /** How long to wait for the service (and its client's `start()`, e.g. a watch's first snapshot), ms. Default 30 000. */
   readonly readyTimeoutMs?: number;
@@ -40,7 +42,7 @@ export interface StartServiceOptions {
  * @throws {BenchError} `SERVICE_FAILED` when it exits or does not become ready in time (with its stderr tail).
  */
 export async function startConfigService(options: StartServiceOptions): Promise<StartedService> {
-  const config: ServiceConfig = { client: options.client, clientOptions: options.clientOptions };
+  const config: ServiceConfig = { client: options.client, clientModule: options.clientModule, clientOptions: options.clientOptions };
   const tail = new LogTail(30);
   const child = execaNode(SERVICE_FILE, [JSON.stringify(config)], {
     ipc: true,

@@ -4,12 +4,14 @@
  * @module
  */
 import type { KvClientOptions } from '../../clients/index.ts';
-import type { ConnectionCounts, ProcessCounts } from './service-meters.ts';
+import type { ConnectionCounts, ProcessCounts, ServiceSample } from './service-meters.ts';
 
 /** Configuration the harness passes to the service (argv[2], JSON). */
 export interface ServiceConfig {
-  /** Registered client name (see `clients/index.ts`). */
+  /** Registered client name (see `clients/index.ts`), or the label of a user's module. */
   readonly client: string;
+  /** Absolute path of a user's client module (`--client ./file.ts`); overrides `client`. */
+  readonly clientModule?: string | undefined;
   readonly clientOptions: KvClientOptions;
 }
 
@@ -24,6 +26,10 @@ export interface ServiceStats {
   causes: Record<ErrorCause, number>;
   /** TCP connections to Consul. */
   consulConnections: ConnectionCounts;
+  /** Most requests to Consul in flight at once in the window (long polls excluded). */
+  inFlightPeak: number;
+  /** Samples taken every 250 ms in the window. */
+  timeline: ServiceSample[];
   process: ProcessCounts;
   /** The client's own counters and, when it has them, its extra statistics (e.g. the watch's). */
   client: Record<string, unknown>;

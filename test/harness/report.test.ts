@@ -21,7 +21,7 @@ describe('renderers', () => {
   recordMs(h, 1.5);
   const row = buildRow({
     scenario, client: 'pooled', kind: 'client', description: 'd', connections: 1,
-    load: { histogram: h, responses: 1, byStatus: { '200': 1 }, connectionErrors: 0, timeouts: 0, durationMs: 1000, loadGenerator: { elu: 0.1, cpuPercent: 10, saturated: false }, aborted: false },
+    load: { histogram: h, responses: 1, byStatus: { '200': 1 }, connectionErrors: 0, timeouts: 0, durationMs: 1000, loadGenerator: { elu: 0.1, cpuPercent: 10, saturated: false }, aborted: false, phases: [] },
     service: undefined, direct: undefined, before: undefined, after: undefined, flags: [],
   });
   const report: Report = {

@@ -113,6 +113,7 @@ describe('buildRow', () => {
     durationMs: 2000,
     loadGenerator: { elu: 0.95, cpuPercent: 90, saturated: true },
     aborted: false,
+    phases: [],
   };
   it('counts errors by cause and derives RPS from 2xx only', () => {
     const row = buildRow({
@@ -128,6 +129,8 @@ describe('buildRow', () => {
         consulConnections: { opened: 3, peakOpen: 2, open: 0, failed: 0 },
         process: { heapAllocatedBytes: 1000, gcCount: 1, peakRssBytes: 5, elu: 0.5, cpuUs: 1_000_000, wallMs: 2000 },
         client: {},
+        inFlightPeak: 4,
+        timeline: [],
       },
       direct: undefined,
       before: { kvGets: 100, all: 200 },

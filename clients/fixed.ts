@@ -1,0 +1,74 @@
+/**
+ * `fixed`: `leaky-without-abort` repaired, the negative control of the leak diagnosis. The same hedged retries
+ * (another attempt when one is slow or fails), but every attempt has a deadline and an abort signal, and when
+ * the read settles, won, failed or timed out, every attempt still running is aborted. A stall therefore keeps
+ * in flight at most about arrival rate × timeout × attempts, and nothing is left when it ends.
+ *
+ * The read's own deadline is `requestTimeoutMs` (default 1000 ms); each attempt is aborted then at the latest.
+ * A plain per-attempt AbortController is used, not `AbortSignal.any` (which has had leak bugs;
+ * ../shared/MEASUREMENT-NOTES.md).
+ *
+ * @module
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent } from 'undici';
+import { BaseKvClient, DEFAULT_CLIENT_OPTIONS, KvClientError, type KvClient, type KvClientOptions, kvPath, transportError } from './kv-client.ts';
+import { LEAKY_DEFAULTS } from './leaky-without-abort.ts';
+import { rawBody } from './pooled.ts';
+
+class FixedClient extends BaseKvClient {
+  readonly name = 'fixed';
+  readonly #agent = new Agent();
+  readonly #timeoutMs = this.options.requestTimeoutMs ?? DEFAULT_CLIENT_OPTIONS.requestTimeoutMs;
+
+  protected read(key: string): Promise<Uint8Array | undefined> {
+    const controllers: AbortController[] = [];
+    const stopAll = (): void => {
+      for (const c of controllers) c.abort();
+    };
+    return new Promise<Uint8Array | undefined>((resolve, reject) => {
+      let settled = false;
+      let failures = 0;
+      let started = 0;
+      const settle = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        stopAll();
+        fn();
+      };
+      const deadline = setTimeout(
+        () => settle(() => reject(new KvClientError('CLIENT_TIMEOUT', `read of ${key} timed out after ${this.#timeoutMs} ms`))),
+        this.#timeoutMs,
+      );
+      const attempt = async (): Promise<void> => {
+        const controller = new AbortController();
+        controllers.push(controller);
+        started++;
+        try {
+          const res = await this.#agent.request({ origin: this.options.consulUrl, path: kvPath(key) + '?raw', method: 'GET', headers: this.headers, signal: controller.signal });
+          const value = await rawBody(res, key);
+          settle(() => resolve(value));
+        } catch (err) {
+          failures++;
+          if (failures >= LEAKY_DEFAULTS.maxAttempts || (failures === started && started >= LEAKY_DEFAULTS.maxAttempts)) {
+            settle(() => reject(transportError(err, key)));
+          }
+        }
+      };
+      void (async () => {
+        for (let n = 1; n <= LEAKY_DEFAULTS.maxAttempts && !settled; n++) {
+          void attempt();
+          if (n < LEAKY_DEFAULTS.maxAttempts) await sleep(LEAKY_DEFAULTS.firstRetryDelayMs * 2 ** (n - 1));
+        }
+      })();
+    });
+  }
+
+  protected override async release(): Promise<void> {
+    await this.#agent.destroy();
+  }
+}
+
+/** Factory of the `fixed` strategy. Options used: `consulUrl`, `token`, `requestTimeoutMs`. */
+export const createFixedClient = (options: KvClientOptions): KvClient => new FixedClient(options);

@@ -1,0 +1,108 @@
+/**
+ * Toxiproxy between the config service and Consul: a `toxiproxy-server` the harness runs on 127.0.0.1 (ports
+ * from the OS), driven through `toxiproxy-node-client`. Lifecycle like Consul's: `startToxiproxy()` →
+ * {@link StartedToxiproxy} → `stop()` (idempotent; SIGTERM, SIGKILL after 5 s; execa's `cleanup` as a backstop).
+ *
+ * @module
+ */
+import { execa } from 'execa';
+import getPort from 'get-port';
+import { type Proxy, Toxiproxy } from 'toxiproxy-node-client';
+import { BenchError } from '../errors.ts';
+import { LogTail } from '../lifecycle.ts';
+import { resolveToxiproxyBinary } from '../provision/toxiproxy-binary.ts';
+import { type FaultProfile, applyFault, clearFaults, endFault } from './fault-profiles.ts';
+
+/** A proxy in front of one upstream. */
+export interface FaultProxy {
+  /** Where clients connect instead of the upstream, e.g. `http://127.0.0.1:40123`. */
+  readonly url: string;
+  readonly port: number;
+  /** Starts a fault (adds toxics or disables the proxy). */
+  apply(fault: FaultProfile): Promise<void>;
+  /** Ends a fault the way the network would (see `endFault`: a stall keeps the connections it swallowed). */
+  end(fault: FaultProfile): Promise<void>;
+  /** Removes every toxic and re-enables the proxy (closes what a stall still holds). */
+  clear(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+/** A running Toxiproxy. */
+export interface StartedToxiproxy {
+  readonly apiUrl: string;
+  readonly version: string;
+  /** How the binary was obtained, for the report. */
+  readonly provenance: string;
+  /** Creates a proxy listening on a free loopback port in front of `upstreamUrl` (an http://127.0.0.1:port URL). */
+  proxy(name: string, upstreamUrl: string): Promise<FaultProxy>;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startToxiproxy}. */
+export interface StartToxiproxyOptions {
+  readonly onProgress?: (line: string) => void;
+  readonly signal?: AbortSignal | undefined;
+  readonly env?: NodeJS.ProcessEnv;
+  /** How long to wait for the API, ms. Default 10 000. */
+  readonly readyTimeoutMs?: number;
+}
+
+/**
+ * Starts `toxiproxy-server -host 127.0.0.1 -port <free>` and waits for its API.
+ * @throws {BenchError} `TOXIPROXY_UNAVAILABLE` (no binary, no Go, or it did not start; details hold its log).
+ */
+export async function startToxiproxy(options: StartToxiproxyOptions = {}): Promise<StartedToxiproxy> {
+  const bin = await resolveToxiproxyBinary({ env: options.env ?? process.env, signal: options.signal, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const port = await getPort({ host: '127.0.0.1' });
+  const tail = new LogTail(40);
+  const child = execa(bin.path, ['-host', '127.0.0.1', '-port', String(port)], {
+    cleanup: true,
+    reject: false,
+    forceKillAfterDelay: 5000,
+    stdin: 'ignore',
+    buffer: false,
+    all: true,
+  });
+  child.all?.on('data', (c: Buffer) => tail.push(c));
+  let exited = false;
+  const done = child.then(() => void (exited = true));
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopped ??= (async () => {
+    if (!exited) child.kill('SIGTERM');
+    await done;
+  })());
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const client = new Toxiproxy(apiUrl);
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 10_000);
+  let version = '';
+  while (!version) {
+    try {
+      version = (await client.getVersion()).trim();
+    } catch {
+      if (exited || Date.now() > deadline) {
+        await stop();
+        throw new BenchError('TOXIPROXY_UNAVAILABLE', `toxiproxy-server did not answer on ${apiUrl} within ${options.readyTimeoutMs ?? 10_000} ms: see --verbose for its log`, { details: tail.toString() });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    apiUrl,
+    version: bin.version,
+    provenance: `${bin.source}:${bin.path}`,
+    async proxy(name, upstreamUrl) {
+      const upstream = new URL(upstreamUrl);
+      const listenPort = await getPort({ host: '127.0.0.1' });
+      const proxy: Proxy = await client.createProxy({ name, listen: `127.0.0.1:${listenPort}`, upstream: `${upstream.hostname}:${upstream.port}` });
+      return {
+        url: `http://127.0.0.1:${listenPort}`,
+        port: listenPort,
+        apply: (fault) => applyFault(client, name, fault),
+        end: (fault) => endFault(client, name, fault),
+        clear: () => clearFaults(client, name),
+        remove: () => proxy.remove(),
+      };
+    },
+    stop,
+  };
+}
