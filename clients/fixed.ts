@@ -23,7 +23,10 @@ class FixedClient extends BaseKvClient {
 
   protected read(key: string): Promise<Uint8Array | undefined> {
     const controllers: AbortController[] = [];
+    /** Cancels the retry scheduler's pending sleep, so no timer outlives the read. */
+    const schedule = new AbortController();
     const stopAll = (): void => {
+      schedule.abort();
       for (const c of controllers) c.abort();
     };
     return new Promise<Uint8Array | undefined>((resolve, reject) => {
@@ -59,7 +62,9 @@ class FixedClient extends BaseKvClient {
       void (async () => {
         for (let n = 1; n <= LEAKY_DEFAULTS.maxAttempts && !settled; n++) {
           void attempt();
-          if (n < LEAKY_DEFAULTS.maxAttempts) await sleep(LEAKY_DEFAULTS.firstRetryDelayMs * 2 ** (n - 1));
+          if (n < LEAKY_DEFAULTS.maxAttempts) {
+            await sleep(LEAKY_DEFAULTS.firstRetryDelayMs * 2 ** (n - 1), undefined, { signal: schedule.signal }).catch(() => {});
+          }
         }
       })();
     });

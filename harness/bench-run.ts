@@ -48,6 +48,8 @@ export interface BenchRunOptions {
   readonly scenarios: readonly Scenario[];
   /** The exact command line, for the report. */
   readonly command: string;
+  /** ISO time the run started (names the timestamped report folder). Default: now. */
+  readonly createdAt?: string;
   readonly teardown: Teardown;
   /** Stops the run after the current phase (SIGINT/SIGTERM). */
   readonly signal?: AbortSignal;
@@ -70,7 +72,7 @@ export interface RowSpec {
 
 /** Profiles the service of each row (see harness/profile/service-profiler.ts). */
 export interface RowProfiler {
-  readonly kind: 'flame' | 'cpu' | 'doctor';
+  readonly kind: 'flame' | 'cpu';
   /** node options for the service of this row. */
   nodeOptions(scenario: string, row: string): Promise<string[]>;
   /** After the service stopped: turn raw output into artifacts. Never throws; failures come back in `error`. */
@@ -111,7 +113,7 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
     this.#options = options;
     this.report = {
       schemaVersion: REPORT_SCHEMA_VERSION,
-      createdAt: new Date().toISOString(),
+      createdAt: options.createdAt ?? new Date().toISOString(),
       finishedAt: null,
       status: 'running',
       command: options.command,

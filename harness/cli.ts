@@ -13,6 +13,7 @@ import { CLIENTS, CLIENT_NAMES } from '../clients/index.ts';
 import { DEFAULT_SCENARIO } from '../scenarios/index.ts';
 import { BenchRun } from './bench-run.ts';
 import { startToxiproxy } from './faults/toxiproxy-server.ts';
+import { PROFILE_KINDS, type ProfileKind, createServiceProfiler } from './profile/service-profiler.ts';
 import { CONSUL_BACKENDS, type ConsulBackendChoice, startConsul } from './consul/consul-server.ts';
 import { BenchError, usageError } from './errors.ts';
 import { Teardown } from './lifecycle.ts';
@@ -20,7 +21,7 @@ import { attachProgress } from './progress.ts';
 import { CONSUL_VERSION, resolveConsulBinary } from './provision/consul-binary.ts';
 import { TOXIPROXY_VERSION, resolveToxiproxyBinary } from './provision/toxiproxy-binary.ts';
 import { renderTerminalTable } from './report/terminal-table.ts';
-import { writeReport } from './report/report-writer.ts';
+import { runDirName, writeReport } from './report/report-writer.ts';
 import { loadScenario, scenarioNames } from './scenario/load-scenario.ts';
 import { type Scenario, applyOverrides } from './scenario/scenario-schema.ts';
 
@@ -34,7 +35,7 @@ interface RunFlags {
   consul: ConsulBackendChoice;
   out: string;
   client: string[];
-  profile?: 'flame' | 'cpu' | 'doctor';
+  profile?: ProfileKind;
   verbose?: boolean;
 }
 
@@ -121,13 +122,16 @@ async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: string[
     return writing;
   };
   try {
+    const createdAt = new Date().toISOString();
     const httpMaxConnsPerClient = Math.max(...scenarios.map((s) => s.consul.httpMaxConnsPerClient));
     progress(`starting Consul (--consul ${flags.consul})…`);
     const consul = await startConsul({ backend: flags.consul, httpMaxConnsPerClient, onProgress: progress, signal: abort.signal });
     teardown.defer('consul', () => consul.stop());
     progress(`Consul ${consul.version} ready at ${consul.httpUrl} (${consul.backend})`);
     if (abort.signal.aborted) throw new BenchError('INTERRUPTED', `stopped by ${signalled}`);
+    const runDirRelative = path.join('runs', runDirName(createdAt));
     run = new BenchRun({
+      createdAt,
       consul,
       scenarios,
       command: ['consul-kv-bench', ...argv].join(' '),
@@ -135,6 +139,7 @@ async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: string[
       signal: abort.signal,
       customClients,
       startToxiproxy: () => startToxiproxy({ onProgress: progress, signal: abort.signal }),
+      ...(flags.profile ? { profiler: createServiceProfiler(flags.profile, outDir, runDirRelative) } : {}),
     });
     attachProgress(run);
     run.on('report', () => void save());
@@ -182,6 +187,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--consul <backend>', 'where Consul comes from: auto = container if a runtime answers, else local').choices(CONSUL_BACKENDS).default('auto'))
     .option('--client <path>', "also run your own client: a .ts/.js module exporting a factory (repeatable; see clients/examples/)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--out <dir>', 'output directory (a timestamped copy goes to <dir>/runs/)', 'reports/latest')
+    .addOption(new Option('--profile <kind>', "profile the service of every row: flame = 0x flamegraph, cpu = .cpuprofile (artifacts in the run's folder, linked from report.md)").choices(PROFILE_KINDS))
     .action(async (scenarios: string[], flags: RunFlags) => {
       process.exitCode = await runCommand(scenarios, flags, process.argv.slice(2));
     });

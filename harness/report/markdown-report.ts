@@ -3,8 +3,10 @@
  *
  * @module
  */
+import path from 'node:path';
 import { markdownTable } from 'markdown-table';
 import { bytes, int, msFromUs, percentOf, ratio } from './format.ts';
+import { leakSection, referenceSection } from './leak-report.ts';
 import type { Report, ResultRow, ScenarioResult } from './report-schema.ts';
 
 /** Explanations of row flags, shown under each table that has them. */
@@ -67,12 +69,27 @@ export function errorsTable(scenario: ScenarioResult): string {
 }
 
 function loadLine(scenario: ScenarioResult): string {
-  const s = scenario.settings as { load?: { connections?: number; durationS?: number; warmupS?: number }; keys?: { count?: number; valueBytes?: number } };
-  return `Load: ${s.load?.connections} connections for ${s.load?.durationS} s per row after a ${s.load?.warmupS} s warm-up (discarded); ${s.keys?.count} keys of ${s.keys?.valueBytes} bytes read round-robin. Closed model (autocannon): latencies are not corrected for coordinated omission.`;
+  const s = scenario.settings as {
+    load?: { connections?: number; durationS?: number; warmupS?: number; timeoutS?: number };
+    keys?: { count?: number; valueBytes?: number };
+    phases?: { baselineS: number; faultS: number; drainS: number };
+    fault?: Record<string, unknown>;
+  };
+  const window = s.phases
+    ? `through baseline ${s.phases.baselineS} s → ${String(s.fault?.type)} fault ${s.phases.faultS} s → drain ${s.phases.drainS} s (Toxiproxy between the service and Consul; the load generator gives up on a request after ${s.load?.timeoutS} s and sends another)`
+    : `for ${s.load?.durationS} s`;
+  return `Load: ${s.load?.connections} connections ${window} per row after a ${s.load?.warmupS} s warm-up (discarded); ${s.keys?.count} keys of ${s.keys?.valueBytes} bytes read round-robin. Closed model (autocannon): latencies are not corrected for coordinated omission.`;
+}
+
+/** Options of {@link renderMarkdown}. */
+export interface MarkdownOptions {
+  /** Prefix of links to artifacts (paths in results are relative to the output directory). Default ''. */
+  readonly linkBase?: string;
 }
 
 /** The whole `report.md`. */
-export function renderMarkdown(report: Report): string {
+export function renderMarkdown(report: Report, options: MarkdownOptions = {}): string {
+  const linkBase = options.linkBase ?? '';
   const out: string[] = ['# consul-kv-bench report', '', ...describeRun(report), ''];
   for (const scenario of report.scenarios) {
     out.push(`## ${scenario.name}`, '', scenario.description + '.', '', loadLine(scenario), '', headlineTable(scenario), '');
@@ -81,6 +98,19 @@ export function renderMarkdown(report: Report): string {
     const flags = new Set(scenario.results.flatMap((r: ResultRow) => r.flags));
     for (const f of flags) out.push(`- \`${f}\`: ${FLAG_LEGEND[f] ?? f}`);
     if (flags.size) out.push('');
+    const leak = leakSection(scenario);
+    if (leak) out.push(leak);
+    const reference = referenceSection(scenario);
+    if (reference) out.push(reference);
+    const profiled = scenario.results.filter((r) => r.profile);
+    if (profiled.length) {
+      out.push('### Profiles', '');
+      for (const r of profiled) {
+        const p = r.profile!;
+        out.push(`- **${r.client}** (${p.kind}): ${p.files.map((f) => `[${path.basename(f)}](${encodeURI(linkBase + f)})`).join(', ') || 'no file'}${p.error ? ` (failed: ${p.error})` : ''}`);
+      }
+      out.push('');
+    }
   }
   if (report.failures.length) {
     out.push('## Failures', '');

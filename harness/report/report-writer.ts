@@ -33,11 +33,11 @@ export function runDirName(createdAt: string): string {
 /** Writes `report.json` and `report.md` to `outDir` and to `outDir/runs/<timestamp>/`. */
 export async function writeReport(report: Report, outDir: string): Promise<WrittenReport> {
   const json = JSON.stringify(report, null, 2) + '\n';
-  const markdown = renderMarkdown(report);
   const runDir = path.join(outDir, 'runs', runDirName(report.createdAt));
-  for (const dir of [outDir, runDir]) {
+  // Artifact paths in results are relative to outDir; the timestamped copy sits two folders down.
+  for (const [dir, linkBase] of [[outDir, ''], [runDir, '../../']] as const) {
     await atomicWrite(path.join(dir, 'report.json'), json);
-    await atomicWrite(path.join(dir, 'report.md'), markdown);
+    await atomicWrite(path.join(dir, 'report.md'), renderMarkdown(report, { linkBase }));
   }
   return { json: path.join(outDir, 'report.json'), markdown: path.join(outDir, 'report.md'), runDir };
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { CLIENT_NAMES } from '../../clients/index.ts';
 import { ReportSchema } from '../../harness/report/report-schema.ts';
-import { scenarioNames } from '../../harness/scenario/load-scenario.ts';
+import { loadScenario, scenarioNames } from '../../harness/scenario/load-scenario.ts';
 import { ROOT, answers, cli, eventually } from '../helpers.ts';
 
 const tmp = () => mkdtemp(path.join(os.tmpdir(), 'ckb-cli-'));
@@ -40,7 +40,8 @@ describe.each(scenarioNames())('run %s --quick', (scenario) => {
     expect(report.environment.node).toBe(process.version);
     expect(report.command).toContain(`run ${scenario} --quick`);
     const rows = report.scenarios[0]!.results;
-    expect(rows.map((x) => x.client)).toEqual(CLIENT_NAMES);
+    expect(rows.map((x) => x.client)).toEqual(loadScenario(scenario).clients);
+    if (scenario === 'articles') expect(rows.map((x) => x.client)).toEqual(CLIENT_NAMES);
     for (const row of rows) {
       expect(row.ok, row.client).toBeGreaterThan(0);
       expect(row.rps, row.client).toBeGreaterThan(0);
@@ -51,17 +52,64 @@ describe.each(scenarioNames())('run %s --quick', (scenario) => {
     }
     const byName = Object.fromEntries(rows.map((x) => [x.client, x]));
     expect(byName['no-consul']!.consulRequests).toBe(0);
-    expect(byName['consul-direct']!.consulRequestsPerRequest).toBeGreaterThan(0.95);
+    if (byName['consul-direct']) expect(byName['consul-direct'].consulRequestsPerRequest).toBeGreaterThan(0.95);
     expect(byName['watch-cached']!.consulRequestsPerRequest).toBeLessThan(0.01);
 
     const md = await readFile(path.join(out, 'report.md'), 'utf8');
     expect(md).toContain(`Consul**: ${report.environment.consul.version}`);
-    for (const name of CLIENT_NAMES) expect(md).toContain(name);
+    for (const row of rows) expect(md).toContain(row.client);
+
+    if (loadScenario(scenario).fault) {
+      // the positive and negative controls, and the timeline behind the verdicts
+      expect(byName['leaky-without-abort']!.leak?.verdict).toBe('leak');
+      expect(byName['fixed']!.leak?.verdict).toBe('no-leak');
+      expect(byName['pooled']!.leak?.verdict).toBe('no-leak');
+      expect(byName['watch-cached']!.leak?.verdict).toBe('no-leak');
+      for (const row of rows) {
+        expect(row.phases?.map((p) => p.name)).toEqual(['baseline', 'fault', 'drain']);
+        expect(row.timeline!.length).toBeGreaterThan(40);
+      }
+      expect(byName['leaky-without-abort']!.inFlightPeak).toBeGreaterThan(3 * byName['fixed']!.leak!.evidence.inFlight!.drainEnd);
+      expect(report.environment.tools['toxiproxy-server']).toMatch(/^\d+\.\d+\.\d+/);
+      expect(md).toContain('### Leak verdicts');
+      expect(md).toMatch(/leaky-without-abort \| \*\*leak\*\*/);
+      expect(await processesMentioning('toxiproxy-server')).toEqual([]);
+    }
     expect(await readdir(path.join(out, 'runs'))).toHaveLength(1);
 
     const consulUrl = consulUrlFrom(r.stderr);
     expect(await answers(consulUrl)).toBe(false);
     expect(await processesMentioning(new URL(consulUrl).port)).toEqual([]);
+  });
+});
+
+describe('your own client module', () => {
+  it('--client runs a module through the same path, and --profile flame links a flamegraph', async () => {
+    const out = await tmp();
+    const r = await cli(['run', 'light', '--quick', '--consul', 'local', '--clients', 'no-consul', '--client', 'clients/examples/my-client.ts', '--profile', 'flame', '--out', out]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const report = ReportSchema.parse(JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')));
+    const rows = report.scenarios[0]!.results;
+    expect(rows.map((x) => x.client)).toEqual(['no-consul', 'my-client']);
+    const mine = rows[1]!;
+    expect(mine.clientModule).toBe(path.join(ROOT, 'clients/examples/my-client.ts'));
+    expect(mine.ok).toBeGreaterThan(0);
+    expect(mine.consulRequestsPerRequest).toBeGreaterThan(0.9);
+    expect(mine.profile?.error).toBeUndefined();
+    const html = mine.profile!.files.find((f) => f.endsWith('.html'));
+    expect(html).toBeDefined();
+    expect((await readFile(path.join(out, html!), 'utf8')).length).toBeGreaterThan(1000);
+    expect(await readFile(path.join(out, 'report.md'), 'utf8')).toContain(`](${encodeURI(html!)})`);
+  });
+
+  it.each([
+    [['--client', 'does/not/exist.ts'], /--client does\/not\/exist.ts: no such file/],
+    [['--client', 'README.md'], /give a .ts, .js or .mjs file/],
+    [['--client', 'clients/pooled.ts'], /the name pooled is taken/],
+  ])('%j exits 2', async (args, message) => {
+    const r = await cli(['run', 'light', '--quick', ...args]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(message);
   });
 });
 
@@ -73,6 +121,8 @@ describe('bad input exits 2 with one line naming the fix', () => {
     [['run', '--duration', 'soon'], /--duration takes a number of seconds/],
     [['run', '--consul', 'cloud'], /Allowed choices are auto, local, container, external/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    [['run', 'network-stall', '--duration', '5'], /--duration does not apply to network-stall/],
+    [['run', '--profile', 'perf'], /Allowed choices are flame, cpu/],
   ])('%j', async (args, message) => {
     const r = await cli(args);
     expect(r.exitCode).toBe(2);
@@ -125,7 +175,7 @@ describe.each([
     });
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-    expect(await eventually(() => /\[2\/7\] consul-direct: measure/.test(stderr), 60_000)).toBe(true);
+    expect(await eventually(() => /\[2\/\d+\] consul-direct: measure/.test(stderr), 60_000)).toBe(true);
     child.kill(signal);
     const r = await child;
     expect(r.exitCode, stderr).toBe(code);

@@ -1,0 +1,112 @@
+/**
+ * The fault-scenario part of `report.md`, rendered from raw results: per client the leak verdict with its
+ * evidence, latency per phase, and the timeline condensed to one sparkline per signal and phase.
+ *
+ * @module
+ */
+import { markdownTable } from 'markdown-table';
+import { int, msFromUs } from './format.ts';
+import type { ResultRow, ScenarioResult, TimelineSample } from './report-schema.ts';
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** A sparkline of `values` scaled to [0, max], at most `width` characters (values are max-pooled into buckets). */
+export function sparkline(values: readonly number[], max: number, width = 16): string {
+  if (values.length === 0) return '';
+  const buckets = Math.min(width, values.length);
+  const out: string[] = [];
+  for (let b = 0; b < buckets; b++) {
+    const from = Math.floor((b * values.length) / buckets);
+    const to = Math.max(from + 1, Math.floor(((b + 1) * values.length) / buckets));
+    const v = Math.max(...values.slice(from, to));
+    out.push(max <= 0 ? BARS[0]! : BARS[Math.min(BARS.length - 1, Math.round((v / max) * (BARS.length - 1)))]!);
+  }
+  return out.join('');
+}
+
+function peak(timeline: readonly TimelineSample[], f: (s: TimelineSample) => number): number {
+  return timeline.reduce((m, s) => Math.max(m, f(s)), 0);
+}
+
+const established = (s: TimelineSample) => s.sockets?.ESTABLISHED ?? 0;
+const timeWait = (s: TimelineSample) => s.sockets?.TIME_WAIT ?? 0;
+const handles = (s: TimelineSample) => Object.values(s.resources).reduce((a, b) => a + b, 0);
+
+/** Sparklines of one signal across the three phases, one cell per phase, on a common scale. */
+function phaseSparks(timeline: readonly TimelineSample[], f: (s: TimelineSample) => number): string {
+  const max = peak(timeline, f);
+  return (['baseline', 'fault', 'drain'] as const).map((p) => sparkline(timeline.filter((s) => s.phase === p).map(f), max, 8)).join(' │ ');
+}
+
+/** The fault section of one scenario: verdict table, per-phase latency, timelines. Empty when no row has a verdict. */
+export function leakSection(scenario: ScenarioResult): string {
+  const rows = scenario.results.filter((r): r is ResultRow & { leak: NonNullable<ResultRow['leak']> } => r.leak !== undefined);
+  if (rows.length === 0) return '';
+  const out: string[] = [];
+  out.push(
+    '### Leak verdicts',
+    '',
+    markdownTable([
+      ['row', 'verdict', 'peak in flight', 'in flight: baseline → end of drain', 'sockets ESTABLISHED: peak, end of drain', 'TIME_WAIT peak', 'handles peak', 'grew and stayed'],
+      ...rows.map((r) => {
+        const tl = r.timeline ?? [];
+        const e = r.leak.evidence;
+        return [
+          r.client,
+          r.leak.verdict === 'leak' ? '**leak**' : r.leak.verdict,
+          int(r.inFlightPeak ?? 0),
+          e.inFlight ? `${int(e.inFlight.baseline)} → ${int(e.inFlight.drainEnd)}` : '–',
+          e.establishedSockets ? `${int(e.establishedSockets.faultPeak)}, ${int(e.establishedSockets.drainEnd)}` : '–',
+          tl.some((s) => s.sockets) ? int(peak(tl, timeWait)) : '–',
+          int(peak(tl, handles)),
+          Object.entries(e.grownResources).map(([k, v]) => `${k} +${v}`).join(', ') || '–',
+        ];
+      }),
+    ]),
+    '',
+    ...rows.map((r) => `- **${r.client}**: ${r.leak.verdict}: ${r.leak.evidence.reason}.`),
+    '',
+    '### Latency per phase (2xx, ms)',
+    '',
+    markdownTable([
+      ['row', 'baseline p99', 'baseline max', 'fault p99', 'fault max', 'fault errors', 'drain p99', 'drain max'],
+      ...rows.map((r) => {
+        const ph = Object.fromEntries((r.phases ?? []).map((p) => [p.name, p]));
+        const cell = (n: string, k: 'p99' | 'max') => (ph[n] && ph[n].ok > 0 ? msFromUs(ph[n].latencyUs[k]) : '–');
+        return [r.client, cell('baseline', 'p99'), cell('baseline', 'max'), cell('fault', 'p99'), cell('fault', 'max'), int(ph.fault?.errors ?? 0), cell('drain', 'p99'), cell('drain', 'max')];
+      }),
+    ]),
+    '',
+    '### Timelines (baseline │ fault │ drain, each row on its own scale)',
+    '',
+    markdownTable([
+      ['row', 'in flight', 'sockets ESTABLISHED', 'TIME_WAIT', 'active handles'],
+      ...rows.map((r) => {
+        const tl = r.timeline ?? [];
+        return [
+          r.client,
+          `${phaseSparks(tl, (s) => s.inFlight)} (max ${int(peak(tl, (s) => s.inFlight))})`,
+          tl.some((s) => s.sockets) ? `${phaseSparks(tl, established)} (max ${int(peak(tl, established))})` : '–',
+          tl.some((s) => s.sockets) ? `${phaseSparks(tl, timeWait)} (max ${int(peak(tl, timeWait))})` : '–',
+          `${phaseSparks(tl, handles)} (max ${int(peak(tl, handles))})`,
+        ];
+      }),
+    ]),
+    '',
+  );
+  return out.join('\n');
+}
+
+/** Published figures a scenario compares against (its `reference` block), shown as given. */
+export function referenceSection(scenario: ScenarioResult): string {
+  const ref = (scenario.settings as { reference?: { source: string; figures: Record<string, string> } }).reference;
+  if (!ref) return '';
+  return [
+    `### Beside the published figures`,
+    '',
+    `${ref.source}. Their figures come from Go and are stated as published; ours are in the tables above.`,
+    '',
+    markdownTable([['their measure', 'their figure'], ...Object.entries(ref.figures)]),
+    '',
+  ].join('\n');
+}
