@@ -72,9 +72,11 @@ export interface RowSpec {
 
 /** Profiles the service of each row (see harness/profile/service-profiler.ts). */
 export interface RowProfiler {
-  readonly kind: 'flame' | 'cpu';
+  readonly kind: 'flame' | 'cpu' | 'doctor';
   /** node options for the service of this row. */
   nodeOptions(scenario: string, row: string): Promise<string[]>;
+  /** A launcher that runs the service under another program (clinic doctor); absent: the usual start. */
+  launcher?(scenario: string, row: string): (argv: string[]) => Promise<void>;
   /** After the service stopped: turn raw output into artifacts. Never throws; failures come back in `error`. */
   finish(scenario: string, row: string): Promise<{ files: string[]; error?: string }>;
 }
@@ -237,7 +239,8 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
         valueBytes: scenario.keys.valueBytes,
       };
       const nodeOptions = profiler ? await profiler.nodeOptions(scenario.name, client) : [];
-      const service = await startConfigService({ client, clientModule: spec.module, clientOptions, nodeOptions });
+      const launch = profiler?.launcher?.(scenario.name, client);
+      const service = await startConfigService({ client, clientModule: spec.module, clientOptions, nodeOptions, launch });
       stopService = teardown.defer(`config service (${client})`, () => service.stop());
       stats = () => service.stats();
       target = service.url;

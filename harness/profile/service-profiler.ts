@@ -2,7 +2,10 @@
  * Profiles of the config service, one per row, into the run's report folder:
  * - `cpu`: `node --cpu-prof` writes a `.cpuprofile` (open it in Chrome DevTools or speedscope);
  * - `flame`: the same profile rendered as a 0x flamegraph (`0x --visualize-cpu-profile`, an HTML file); a 0x
- *   failure is reported in the row (`profile.error`), never fatal.
+ *   failure is reported in the row (`profile.error`), never fatal;
+ * - `doctor`: clinic doctor (`@clinic/doctor`'s collect + visualize) runs the service and writes its HTML report.
+ *   clinic is no longer actively maintained and its numbers are inaccurate on recent Node
+ *   (../shared/MEASUREMENT-NOTES.md): best-effort, a failure is reported in the row, never fatal, never gated on.
  *
  * The service writes its profile when it exits (it exits cleanly on SIGTERM), so `finish()` runs after the
  * service stopped. Paths in results are relative to the output directory.
@@ -18,7 +21,7 @@ import type { RowProfiler } from '../bench-run.ts';
 const require = createRequire(import.meta.url);
 
 /** Profile kinds of `--profile`. */
-export const PROFILE_KINDS = ['flame', 'cpu'] as const;
+export const PROFILE_KINDS = ['flame', 'cpu', 'doctor'] as const;
 export type ProfileKind = (typeof PROFILE_KINDS)[number];
 
 /** Folder of one row's profile, relative to the output directory. */
@@ -32,6 +35,7 @@ export function profileDir(runDir: string, scenario: string, row: string): strin
  * @param runDir the run's folder relative to `outDir`, e.g. `runs/2026-11-21T18-00-00Z`.
  */
 export function createServiceProfiler(kind: ProfileKind, outDir: string, runDir: string): RowProfiler {
+  if (kind === 'doctor') return createDoctorProfiler(outDir, runDir);
   return {
     kind,
     async nodeOptions(scenario, row) {
@@ -63,3 +67,56 @@ export function createServiceProfiler(kind: ProfileKind, outDir: string, runDir:
   };
 }
 
+
+/** The part of `@clinic/doctor`'s API used here (its README: collect(args, cb), visualize(dataDir, html, cb)). */
+interface ClinicDoctor {
+  collect(args: string[], callback: (err: Error | null, dataDir: string) => void): void;
+  visualize(dataDir: string, outputFile: string, callback: (err: Error | null) => void): void;
+}
+
+/** clinic doctor, best-effort (see the module comment). */
+function createDoctorProfiler(outDir: string, runDir: string): RowProfiler {
+  const collected = new Map<string, { dataDir?: string; error?: string }>();
+  const key = (scenario: string, row: string) => `${scenario}\u0000${row}`;
+  return {
+    kind: 'doctor',
+    async nodeOptions(scenario, row) {
+      await mkdir(path.join(outDir, profileDir(runDir, scenario, row)), { recursive: true });
+      return [];
+    },
+    launcher(scenario, row) {
+      const dir = path.join(outDir, profileDir(runDir, scenario, row));
+      return (argv) =>
+        new Promise<void>((resolve) => {
+          try {
+            const Doctor = require('@clinic/doctor') as new (options: { dest: string }) => ClinicDoctor;
+            const doctor = new Doctor({ dest: dir });
+            // clinic has the service write node_trace.*.log into the working directory, moves it into its data
+            // folder when the service exits, and refuses to start while old ones are there.
+            doctor.collect(argv, (err, dataDir) => {
+              collected.set(key(scenario, row), err ? { error: err.message } : { dataDir });
+              resolve();
+            });
+          } catch (err) {
+            collected.set(key(scenario, row), { error: (err as Error).message.split('\n')[0] ?? 'clinic failed' });
+            resolve();
+          }
+        });
+    },
+    async finish(scenario, row) {
+      const state = collected.get(key(scenario, row));
+      if (!state?.dataDir) return { files: [], error: `clinic doctor collected nothing: ${state?.error ?? 'it did not run'}` };
+      const html = `${state.dataDir}.html`;
+      try {
+        const Doctor = require('@clinic/doctor') as new (options: { dest: string }) => ClinicDoctor;
+        const doctor = new Doctor({ dest: path.dirname(state.dataDir) });
+        const dataDir = path.isAbsolute(state.dataDir) ? state.dataDir : path.join(outDir, profileDir(runDir, scenario, row), state.dataDir);
+        const out = path.isAbsolute(html) ? html : `${dataDir}.html`;
+        await new Promise<void>((resolve, reject) => doctor.visualize(dataDir, out, (err) => (err ? reject(err) : resolve())));
+        return { files: [path.relative(outDir, out)] };
+      } catch (err) {
+        return { files: [], error: `clinic doctor could not render its report: ${(err as Error).message.split('\n')[0]}` };
+      }
+    },
+  };
+}

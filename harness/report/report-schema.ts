@@ -124,7 +124,7 @@ export const ResultSchema = z.object({
   timeline: z.array(TimelineSampleSchema).optional().describe('the service sampled every 250 ms through the phases'),
   leak: LeakSchema.optional(),
   profile: z
-    .object({ kind: z.enum(['flame', 'cpu']), files: z.array(z.string()).describe('paths relative to the output directory (--out)'), error: z.string().optional() })
+    .object({ kind: z.enum(['flame', 'cpu', 'doctor']), files: z.array(z.string()).describe('paths relative to the output directory (--out)'), error: z.string().optional() })
     .optional()
     .describe('profile artifacts of the service (--profile)'),
 });

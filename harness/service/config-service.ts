@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { getEachMessage, sendMessage } from 'execa';
 import { CLIENTS, type KvClient, KvClientError, type KvClientFactory, isClientName } from '../../clients/index.ts';
@@ -84,10 +85,32 @@ async function main(): Promise<void> {
     byStatus[status] = (byStatus[status] ?? 0) + 1;
   };
 
+  const takeStats = (): ServiceStats => {
+    const stats: ServiceStats = {
+      byStatus,
+      causes,
+      consulConnections: connections.snapshot(),
+      inFlightPeak: inFlight.peak,
+      process: meter.snapshot(),
+      client: { ...(client.counters ?? {}), ...((client as { stats?: object }).stats ?? {}) },
+      timeline: sampler.take(),
+    };
+    inFlight.resetPeak();
+    byStatus = {};
+    causes = emptyCauses();
+    connections.reset();
+    return stats;
+  };
+
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     if (url === '/healthz') {
       res.end('ok');
+      return;
+    }
+    if (config.readyFile && url === '/__bench/stats') {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(takeStats()));
       return;
     }
     if (req.method !== 'GET' || !url.startsWith('/config/')) {
@@ -145,24 +168,16 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown().finally(() => process.exit(0)));
   process.once('SIGINT', () => void shutdown().finally(() => process.exit(0)));
 
+  if (config.readyFile) {
+    // No IPC channel (e.g. under clinic doctor): say we are ready through a file; stats come over HTTP; stop with SIGTERM.
+    await writeFile(config.readyFile, JSON.stringify({ port, pid: process.pid }));
+    return;
+  }
   await sendMessage({ type: 'ready', port });
   for await (const message of getEachMessage()) {
     const m = message as { type?: string };
     if (m.type === 'stats') {
-      const stats: ServiceStats = {
-        byStatus,
-        causes,
-        consulConnections: connections.snapshot(),
-        inFlightPeak: inFlight.peak,
-        process: meter.snapshot(),
-        client: { ...(client.counters ?? {}), ...((client as { stats?: object }).stats ?? {}) },
-        timeline: sampler.take(),
-      };
-      inFlight.resetPeak();
-      byStatus = {};
-      causes = emptyCauses();
-      connections.reset();
-      await sendMessage({ type: 'stats', stats });
+      await sendMessage({ type: 'stats', stats: takeStats() });
     } else if (m.type === 'stop') {
       await shutdown();
       await sendMessage({ type: 'stopped' });

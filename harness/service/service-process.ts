@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { execaNode } from 'execa';
 import type { KvClientOptions } from '../../clients/index.ts';
@@ -35,6 +37,12 @@ export interface StartServiceOptions {
   readonly readyTimeoutMs?: number;
   /** Extra `node` flags for the service process (e.g. profiling). Default none. */
   readonly nodeOptions?: readonly string[];
+  /**
+   * Starts the service through another program that owns its stdio (clinic doctor). Called with the full
+   * command (`[node, config-service.ts, config]`); resolves when that program is done (process exited, data
+   * written). The service then reports readiness through a file and its stats over HTTP. Default: execa with IPC.
+   */
+  readonly launch?: ((argv: string[]) => Promise<void>) | undefined;
 }
 
 /**
@@ -42,6 +50,7 @@ export interface StartServiceOptions {
  * @throws {BenchError} `SERVICE_FAILED` when it exits or does not become ready in time (with its stderr tail).
  */
 export async function startConfigService(options: StartServiceOptions): Promise<StartedService> {
+  if (options.launch) return startLaunchedService(options, options.launch);
   const config: ServiceConfig = { client: options.client, clientModule: options.clientModule, clientOptions: options.clientOptions };
   const tail = new LogTail(30);
   const child = execaNode(SERVICE_FILE, [JSON.stringify(config)], {
@@ -97,5 +106,64 @@ export async function startConfigService(options: StartServiceOptions): Promise<
       return ((await reply) as unknown as { stats: ServiceStats }).stats;
     },
     stop,
+  };
+}
+
+/** {@link startConfigService} through a launcher (no IPC: ready file, HTTP stats, SIGTERM to stop). */
+async function startLaunchedService(options: StartServiceOptions, launch: (argv: string[]) => Promise<void>): Promise<StartedService> {
+  const readyFile = path.join(os.tmpdir(), `consul-kv-bench-ready-${process.pid}-${Date.now()}.json`);
+  const config: ServiceConfig = { client: options.client, clientModule: options.clientModule, clientOptions: options.clientOptions, readyFile };
+  let finished = false;
+  let launchError: unknown;
+  const done = launch([process.execPath, ...(options.nodeOptions ?? []), SERVICE_FILE, JSON.stringify(config)]).then(
+    () => void (finished = true),
+    (err: unknown) => {
+      finished = true;
+      launchError = err;
+    },
+  );
+  const timeoutMs = options.readyTimeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
+  let ready: { port: number; pid: number } | undefined;
+  while (!ready) {
+    try {
+      ready = JSON.parse(await readFile(readyFile, 'utf8')) as { port: number; pid: number };
+    } catch {
+      if (finished || Date.now() > deadline) {
+        throw new BenchError('SERVICE_FAILED', `the config service with client ${options.client} did not start under its launcher (${launchError ? (launchError as Error).message : finished ? 'it exited' : `not ready within ${timeoutMs} ms`})`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  await rm(readyFile, { force: true });
+  const { port, pid } = ready;
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid,
+    async stats() {
+      const res = await fetch(`http://127.0.0.1:${port}/__bench/stats`, { signal: AbortSignal.timeout(10_000) });
+      return (await res.json()) as ServiceStats;
+    },
+    stop() {
+      stopped ??= (async () => {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+        // the launcher may analyse what it collected before it is done; give it two minutes, then make sure
+        const timer = setTimeout(() => {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }, 120_000);
+        await done;
+        clearTimeout(timer);
+      })();
+      return stopped;
+    },
   };
 }

@@ -12,6 +12,11 @@ export interface ServiceConfig {
   readonly client: string;
   /** Absolute path of a user's client module (`--client ./file.ts`); overrides `client`. */
   readonly clientModule?: string | undefined;
+  /**
+   * For launchers that own the service's stdio and give it no IPC channel (clinic doctor): the service writes
+   * `{ "port", "pid" }` here when ready and answers `GET /__bench/stats` with its {@link ServiceStats}.
+   */
+  readonly readyFile?: string | undefined;
   readonly clientOptions: KvClientOptions;
 }
 

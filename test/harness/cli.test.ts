@@ -102,6 +102,18 @@ describe('your own client module', () => {
     expect(await readFile(path.join(out, 'report.md'), 'utf8')).toContain(`](${encodeURI(html!)})`);
   });
 
+  it('--profile doctor is best-effort: the run succeeds and the row holds clinic\'s report or the reason it has none', async () => {
+    const out = await tmp();
+    const r = await cli(['run', 'light', '--quick', '--consul', 'local', '--clients', 'pooled', '--profile', 'doctor', '--out', out]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const report = ReportSchema.parse(JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')));
+    const profile = report.scenarios[0]!.results[0]!.profile!;
+    expect(profile.kind).toBe('doctor');
+    if (profile.error) expect(profile.files).toEqual([]);
+    else expect((await readFile(path.join(out, profile.files[0]!), 'utf8')).length).toBeGreaterThan(10_000);
+    expect(await readdir(ROOT).then((f) => f.filter((n) => n.startsWith('node_trace')))).toEqual([]);
+  });
+
   it.each([
     [['--client', 'does/not/exist.ts'], /--client does\/not\/exist.ts: no such file/],
     [['--client', 'README.md'], /give a .ts, .js or .mjs file/],
@@ -122,7 +134,7 @@ describe('bad input exits 2 with one line naming the fix', () => {
     [['run', '--consul', 'cloud'], /Allowed choices are auto, local, container, external/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['run', 'network-stall', '--duration', '5'], /--duration does not apply to network-stall/],
-    [['run', '--profile', 'perf'], /Allowed choices are flame, cpu/],
+    [['run', '--profile', 'perf'], /Allowed choices are flame, cpu, doctor/],
   ])('%j', async (args, message) => {
     const r = await cli(args);
     expect(r.exitCode).toBe(2);
