@@ -16,7 +16,7 @@ export default {
   load: { connections: 50, warmupS: 2, timeoutS: 2 },
   phases: { baselineS: 10, faultS: 20, drainS: 15 },
   fault: { type: 'stall' },
-  clients: ['no-consul', 'pooled', 'fixed', 'watch-cached', 'naive-fetch', 'leaky-without-abort'],
+  clients: ['no-consul', 'pooled', 'fixed', 'fresh-connection', 'watch-cached', 'naive-fetch', 'leaky-without-abort'],
   consul: { httpMaxConnsPerClient: 4096 },
   quick: { warmupS: 1, phases: { baselineS: 3, faultS: 6, drainS: 8 } },
   reference: {

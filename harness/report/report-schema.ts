@@ -83,7 +83,7 @@ export const TimelineSampleSchema = z.object({
   phase: z.enum(['baseline', 'fault', 'drain']),
   inFlight: count.describe('requests to Consul in flight (long polls excluded)'),
   longPolls: count.describe('blocking queries held open on purpose'),
-  sockets: z.record(z.string(), count).optional().describe('client sockets to Consul by TCP state (/proc/net/tcp; Linux)'),
+  sockets: z.record(z.string(), count).optional().describe('sockets of connections to Consul by TCP state (/proc/net/tcp; Linux): the client side in every state, plus TIME_WAIT at either end'),
   resources: z.record(z.string(), count).describe('process.getActiveResourcesInfo() by type'),
   heapUsedBytes: count,
   rssBytes: count,

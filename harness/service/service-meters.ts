@@ -234,13 +234,17 @@ const TCP_STATES: Record<string, string> = {
 };
 
 /**
- * Counts client-side TCP sockets to `port` by state, from `/proc/net/tcp` and `/proc/net/tcp6` (rows whose
- * remote port is `port`). TIME_WAIT sockets belong to no process any more, so this counts every local client of
- * that port, which on our loopback setup is the service alone. `undefined` where /proc is unavailable (not Linux).
+ * Counts TCP sockets of connections to `port` by state, from `/proc/net/tcp` and `/proc/net/tcp6`:
+ * client-side sockets (remote port = `port`) by every state, plus the server-side TIME_WAIT sockets of those
+ * connections (local port = `port`). On loopback both ends are on this machine and whichever end closes first
+ * holds the TIME_WAIT: with `Connection: close` that is the server's end, so counting only the client side would
+ * hide the pile-up. TIME_WAIT sockets belong to no process any more, so this counts every local client of that
+ * port, which on our loopback setup is the service alone. `undefined` where /proc is unavailable (not Linux).
  */
 export function tcpStatesToPort(port: number): Record<string, number> | undefined {
   const counts: Record<string, number> = {};
   let read = false;
+  const portOf = (address: string): number => parseInt(address.slice(address.lastIndexOf(':') + 1), 16);
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
     try {
@@ -252,12 +256,14 @@ export function tcpStatesToPort(port: number): Record<string, number> | undefine
     const lines = text.split('\n');
     for (let i = 1; i < lines.length; i++) {
       const cols = lines[i]!.trim().split(/\s+/);
+      const local = cols[1];
       const remote = cols[2];
       const st = cols[3];
-      if (!remote || !st) continue;
-      if (parseInt(remote.slice(remote.lastIndexOf(':') + 1), 16) !== port) continue;
+      if (!local || !remote || !st) continue;
       const state = TCP_STATES[st] ?? st;
-      counts[state] = (counts[state] ?? 0) + 1;
+      if (portOf(remote) === port || (state === 'TIME_WAIT' && portOf(local) === port)) {
+        counts[state] = (counts[state] ?? 0) + 1;
+      }
     }
   }
   return read ? counts : undefined;

@@ -65,6 +65,9 @@ describe.each(scenarioNames())('run %s --quick', (scenario) => {
       expect(byName['fixed']!.leak?.verdict).toBe('no-leak');
       expect(byName['pooled']!.leak?.verdict).toBe('no-leak');
       expect(byName['watch-cached']!.leak?.verdict).toBe('no-leak');
+      // fresh-connection's TIME_WAIT pile-up shows in the sampled socket states
+      const timeWait = Math.max(...byName['fresh-connection']!.timeline!.map((x) => x.sockets?.TIME_WAIT ?? 0));
+      expect(timeWait).toBeGreaterThan(100);
       for (const row of rows) {
         expect(row.phases?.map((p) => p.name)).toEqual(['baseline', 'fault', 'drain']);
         expect(row.timeline!.length).toBeGreaterThan(40);
