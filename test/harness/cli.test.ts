@@ -83,7 +83,7 @@ describe.each(scenarioNames())('run %s --quick', (scenario) => {
     const consulUrl = consulUrlFrom(r.stderr);
     expect(await answers(consulUrl)).toBe(false);
     expect(await processesMentioning(new URL(consulUrl).port)).toEqual([]);
-  });
+  }, 5 * 60_000); // a whole scenario's quick run: network-stall's seven rows take about 2.5 min here
 });
 
 describe('your own client module', () => {
