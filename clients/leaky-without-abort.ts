@@ -28,16 +28,13 @@ class LeakyWithoutAbortClient extends BaseKvClient {
   readonly name = 'leaky-without-abort';
   /** Unlimited connections and no headers/body timeouts: nothing ever ends a stalled request. */
   readonly #agent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
-  /** Attempts started and not yet settled (the pile-up a stall produces). */
-  inFlightAttempts = 0;
 
   protected read(key: string): Promise<Uint8Array | undefined> {
     return new Promise((resolve, reject) => {
       let settled = false;
       let failures = 0;
       let lastError: unknown;
-      const attempt = async (n: number): Promise<void> => {
-        this.inFlightAttempts++;
+      const attempt = async (): Promise<void> => {
         try {
           const value = await this.#once(key);
           if (!settled) {
@@ -51,13 +48,11 @@ class LeakyWithoutAbortClient extends BaseKvClient {
             settled = true;
             reject(transportError(lastError, key));
           }
-        } finally {
-          this.inFlightAttempts--;
         }
       };
       const schedule = async (): Promise<void> => {
         for (let n = 1; n <= LEAKY_DEFAULTS.maxAttempts && !settled; n++) {
-          void attempt(n);
+          void attempt();
           if (n < LEAKY_DEFAULTS.maxAttempts) await sleep(LEAKY_DEFAULTS.firstRetryDelayMs * 2 ** (n - 1));
         }
       };

@@ -7,7 +7,7 @@
  * errors. The cause also goes in the `x-bench-cause` header and the service's counters.
  *
  * Started by `service-process.ts` with its configuration as JSON in argv[2]; talks to the harness over execa's
- * IPC: it sends `{ type: 'ready', port }`, then answers `{ type: 'stats' }` with a {@link ServiceStats}.
+ * IPC: it sends `{ type: 'ready', port }`, then answers `{ type: 'stats' }` with a {@link ServiceStats}; SIGTERM stops it.
  * Run directly only for debugging.
  *
  * @module
@@ -156,15 +156,18 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
 
-  const shutdown = async (): Promise<void> => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-    await client.close();
-    connections.dispose();
-    inFlight.dispose();
-    sampler.dispose();
-    meter.dispose();
-  };
+  let stopping: Promise<void> | undefined;
+  /** Idempotent: a signal and the end of the IPC channel may both ask for it. */
+  const shutdown = (): Promise<void> =>
+    (stopping ??= (async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await client.close();
+      connections.dispose();
+      inFlight.dispose();
+      sampler.dispose();
+      meter.dispose();
+    })());
   process.once('SIGTERM', () => void shutdown().finally(() => process.exit(0)));
   process.once('SIGINT', () => void shutdown().finally(() => process.exit(0)));
 
@@ -176,14 +179,10 @@ async function main(): Promise<void> {
   await sendMessage({ type: 'ready', port });
   for await (const message of getEachMessage()) {
     const m = message as { type?: string };
-    if (m.type === 'stats') {
-      await sendMessage({ type: 'stats', stats: takeStats() });
-    } else if (m.type === 'stop') {
-      await shutdown();
-      await sendMessage({ type: 'stopped' });
-      break;
-    }
+    if (m.type === 'stats') await sendMessage({ type: 'stats', stats: takeStats() });
   }
+  // The harness stops the service with SIGTERM (handled above); the IPC channel closing ends the loop too.
+  await shutdown();
   process.exit(0);
 }
 
