@@ -12,7 +12,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
-import { BaseKvClient, DEFAULT_CLIENT_OPTIONS, KvClientError, type KvClient, type KvClientOptions, kvPath, transportError } from './kv-client.ts';
+import { BaseKvClient, DEFAULT_CLIENT_OPTIONS, KvClientError, type KvClient, type KvClientOptions, kvPath, kvQuery, transportError } from './kv-client.ts';
 import { LEAKY_DEFAULTS } from './leaky-without-abort.ts';
 import { rawBody } from './pooled.ts';
 
@@ -20,6 +20,11 @@ class FixedClient extends BaseKvClient {
   readonly name = 'fixed';
   readonly #agent = new Agent();
   readonly #timeoutMs = this.options.requestTimeoutMs ?? DEFAULT_CLIENT_OPTIONS.requestTimeoutMs;
+  protected override readonly rateLimitMaxWaitMs = this.#timeoutMs;
+
+  constructor(options: KvClientOptions) {
+    super(options, true);
+  }
 
   protected read(key: string): Promise<Uint8Array | undefined> {
     const controllers: AbortController[] = [];
@@ -49,7 +54,7 @@ class FixedClient extends BaseKvClient {
         controllers.push(controller);
         started++;
         try {
-          const res = await this.#agent.request({ origin: this.options.consulUrl, path: kvPath(key) + '?raw', method: 'GET', headers: this.headers, signal: controller.signal });
+          const res = await this.#agent.request({ origin: this.options.consulUrl, path: kvPath(key) + kvQuery({ raw: true, [this.consistency]: true }), method: 'GET', headers: this.headers, signal: controller.signal });
           const value = await rawBody(res, key);
           settle(() => resolve(value));
         } catch (err) {
@@ -75,5 +80,5 @@ class FixedClient extends BaseKvClient {
   }
 }
 
-/** Factory of the `fixed` strategy. Options used: `consulUrl`, `token`, `requestTimeoutMs`. */
+/** Factory of the `fixed` strategy. Options used: `consulUrl`, `token`, `requestTimeoutMs`, `consistency`, `rateLimit`. */
 export const createFixedClient = (options: KvClientOptions): KvClient => new FixedClient(options);

@@ -16,6 +16,7 @@ import {
   type KvClientOptions,
   consulStatusError,
   kvPath,
+  kvQuery,
   transportError,
 } from './kv-client.ts';
 
@@ -23,6 +24,11 @@ class FreshConnectionClient extends BaseKvClient {
   readonly name = 'fresh-connection';
   readonly #base = new URL(this.options.consulUrl);
   readonly #timeoutMs = this.options.requestTimeoutMs ?? DEFAULT_CLIENT_OPTIONS.requestTimeoutMs;
+  protected override readonly rateLimitMaxWaitMs = this.#timeoutMs;
+
+  constructor(options: KvClientOptions) {
+    super(options, true);
+  }
 
   protected read(key: string): Promise<Uint8Array | undefined> {
     return new Promise((resolve, reject) => {
@@ -30,7 +36,7 @@ class FreshConnectionClient extends BaseKvClient {
         {
           host: this.#base.hostname,
           port: this.#base.port || 80,
-          path: kvPath(key) + '?raw',
+          path: kvPath(key) + kvQuery({ raw: true, [this.consistency]: true }),
           method: 'GET',
           agent: false,
           headers: { ...this.headers, connection: 'close' },
@@ -54,5 +60,5 @@ class FreshConnectionClient extends BaseKvClient {
   }
 }
 
-/** Factory of the `fresh-connection` strategy. Options used: `consulUrl`, `token`, `requestTimeoutMs`. */
+/** Factory of the `fresh-connection` strategy. Options used: `consulUrl`, `token`, `requestTimeoutMs`, `consistency`, `rateLimit`. */
 export const createFreshConnectionClient = (options: KvClientOptions): KvClient => new FreshConnectionClient(options);

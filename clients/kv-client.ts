@@ -7,6 +7,9 @@
  *
  * @module
  */
+import { type RateLimit, RateLimitWaitError, TokenBucket } from './token-bucket.ts';
+
+export { type RateLimit, RateLimitWaitError, TokenBucket } from './token-bucket.ts';
 
 /** Options every client factory receives. All durations are milliseconds. */
 export interface KvClientOptions {
@@ -34,6 +37,48 @@ export interface KvClientOptions {
   readonly watchWaitMs?: number | undefined;
   /** Size in bytes of the constant value the `no-consul` baseline answers with. Default 1024. */
   readonly valueBytes?: number | undefined;
+  /**
+   * Consistency mode of reads (Consul docs, "Consistency Modes"): `default` (the leader answers; a tiny stale
+   * window during leader changes), `stale` (any server answers, usually within ~50 ms of the leader, unbounded),
+   * `consistent` (the leader confirms leadership with a quorum first: one more round trip). Default `default`.
+   * Used by the strategies that read Consul directly and by the watches and polling.
+   */
+  readonly consistency?: ConsistencyMode | undefined;
+  /**
+   * Client-side rate limit of requests to Consul (token bucket, as client-go's `QPS`/`Burst`). A read waits for
+   * its token; a strategy with a deadline refuses at once with `CLIENT_RATE_LIMITED` when the wait would
+   * outlast it. Default: none. Used by naive-fetch, fresh-connection, pooled, fixed and consul-npm.
+   */
+  readonly rateLimit?: RateLimit | undefined;
+  /** Interval of the `polling` strategy's prefix reads, ms. Default {@link DEFAULT_CLIENT_OPTIONS.pollIntervalMs}. */
+  readonly pollIntervalMs?: number | undefined;
+  /**
+   * Stale-while-error bound of the caching strategies (watch-cached, polling), ms: while Consul cannot be reached
+   * they keep serving their last snapshot for this long after the first failed refresh, then refuse reads with
+   * `CACHE_TOO_STALE` until a refresh succeeds. `0` refuses at once. Default {@link DEFAULT_CLIENT_OPTIONS.staleIfErrorMs}.
+   */
+  readonly staleIfErrorMs?: number | undefined;
+}
+
+/** Consul read consistency modes (see {@link KvClientOptions.consistency}). */
+export type ConsistencyMode = 'default' | 'stale' | 'consistent';
+
+/** The query parameter a consistency mode adds to a read (`''` for `default`). */
+export function consistencyParam(mode: ConsistencyMode | undefined): '' | 'stale' | 'consistent' {
+  return mode === 'stale' || mode === 'consistent' ? mode : '';
+}
+
+/**
+ * Builds a query string from parameters; a `true` value is a bare flag (`?raw`), `false`/`''`/`undefined` are
+ * left out. Example: `kvQuery({ raw: true, stale: true, index: 7 })` → `?raw&stale&index=7`.
+ */
+export function kvQuery(params: Record<string, string | number | boolean | undefined>): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(params)) {
+    if (k === '' || v === undefined || v === false || v === '') continue;
+    parts.push(v === true ? k : `${k}=${encodeURIComponent(String(v))}`);
+  }
+  return parts.length ? '?' + parts.join('&') : '';
 }
 
 /** Defaults for {@link KvClientOptions}, in one place. */
@@ -45,6 +90,10 @@ export const DEFAULT_CLIENT_OPTIONS = {
   /** 30 s: the npm `consul` package's watch default; Consul's own default is 5 min. */
   watchWaitMs: 30_000,
   valueBytes: 1024,
+  /** 1000 ms: the Go article's timer-and-hash poller checks about once a second. */
+  pollIntervalMs: 1000,
+  /** 60 s: long enough to ride out an agent restart (a few seconds here), short enough that an outage surfaces. */
+  staleIfErrorMs: 60_000,
 } as const;
 
 /** Counters every client keeps; the service reports them with each row. */
@@ -78,7 +127,9 @@ export interface KvClient {
    * @param key full key, e.g. `consul-kv-bench/articles/key-0001` (not URL-encoded).
    * @returns the value's exact bytes (empty for an empty value), or `undefined` when the key does not exist.
    * @throws {KvClientError} `CONSUL_HTTP_ERROR`, `CONSUL_TOO_MANY_CONNECTIONS` (Consul's 429 from
-   *   `limits.http_max_conns_per_client`), `CLIENT_TIMEOUT`, `CONSUL_UNREACHABLE`, `CLIENT_CLOSED`.
+   *   `limits.http_max_conns_per_client`), `CLIENT_TIMEOUT`, `CONSUL_UNREACHABLE`, `CLIENT_CLOSED`,
+   *   `CLIENT_RATE_LIMITED` (the rate limiter's wait would outlast the deadline), `CACHE_TOO_STALE` (a cache
+   *   past its stale-while-error bound).
    */
   get(key: string): Promise<Uint8Array | undefined>;
   /** Releases sockets, timers and watches. Idempotent: later calls return the first call's promise. */
@@ -95,7 +146,9 @@ export type KvClientErrorCode =
   | 'CONSUL_HTTP_ERROR'
   | 'CONSUL_TOO_MANY_CONNECTIONS'
   | 'CONSUL_UNREACHABLE'
-  | 'CONSUL_BAD_RESPONSE';
+  | 'CONSUL_BAD_RESPONSE'
+  | 'CLIENT_RATE_LIMITED'
+  | 'CACHE_TOO_STALE';
 
 /** Error thrown by client strategies, with a stable {@link KvClientErrorCode} the service maps to a cause. */
 export class KvClientError extends Error {
@@ -128,6 +181,7 @@ export function consulStatusError(status: number, key: string): KvClientError {
 /** Maps a thrown transport error (abort, timeout, refused connection) to a {@link KvClientError}. */
 export function transportError(err: unknown, key: string): KvClientError {
   if (err instanceof KvClientError) return err;
+  if (err instanceof RateLimitWaitError) return new KvClientError('CLIENT_RATE_LIMITED', `read of ${key} refused: ${err.message}`, { cause: err });
   const name = (err as { name?: string } | null)?.name;
   const code = (err as { code?: string } | null)?.code;
   if (name === 'TimeoutError' || name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
@@ -172,10 +226,27 @@ export abstract class BaseKvClient implements KvClient {
   abstract readonly name: string;
   readonly counters: KvClientCounters = { gets: 0, hits: 0, misses: 0, errors: 0 };
   readonly options: KvClientOptions;
+  /** The client-side rate limiter, when `options.rateLimit` is set and the strategy applies it. */
+  readonly limiter: TokenBucket | undefined;
+  /**
+   * Longest a read may wait for a rate-limit token, ms: a strategy with a per-request deadline sets it to that
+   * deadline (client-go refuses a wait that would outlast the context's deadline). Default: no limit.
+   */
+  protected readonly rateLimitMaxWaitMs: number | undefined = undefined;
   #closing: Promise<void> | undefined;
 
-  constructor(options: KvClientOptions) {
+  /**
+   * @param appliesRateLimit whether this strategy honours `options.rateLimit` (the direct-read strategies do).
+   * @throws {RangeError} when `options.rateLimit` is malformed.
+   */
+  constructor(options: KvClientOptions, appliesRateLimit = false) {
     this.options = options;
+    this.limiter = appliesRateLimit && options.rateLimit ? new TokenBucket(options.rateLimit) : undefined;
+  }
+
+  /** The consistency flag for this client's reads: `''`, `'stale'` or `'consistent'`. */
+  protected get consistency(): '' | 'stale' | 'consistent' {
+    return consistencyParam(this.options.consistency);
   }
 
   /** Headers for every request (ACL token). */
@@ -196,6 +267,13 @@ export abstract class BaseKvClient implements KvClient {
     if (this.#closing) throw new KvClientError('CLIENT_CLOSED', `${this.name}: get() after close()`);
     this.counters.gets++;
     try {
+      if (this.limiter) {
+        try {
+          await this.limiter.take(this.rateLimitMaxWaitMs);
+        } catch (err) {
+          throw transportError(err, key);
+        }
+      }
       const value = await this.read(key);
       if (value === undefined) this.counters.misses++;
       else this.counters.hits++;

@@ -16,16 +16,21 @@ import {
   consulStatusError,
   decodeEntryValue,
   kvPath,
+  kvQuery,
   transportError,
 } from './kv-client.ts';
 
 class NaiveFetchClient extends BaseKvClient {
   readonly name = 'naive-fetch';
 
+  constructor(options: KvClientOptions) {
+    super(options, true);
+  }
+
   protected async read(key: string): Promise<Uint8Array | undefined> {
     let res: Response;
     try {
-      res = await fetch(this.options.consulUrl + kvPath(key), { headers: this.headers });
+      res = await fetch(this.options.consulUrl + kvPath(key) + kvQuery({ [this.consistency]: true }), { headers: this.headers });
     } catch (err) {
       throw transportError(err, key);
     }
@@ -43,5 +48,5 @@ class NaiveFetchClient extends BaseKvClient {
   }
 }
 
-/** Factory of the `naive-fetch` strategy. Options used: `consulUrl`, `token`. */
+/** Factory of the `naive-fetch` strategy. Options used: `consulUrl`, `token`, `consistency`, `rateLimit` (waits for its token without a limit, as it has no deadline). */
 export const createNaiveFetchClient = (options: KvClientOptions): KvClient => new NaiveFetchClient(options);

@@ -15,11 +15,13 @@ import {
   type KvClientOptions,
   consulStatusError,
   kvPath,
+  kvQuery,
   transportError,
 } from './kv-client.ts';
 
 /**
  * Reads `?raw` through a given undici pool with a deadline. Shared by `pooled` and the watch's cold-miss path.
+ * @param consistency `''` (default mode), `'stale'` or `'consistent'` (see `KvClientOptions.consistency`).
  * @returns the value's bytes, or `undefined` on 404.
  * @throws {KvClientError} on non-2xx (other than 404), timeout or transport failure.
  */
@@ -28,10 +30,11 @@ export async function rawRead(
   key: string,
   headers: Record<string, string>,
   timeoutMs: number,
+  consistency: '' | 'stale' | 'consistent' = '',
 ): Promise<Uint8Array | undefined> {
   let res: Awaited<ReturnType<Pool['request']>>;
   try {
-    res = await pool.request({ path: kvPath(key) + '?raw', method: 'GET', headers, signal: AbortSignal.timeout(timeoutMs) });
+    res = await pool.request({ path: kvPath(key) + kvQuery({ raw: true, [consistency]: true }), method: 'GET', headers, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     throw transportError(err, key);
   }
@@ -71,6 +74,11 @@ class PooledClient extends BaseKvClient {
   readonly name = 'pooled';
   readonly #pool = createConsulPool(this.options);
   readonly #timeoutMs = this.options.requestTimeoutMs ?? DEFAULT_CLIENT_OPTIONS.requestTimeoutMs;
+  protected override readonly rateLimitMaxWaitMs = this.#timeoutMs;
+
+  constructor(options: KvClientOptions) {
+    super(options, true);
+  }
 
   /** undici pool statistics (`connected`, `free`, `pending`, `queued`, `running`, `size`). */
   get poolStats(): Pool['stats'] {
@@ -78,7 +86,7 @@ class PooledClient extends BaseKvClient {
   }
 
   protected read(key: string): Promise<Uint8Array | undefined> {
-    return rawRead(this.#pool, key, this.headers, this.#timeoutMs);
+    return rawRead(this.#pool, key, this.headers, this.#timeoutMs, this.consistency);
   }
 
   protected override async release(): Promise<void> {
@@ -86,5 +94,8 @@ class PooledClient extends BaseKvClient {
   }
 }
 
-/** Factory of the `pooled` strategy. Options used: `consulUrl`, `token`, `maxConnections`, `requestTimeoutMs`. */
+/**
+ * Factory of the `pooled` strategy. Options used: `consulUrl`, `token`, `maxConnections`, `requestTimeoutMs`,
+ * `consistency`, `rateLimit` (a token wait longer than `requestTimeoutMs` is refused with `CLIENT_RATE_LIMITED`).
+ */
 export const createPooledClient = (options: KvClientOptions): KvClient => new PooledClient(options);

@@ -1,18 +1,30 @@
 /**
- * `watch-cached`: a blocking-query watch on the key prefix feeds an in-memory map; reads are served from
- * memory. A read of a key the cache does not hold (cold miss) falls back to a pooled `?raw` read.
+ * `watch-cached`: a blocking-query watch on the key prefix feeds an in-memory snapshot; reads are served from
+ * memory. Keys outside the prefix (which the watch cannot hold) fall back to a pooled `?raw` read.
  *
  * Index rules followed (Consul docs, "Blocking Queries", implementation details):
  * - the first request (and the first after a reset) is non-blocking: it loads the whole prefix;
- * - if `X-Consul-Index` goes backwards (snapshot restore, tombstone reaping, ...), reset to 0 and reload;
+ * - if `X-Consul-Index` goes backwards (snapshot restore, a Consul that lost its data, ...), reset to 0 and reload;
  * - never block on index 0: an index below 1 is raised to 1;
  * - the loop is rate-limited by a token bucket, so spurious wake-ups cannot make it spin;
  * - errors back off exponentially with full jitter;
  * - the client-side timeout of a blocking request exceeds `wait + wait/16` (Consul adds up to wait/16 of
  *   jitter) plus a margin.
  *
+ * Hardening beyond the rules:
+ * - **re-list after an error**: the first request after a failure is non-blocking. A Consul restarted on a fresh
+ *   data dir has a lower index; a blocking query with the old, higher index is held for the whole `wait` on
+ *   Consul 1.22 (measured), so without the re-list the watch would serve the old data for up to `wait` after
+ *   Consul is back. (Kubernetes informers re-list after a broken watch for the same reason.)
+ * - **de-duplicated change events**: `on('change', keys)` fires once per refresh that changed something, with
+ *   the keys whose `ModifyIndex` moved (or that appeared or vanished); wake-ups without a change fire nothing.
+ * - **pre-warming**: `start()` resolves once the first snapshot is cached; the service reports ready after it.
+ * - **stale-while-error with a bound** (`staleIfErrorMs`, default 60 s): see `snapshot-cache.ts`. Reads served
+ *   while disconnected and reads refused are counted in `stats`.
+ *
  * @module
  */
+import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, type Pool } from 'undici';
 import {
@@ -23,11 +35,13 @@ import {
   type KvClient,
   type KvClientOptions,
   consulStatusError,
-  decodeEntryValue,
   kvPath,
+  kvQuery,
   transportError,
 } from './kv-client.ts';
 import { createConsulPool, rawRead } from './pooled.ts';
+import { type SnapshotStats, SnapshotCache } from './snapshot-cache.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 /** Tunables of the watch loop. */
 export const WATCH_DEFAULTS = {
@@ -41,30 +55,32 @@ export const WATCH_DEFAULTS = {
   backoffCapMs: 10_000,
 } as const;
 
-/** Watch loop statistics, exposed for tests and the report. */
-export interface WatchStats {
+/** Watch loop statistics, exposed for tests and the report (plus the snapshot's, see {@link SnapshotStats}). */
+export interface WatchStats extends SnapshotStats {
   /** Blocking and non-blocking requests sent to Consul by the watch. */
   requests: number;
-  /** Responses that changed at least one cached key (de-duplicated by `ModifyIndex`). */
-  changes: number;
+  /** Non-blocking requests (first load, after a reset, re-lists after errors). */
+  lists: number;
   /** Times the index went backwards and was reset to 0. */
   resets: number;
   /** Failed watch requests. */
   errors: number;
   /** Last `X-Consul-Index` in use (0 before the first load or after a reset). */
   index: number;
-  /** Reads served by the pooled fallback (cold misses). */
+  /** Reads of keys outside the prefix, served by the pooled fallback. */
   fallbackReads: number;
 }
 
-interface CachedEntry {
-  value: Uint8Array;
-  modifyIndex: number;
+/** Events of the watch: `change` with the keys that changed in one refresh (never empty). */
+export interface WatchEvents {
+  change: [keys: string[]];
 }
 
 class WatchCachedClient extends BaseKvClient {
   readonly name = 'watch-cached';
-  readonly stats: WatchStats = { requests: 0, changes: 0, resets: 0, errors: 0, index: 0, fallbackReads: 0 };
+  readonly events = new EventEmitter<WatchEvents>();
+  readonly #snapshot = new SnapshotCache(this.options.staleIfErrorMs ?? DEFAULT_CLIENT_OPTIONS.staleIfErrorMs);
+  readonly #counts = { requests: 0, lists: 0, resets: 0, errors: 0, index: 0, fallbackReads: 0 };
   readonly #waitMs = this.options.watchWaitMs ?? DEFAULT_CLIENT_OPTIONS.watchWaitMs;
   readonly #timeoutMs = this.options.requestTimeoutMs ?? DEFAULT_CLIENT_OPTIONS.requestTimeoutMs;
   readonly #blockingTimeoutMs = this.#waitMs + Math.ceil(this.#waitMs / 16) + WATCH_DEFAULTS.timeoutMarginMs;
@@ -75,13 +91,17 @@ class WatchCachedClient extends BaseKvClient {
     bodyTimeout: this.#blockingTimeoutMs,
   });
   #fallback: Pool | undefined;
-  #cache = new Map<string, CachedEntry>();
   #loop: Promise<void> | undefined;
   #ready: PromiseWithResolvers<void> = Promise.withResolvers<void>();
-  #loaded = false;
   #stop = new AbortController();
-  #tokens: number = WATCH_DEFAULTS.bucketCapacity;
-  #tokensAt = performance.now();
+  readonly #bucket = new TokenBucket({ qps: WATCH_DEFAULTS.bucketRefillPerSecond, burst: WATCH_DEFAULTS.bucketCapacity });
+  /** Set after a failed request: the next one is a non-blocking re-list. */
+  #relist = false;
+
+  /** Loop and snapshot statistics (a fresh object on each read). */
+  get stats(): WatchStats {
+    return { ...this.#counts, ...this.#snapshot.stats };
+  }
 
   override start(): Promise<void> {
     if (this.closed) return Promise.reject(new KvClientError('CLIENT_CLOSED', 'watch-cached: start() after close()'));
@@ -90,11 +110,13 @@ class WatchCachedClient extends BaseKvClient {
   }
 
   protected async read(key: string): Promise<Uint8Array | undefined> {
-    const hit = this.#cache.get(key);
-    if (hit) return hit.value;
-    this.stats.fallbackReads++;
+    if (key.startsWith(this.options.prefix)) {
+      const cached = this.#snapshot.read(key);
+      if (cached.hit) return cached.value;
+    }
+    this.#counts.fallbackReads++;
     this.#fallback ??= createConsulPool(this.options);
-    return rawRead(this.#fallback, key, this.headers, this.#timeoutMs);
+    return rawRead(this.#fallback, key, this.headers, this.#timeoutMs, this.consistency);
   }
 
   protected override async release(): Promise<void> {
@@ -110,12 +132,14 @@ class WatchCachedClient extends BaseKvClient {
     let failures = 0;
     while (!this.#stop.signal.aborted) {
       try {
-        await this.#takeToken();
+        await this.#bucket.take(undefined, this.#stop.signal);
         await this.#poll();
         failures = 0;
       } catch (err) {
         if (this.#stop.signal.aborted) return;
-        this.stats.errors++;
+        this.#counts.errors++;
+        this.#snapshot.failed();
+        this.#relist = true;
         failures++;
         const ceiling = Math.min(WATCH_DEFAULTS.backoffCapMs, WATCH_DEFAULTS.backoffBaseMs * 2 ** Math.min(failures, 20));
         await sleep(Math.random() * ceiling, undefined, { signal: this.#stop.signal }).catch(() => {});
@@ -125,11 +149,13 @@ class WatchCachedClient extends BaseKvClient {
 
   /** One blocking (or, at index 0, non-blocking) read of the prefix, applied to the cache. */
   async #poll(): Promise<void> {
-    const sent = this.stats.index;
-    const blocking = sent > 0;
-    let path = kvPath(this.options.prefix) + '?recurse';
-    if (blocking) path += `&index=${sent}&wait=${Math.ceil(this.#waitMs / 1000)}s`;
-    this.stats.requests++;
+    const sent = this.#counts.index;
+    const blocking = sent > 0 && !this.#relist;
+    const path =
+      kvPath(this.options.prefix) +
+      kvQuery({ recurse: true, [this.consistency]: true, ...(blocking ? { index: sent, wait: `${Math.ceil(this.#waitMs / 1000)}s` } : {}) });
+    this.#counts.requests++;
+    if (!blocking) this.#counts.lists++;
     let res: Awaited<ReturnType<Client['request']>>;
     try {
       res = await this.#watchConn.request({
@@ -156,60 +182,27 @@ class WatchCachedClient extends BaseKvClient {
     if (!Number.isFinite(index)) {
       throw new KvClientError('CONSUL_BAD_RESPONSE', `no X-Consul-Index on the watch of ${this.options.prefix}`);
     }
-    this.#apply(entries);
+    this.#relist = false;
+    const changed = this.#snapshot.replace(entries);
+    if (changed.length > 0) this.events.emit('change', changed);
     if (index < sent) {
       // Consul docs: an index that goes backwards must be reset to 0 (the next request reloads everything).
-      this.stats.resets++;
-      this.stats.index = 0;
+      this.#counts.resets++;
+      this.#counts.index = 0;
     } else {
       // Consul docs: never block on index 0; 1 is always safe.
-      this.stats.index = Math.max(index, 1);
+      this.#counts.index = Math.max(index, 1);
     }
-    if (!this.#loaded) {
-      this.#loaded = true;
-      this.#ready.resolve();
-    }
-  }
-
-  /** Replaces the cache with the prefix's entries; counts a change only when some `ModifyIndex` differs. */
-  #apply(entries: ConsulKvEntry[]): void {
-    const next = new Map<string, CachedEntry>();
-    let changed = entries.length !== this.#cache.size;
-    for (const e of entries) {
-      const prev = this.#cache.get(e.Key);
-      if (prev && prev.modifyIndex === e.ModifyIndex) {
-        next.set(e.Key, prev);
-      } else {
-        next.set(e.Key, { value: decodeEntryValue(e), modifyIndex: e.ModifyIndex });
-        changed = true;
-      }
-    }
-    this.#cache = next;
-    if (changed) this.stats.changes++;
-  }
-
-  /** Token bucket: waits until a token is available (capacity and refill from {@link WATCH_DEFAULTS}). */
-  async #takeToken(): Promise<void> {
-    const now = performance.now();
-    this.#tokens = Math.min(
-      WATCH_DEFAULTS.bucketCapacity,
-      this.#tokens + ((now - this.#tokensAt) / 1000) * WATCH_DEFAULTS.bucketRefillPerSecond,
-    );
-    this.#tokensAt = now;
-    if (this.#tokens < 1) {
-      const waitMs = ((1 - this.#tokens) / WATCH_DEFAULTS.bucketRefillPerSecond) * 1000;
-      await sleep(waitMs, undefined, { signal: this.#stop.signal });
-      this.#tokens = 1;
-      this.#tokensAt = performance.now();
-    }
-    this.#tokens -= 1;
+    this.#ready.resolve();
   }
 }
 
 /**
  * Factory of the `watch-cached` strategy. Options used: `consulUrl`, `token`, `prefix` (watched with
  * `?recurse`), `watchWaitMs`, `requestTimeoutMs` (non-blocking loads and fallback reads), `maxConnections`
- * (fallback pool). Call `start()` to pre-warm: it resolves once the first snapshot of the prefix is cached.
+ * (fallback pool), `consistency` (of the watch and fallback reads), `staleIfErrorMs`. Call `start()` to
+ * pre-warm: it resolves once the first snapshot of the prefix is cached.
  */
-export const createWatchCachedClient = (options: KvClientOptions): KvClient & { readonly stats: WatchStats } =>
-  new WatchCachedClient(options);
+export const createWatchCachedClient = (
+  options: KvClientOptions,
+): KvClient & { readonly stats: WatchStats; readonly events: EventEmitter<WatchEvents> } => new WatchCachedClient(options);

@@ -8,18 +8,23 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CLIENTS, type ClientName, type KvClientOptions, kvPath } from '../clients/index.ts';
 import type { StartedConsul } from './consul/consul-server.ts';
-import { consulRequestCounts, deleteKeys, hasKnownLeader, seedKeys } from './consul/consul-admin.ts';
+import { type ConsulRequestCounts, consulRequestCounts, deleteKeys, hasKnownLeader, seedKeys } from './consul/consul-admin.ts';
 import { BenchError } from './errors.ts';
 import type { Teardown } from './lifecycle.ts';
 import { judgeLeak } from './diagnosis/leak-verdict.ts';
 import type { FaultProxy, StartedToxiproxy } from './faults/toxiproxy-server.ts';
+import { type RestartTimes, analyzeRecovery, analyzeStaleness } from './freshness/freshness-analysis.ts';
+import { KeyWriter } from './freshness/key-writer.ts';
+import { Prober } from './freshness/prober.ts';
+import { versionedValue } from './freshness/versioned-value.ts';
 import { encodeHistogram, summarize } from './load/latency-histogram.ts';
 import { LoadEvents, type LoadResult, type LoadTick, runLoad } from './load/load-runner.ts';
 import { type PhaseResult, REPORT_SCHEMA_VERSION, type Report, type ResultRow, type ScenarioResult, type TimelineSample } from './report/report-schema.ts';
 import { describeEnvironment } from './report/environment.ts';
-import { type Scenario, measuredSeconds } from './scenario/scenario-schema.ts';
+import { type Scenario, measuredSeconds, rowClient, rowName } from './scenario/scenario-schema.ts';
 import type { ServiceStats } from './service/service-protocol.ts';
 import { ConsulConnectionMeter } from './service/service-meters.ts';
 import { startConfigService } from './service/service-process.ts';
@@ -59,11 +64,21 @@ export interface BenchRunOptions {
   readonly startToxiproxy?: () => Promise<StartedToxiproxy>;
   /** Service profiling: node options per row, and what to do with the artifacts afterwards. */
   readonly profiler?: RowProfiler;
+  /**
+   * Starts a Consul the harness can stop and start again (a persistent local server), for scenarios with a
+   * `restart`. It is used for that scenario only and stopped after it. Absent: such scenarios fail with `USAGE`.
+   */
+  readonly startRestartableConsul?: (scenario: Scenario) => Promise<StartedConsul>;
 }
 
-/** One row to run: a registered client or baseline, or a user's module. */
+/** One row to run: a registered client or baseline, a variant of one, or a user's module. */
 export interface RowSpec {
+  /** The row's name in reports. */
   readonly name: string;
+  /** The registered client the service runs (the row's name for a user's module). */
+  readonly client: string;
+  /** Client option overrides of a variant row. */
+  readonly options?: Readonly<Record<string, unknown>>;
   readonly kind: 'client' | 'baseline';
   readonly description: string;
   /** Absolute path of a user's module; absent for registered clients. */
@@ -81,19 +96,9 @@ export interface RowProfiler {
   finish(scenario: string, row: string): Promise<{ files: string[]; error?: string }>;
 }
 
-/** Deterministic pseudo-random bytes (mulberry32), so every run seeds the same values. */
-export function seededBytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let a = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) & 0xff;
-  }
-  return out;
-}
+import { seededBytes } from './scenario/seeded-bytes.ts';
+
+export { seededBytes };
 
 /** Key prefix a scenario's keys live under. */
 export function scenarioPrefix(scenario: Pick<Scenario, 'name'>): string {
@@ -148,7 +153,8 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
   }
 
   async #runScenario(scenario: Scenario): Promise<void> {
-    const { consul, teardown } = this.#options;
+    const { teardown } = this.#options;
+    let consul = this.#options.consul;
     const prefix = scenarioPrefix(scenario);
     const keys = scenarioKeys(scenario);
     const result: ScenarioResult = {
@@ -159,8 +165,17 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
       results: [],
     };
     this.report.scenarios.push(result);
+    if (scenario.restart) {
+      if (!this.#options.startRestartableConsul) {
+        throw new BenchError('USAGE', `${scenario.name} stops and starts Consul, which only works on a Consul the harness runs itself: use --consul local (or auto without Docker)`);
+      }
+      this.emit('notice', `${scenario.name}: starting a persistent single-node Consul server of its own (it will be stopped and started again in every row)`);
+      const restartable = await this.#options.startRestartableConsul(scenario);
+      teardown.defer(`restartable Consul for ${scenario.name}`, () => restartable.stop());
+      consul = restartable;
+    }
     await deleteKeys(consul, prefix, true);
-    await seedKeys(consul, new Map(keys.map((k, i) => [prefix + k, seededBytes(scenario.keys.valueBytes, i + 1)])));
+    await seedKeys(consul, scenarioValues(scenario, prefix, keys, 0));
     const cleanupKeys = teardown.defer(`keys under ${prefix}`, () => deleteKeys(consul, prefix, true).catch(() => {}));
     let toxiproxy: StartedToxiproxy | undefined;
     if (scenario.fault) {
@@ -170,8 +185,13 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
       this.report.environment.tools['toxiproxy-server'] = toxiproxy.version;
     }
     const rows: RowSpec[] = [
-      ...scenario.clients.map((c) => ({ name: c, kind: CLIENTS[c].kind, description: CLIENTS[c].description })),
-      ...(this.#options.customClients ?? []).map((c) => ({ name: c.name, kind: 'client' as const, description: `user module ${c.path}`, module: c.path })),
+      ...scenario.clients.map((r): RowSpec => {
+        const c = rowClient(r);
+        if (typeof r === 'string') return { name: r, client: c, kind: CLIENTS[c].kind, description: CLIENTS[c].description };
+        const opts = Object.entries(r.options).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ');
+        return { name: r.name, client: c, kind: CLIENTS[c].kind, description: `${c} with ${opts || 'its defaults'}`, options: r.options };
+      }),
+      ...(this.#options.customClients ?? []).map((c): RowSpec => ({ name: c.name, client: c.name, kind: 'client', description: `user module ${c.path}`, module: c.path })),
     ];
     try {
       for (const [i, spec] of rows.entries()) {
@@ -183,7 +203,8 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
         this.emit('row-start', { scenario: scenario.name, client, index: i, total: rows.length });
         try {
           this.#lastProfile = undefined;
-          const row = await this.#runRow(scenario, spec, prefix, keys, toxiproxy);
+          if (scenario.freshness) await seedKeys(consul, scenarioValues(scenario, prefix, keys, 0, true));
+          const row = await this.#runRow(consul, scenario, spec, prefix, keys, toxiproxy);
           if (this.#lastProfile) row.profile = this.#lastProfile;
           result.results.push(row);
           this.emit('row-done', { scenario: scenario.name, row });
@@ -199,8 +220,8 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
     }
   }
 
-  async #runRow(scenario: Scenario, spec: RowSpec, prefix: string, keys: string[], toxiproxy: StartedToxiproxy | undefined): Promise<ResultRow> {
-    const { consul, teardown, signal, profiler } = this.#options;
+  async #runRow(consul: StartedConsul, scenario: Scenario, spec: RowSpec, prefix: string, keys: string[], toxiproxy: StartedToxiproxy | undefined): Promise<ResultRow> {
+    const { teardown, signal, profiler } = this.#options;
     const client = spec.name;
     const flags: string[] = [];
     let target: string;
@@ -218,7 +239,7 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
       consulUrl = proxy.url;
     }
 
-    if (client === 'consul-direct') {
+    if (spec.client === 'consul-direct') {
       target = consulUrl;
       paths = keys.map((k) => kvPath(prefix + k) + '?raw');
       const limit = consul.httpMaxConnsPerClient;
@@ -229,18 +250,23 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
       }
       directMeter = new ConsulConnectionMeter(Number(new URL(consulUrl).port));
     } else {
+      const o = { ...scenario.clientOptions, ...(spec.options ?? {}) } as Scenario['clientOptions'];
       const clientOptions: KvClientOptions = {
         consulUrl,
         token: consul.token,
         prefix,
-        requestTimeoutMs: scenario.clientOptions.requestTimeoutMs,
-        maxConnections: scenario.clientOptions.maxConnections,
-        watchWaitMs: scenario.clientOptions.watchWaitMs,
+        requestTimeoutMs: o.requestTimeoutMs,
+        maxConnections: o.maxConnections,
+        watchWaitMs: o.watchWaitMs,
+        consistency: o.consistency,
+        pollIntervalMs: o.pollIntervalMs,
+        staleIfErrorMs: o.staleIfErrorMs,
+        ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
         valueBytes: scenario.keys.valueBytes,
       };
       const nodeOptions = profiler ? await profiler.nodeOptions(scenario.name, client) : [];
       const launch = profiler?.launcher?.(scenario.name, client);
-      const service = await startConfigService({ client, clientModule: spec.module, clientOptions, nodeOptions, launch });
+      const service = await startConfigService({ client: spec.client, clientModule: spec.module, clientOptions, nodeOptions, launch });
       stopService = teardown.defer(`config service (${client})`, () => service.stop());
       stats = () => service.stats();
       target = service.url;
@@ -267,9 +293,29 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
       };
       if (scenario.load.warmupS > 0) await run('warm-up', scenario.load.warmupS);
       await stats?.(); // discard the warm-up window
-      const before = await consulRequestCounts(consul);
+      let before = await consulRequestCounts(consul);
       directMeter?.reset();
       const startedAt = Date.now();
+      const originMs = performance.now();
+      const fresh = scenario.freshness;
+      const probeKeys = fresh ? keys.slice(0, fresh.keys) : [];
+      let prober: Prober | undefined;
+      let writer: KeyWriter | undefined;
+      if (fresh && stats) {
+        prober = new Prober({ serviceUrl: target, keys: probeKeys, intervalMs: fresh.probeIntervalMs, originMs });
+        await prober.start();
+        if (fresh.writesPerSecond > 0) {
+          const w = new KeyWriter({ consul, keys: probeKeys.map((k) => prefix + k), ratePerSecond: fresh.writesPerSecond, valueBytes: scenario.keys.valueBytes, originMs });
+          writer = w;
+          w.start();
+          timers.push(setTimeout(() => void w.stop(), Math.max(0, measuredSeconds(scenario) - fresh.settleS) * 1000));
+        }
+      }
+      let restart: Promise<{ times: RestartTimes; countsBeforeDown: ConsulRequestCounts | undefined; startMs: number }> | undefined;
+      if (scenario.restart && phases) {
+        restart = this.#restartConsul(consul, scenario, prefix, keys, phases[1]!.startMs, phases[2]!.startMs, originMs, client);
+        restart.catch(() => {}); // awaited after the load; a failure fails the row there
+      }
       if (proxy && scenario.fault && phases) {
         const p = proxy;
         const fault = scenario.fault;
@@ -279,12 +325,44 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
       }
       const load = await run('measure', measuredSeconds(scenario));
       for (const t of timers) clearTimeout(t);
+      await writer?.stop();
+      await prober?.stop();
+      const restarted = restart ? await restart : undefined;
+      if (restarted) {
+        // Consul's counters restarted from 0 with the process: count what it served before the stop, plus since.
+        const b = before;
+        const d = restarted.countsBeforeDown;
+        before = b && d ? { ...b, kvGets: b.kvGets - d.kvGets } : undefined;
+      }
       const direct = directMeter?.snapshot();
       const service = await stats?.();
       await proxy?.clear();
       const after = await consulRequestCounts(consul);
       const row = buildRow({ scenario, client, description: spec.description, kind: spec.kind, connections, load, service, direct, before, after, flags });
       if (spec.module) row.clientModule = spec.module;
+      if (spec.client !== spec.name && !spec.module) row.strategy = spec.client;
+      if (spec.options) row.clientOptions = { ...spec.options };
+      if (fresh && prober) {
+        const measuredS = load.durationMs / 1000;
+        if (restarted) {
+          const times = { ...restarted.times, endMs: load.durationMs };
+          row.recovery = {
+            keepData: scenario.restart?.keepData ?? false,
+            consulDownMs: times.backMs - times.downMs,
+            consulStartMs: restarted.startMs,
+            ...analyzeRecovery(prober.reads, times),
+          };
+        } else if (writer) {
+          row.staleness = {
+            keys: fresh.keys,
+            writesPerSecond: fresh.writesPerSecond,
+            probeIntervalMs: fresh.probeIntervalMs,
+            writeFailures: writer.failures,
+            ...analyzeStaleness(writer.acks, prober.reads),
+            consulRequestsPerSecond: row.consulRequests !== null && measuredS > 0 ? row.consulRequests / measuredS : null,
+          };
+        }
+      }
       if (phases && scenario.phases) {
         const endMs = measuredSeconds(scenario) * 1000;
         row.phases = load.phases.map((p, i): PhaseResult => {
@@ -337,6 +415,68 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
   }
 
   #lastProfile: ResultRow['profile'];
+
+  /**
+   * The restart of a `consul-restart` row, on the run's clock: stop Consul at `downAtMs`, start it at `upAtMs`
+   * (on a fresh data dir unless `keepData`; then seed every key again), and write version 1 of each probed key.
+   * @throws {BenchError} when Consul does not come back; the row fails and the next row's leader check ends the run.
+   */
+  async #restartConsul(
+    consul: StartedConsul,
+    scenario: Scenario,
+    prefix: string,
+    keys: string[],
+    downAtMs: number,
+    upAtMs: number,
+    originMs: number,
+    client: string,
+  ): Promise<{ times: RestartTimes; countsBeforeDown: ConsulRequestCounts | undefined; startMs: number }> {
+    const control = consul.restart;
+    const restart = scenario.restart;
+    const fresh = scenario.freshness;
+    if (!control || !restart || !fresh) throw new BenchError('USAGE', `${scenario.name}: this Consul cannot be restarted by the harness`);
+    const signal = this.#options.signal;
+    const now = (): number => performance.now() - originMs;
+    const waitUntil = async (t: number): Promise<void> => {
+      const d = t - now();
+      if (d > 0) await sleep(d, undefined, signal ? { signal } : undefined);
+    };
+    await waitUntil(downAtMs);
+    const countsBeforeDown = await consulRequestCounts(consul);
+    const downMs = now();
+    this.emit('fault', { scenario: scenario.name, client, action: 'start', fault: `consul-restart (${restart.keepData ? 'keeping its data' : 'fresh data dir'})` });
+    await control.down();
+    await waitUntil(upAtMs);
+    const upMs = now();
+    await control.up({ freshData: !restart.keepData });
+    let backMs = now();
+    const startMs = backMs - upMs;
+    if (restart.keepData) {
+      await seedKeys(consul, scenarioValues(scenario, prefix, keys, 1, true));
+    } else {
+      await seedKeys(consul, scenarioValues(scenario, prefix, keys, 1));
+      backMs = now();
+    }
+    const freshAckMs = now();
+    this.emit('fault', { scenario: scenario.name, client, action: 'end', fault: 'consul-restart' });
+    return { times: { downMs, upMs, backMs, freshAckMs, freshVersions: Array.from({ length: fresh.keys }, () => 1), endMs: 0 }, countsBeforeDown, startMs };
+  }
+}
+
+/**
+ * The values the harness seeds: deterministic random bytes, except the freshness scenarios' probed keys (the
+ * first `freshness.keys`), which carry `version` (see harness/freshness/versioned-value.ts).
+ * @param onlyProbed only the probed keys.
+ */
+export function scenarioValues(scenario: Pick<Scenario, 'keys' | 'freshness'>, prefix: string, keys: readonly string[], version: number, onlyProbed = false): Map<string, Uint8Array> {
+  const probed = scenario.freshness?.keys ?? 0;
+  const size = scenario.keys.valueBytes;
+  const out = new Map<string, Uint8Array>();
+  keys.forEach((k, i) => {
+    if (i < probed) out.set(prefix + k, versionedValue(version, size, i + 1));
+    else if (!onlyProbed) out.set(prefix + k, seededBytes(size, i + 1));
+  });
+  return out;
 }
 
 interface RowInputs {
@@ -370,6 +510,8 @@ export function buildRow(i: RowInputs): ResultRow {
     consulHttp: causes ? causes.consulHttp : non2xx - consul429 - (load.byStatus['404'] ?? 0),
     unreachable: causes?.unreachable ?? 0,
     notFound: causes ? causes.notFound : (load.byStatus['404'] ?? 0),
+    rateLimited: causes?.rateLimited ?? 0,
+    cacheTooStale: causes?.cacheTooStale ?? 0,
     other: causes?.other ?? 0,
   };
   const served = service ? Object.values(service.byStatus).reduce((a, b) => a + b, 0) : load.responses;

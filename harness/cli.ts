@@ -23,7 +23,7 @@ import { TOXIPROXY_VERSION, resolveToxiproxyBinary } from './provision/toxiproxy
 import { renderTerminalTable } from './report/terminal-table.ts';
 import { runDirName, writeReport } from './report/report-writer.ts';
 import { loadScenario, scenarioNames } from './scenario/load-scenario.ts';
-import { type Scenario, applyOverrides } from './scenario/scenario-schema.ts';
+import { type Scenario, applyOverrides, measuredSeconds, rowName } from './scenario/scenario-schema.ts';
 
 /** Options of `run`, as commander parses them. */
 interface RunFlags {
@@ -36,6 +36,8 @@ interface RunFlags {
   out: string;
   client: string[];
   profile?: ProfileKind;
+  consistency?: 'default' | 'stale' | 'consistent';
+  rateLimit?: { qps: number; burst: number };
   verbose?: boolean;
 }
 
@@ -74,11 +76,25 @@ const seconds = (flag: string, min: number) => (value: string): number => {
 };
 const clientList = (value: string): string[] => {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = names.filter((n) => !Object.hasOwn(CLIENTS, n));
-  if (names.length === 0 || unknown.length > 0) {
-    throw new InvalidArgumentError(`unknown client ${JSON.stringify(unknown[0] ?? value)}: use a comma-separated list of ${CLIENT_NAMES.join(', ')}`);
+  const bad = names.find((n) => !/^[a-z0-9][a-z0-9-]*$/.test(n));
+  if (names.length === 0 || bad !== undefined) {
+    throw new InvalidArgumentError(`bad row name ${JSON.stringify(bad ?? value)}: use a comma-separated list of row names (a scenario's rows, or ${CLIENT_NAMES.join(', ')})`);
   }
   return names;
+};
+
+/**
+ * Parses `--rate-limit <qps>[:<burst>]` (client-go's QPS and Burst). Burst defaults to max(1, ceil(qps)).
+ * @throws {InvalidArgumentError} naming the expected form.
+ */
+export const parseRateLimit = (value: string): { qps: number; burst: number } => {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?::\s*(\d+)\s*)?$/.exec(value);
+  const qps = m ? Number(m[1]) : NaN;
+  const burst = m?.[2] !== undefined ? Number(m[2]) : Math.max(1, Math.ceil(qps));
+  if (!m || !(qps >= 0.1) || !(burst >= 1)) {
+    throw new InvalidArgumentError(`--rate-limit takes <qps>[:<burst>] with qps ≥ 0.1 requests/s and burst ≥ 1, e.g. 500:50 (got ${JSON.stringify(value)})`);
+  }
+  return { qps, burst };
 };
 
 /** Runs the `run` command. @returns the exit code. */
@@ -91,8 +107,15 @@ async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: string[
       ...(flags.duration !== undefined ? { durationS: flags.duration } : {}),
       ...(flags.warmup !== undefined ? { warmupS: flags.warmup } : {}),
       ...(flags.clients ? { clients: flags.clients } : {}),
+      ...(flags.consistency || flags.rateLimit
+        ? { clientOptions: { ...(flags.consistency ? { consistency: flags.consistency } : {}), ...(flags.rateLimit ? { rateLimit: flags.rateLimit } : {}) } }
+        : {}),
     }),
   );
+  const restarts = scenarios.filter((s) => s.restart).map((s) => s.name);
+  if (restarts.length > 0 && flags.consul === 'external') {
+    throw usageError(`${restarts.join(', ')} stops and starts Consul, which the harness cannot do to an external one: drop --consul external (it then runs a Consul server of its own for that scenario)`);
+  }
   const cwd = userCwd();
   const outDir = path.resolve(cwd, flags.out);
   const customClients = resolveCustomClients(flags.client, cwd);
@@ -139,6 +162,8 @@ async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: string[
       signal: abort.signal,
       customClients,
       startToxiproxy: () => startToxiproxy({ onProgress: progress, signal: abort.signal }),
+      startRestartableConsul: (s) =>
+        startConsul({ backend: 'local', persistent: true, httpMaxConnsPerClient: s.consul.httpMaxConnsPerClient, onProgress: progress, signal: abort.signal }),
       ...(flags.profile ? { profiler: createServiceProfiler(flags.profile, outDir, runDirRelative) } : {}),
     });
     attachProgress(run);
@@ -179,7 +204,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(`consul-kv-bench: ${str.replace(/^error: /, '').trimEnd()} (see run --help)\n`) })
     .description(`measure every client in the given scenarios (default: ${DEFAULT_SCENARIO}) and write report.json + report.md`)
     .argument('[scenario...]', `scenarios to run: ${scenarioNames().join(', ')}`)
-    .option('--clients <list>', `comma-separated rows to run (default: all): ${CLIENT_NAMES.join(', ')}`, clientList)
+    .option('--clients <list>', `comma-separated rows to run (default: the scenario's): its row names (see list), or any of ${CLIENT_NAMES.join(', ')}`, clientList)
     .option('--connections <n>', 'load generator connections (default: the scenario\'s)', positiveInt('--connections'))
     .option('--duration <s>', 'measured seconds per row (default: the scenario\'s)', seconds('--duration', 1))
     .option('--warmup <s>', 'warm-up seconds per row, discarded (default: the scenario\'s)', seconds('--warmup', 0))
@@ -187,6 +212,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--consul <backend>', 'where Consul comes from: auto = container if a runtime answers, else local').choices(CONSUL_BACKENDS).default('auto'))
     .option('--client <path>', "also run your own client: a .ts/.js module exporting a factory (repeatable; see clients/examples/)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--out <dir>', 'output directory (a timestamped copy goes to <dir>/runs/)', 'reports/latest')
+    .addOption(new Option('--consistency <mode>', 'read consistency of every row that reads Consul: default, stale (any server answers) or consistent (leader checks with a quorum first)').choices(['default', 'stale', 'consistent']))
+    .option('--rate-limit <qps[:burst]>', 'client-side token bucket on the direct-read clients, as client-go\'s QPS/Burst (e.g. 500:50; burst defaults to the qps)', parseRateLimit)
     .addOption(new Option('--profile <kind>', "profile the service of every row: flame = 0x flamegraph, cpu = .cpuprofile (artifacts in the run's folder, linked from report.md)").choices(PROFILE_KINDS))
     .action(async (scenarios: string[], flags: RunFlags) => {
       process.exitCode = await runCommand(scenarios, flags, process.argv.slice(2));
@@ -199,7 +226,9 @@ export function buildProgram(): Command {
       const out: string[] = ['scenarios:'];
       for (const name of scenarioNames()) {
         const s = loadScenario(name);
-        out.push(`  ${name.padEnd(20)} ${s.description} (${s.load.connections} connections, ${s.load.durationS} s per row)${name === DEFAULT_SCENARIO ? ' [default]' : ''}`);
+        out.push(`  ${name.padEnd(20)} ${s.description} (${s.load.connections} connections, ${measuredSeconds(s)} s per row)${name === DEFAULT_SCENARIO ? ' [default]' : ''}`);
+        const variants = s.clients.filter((r) => typeof r !== 'string');
+        if (variants.length > 0) out.push(`  ${''.padEnd(20)} variant rows: ${variants.map((r) => rowName(r)).join(', ')}`);
       }
       out.push('clients:');
       for (const name of CLIENT_NAMES) out.push(`  ${name.padEnd(20)} ${CLIENTS[name].kind === 'baseline' ? '(baseline) ' : ''}${CLIENTS[name].description}`);

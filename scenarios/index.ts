@@ -4,11 +4,14 @@
  */
 import type { ScenarioInput } from '../harness/scenario/scenario-schema.ts';
 import articles from './articles.ts';
+import consulRestart from './consul-restart.ts';
+import consulRestartFresh from './consul-restart-fresh.ts';
 import light from './light.ts';
 import networkStall from './network-stall.ts';
+import watchPropagation from './watch-propagation.ts';
 
 /** Registered scenarios; the first is the default of `consul-kv-bench run`. */
-export const SCENARIOS: readonly ScenarioInput[] = [articles, light, networkStall];
+export const SCENARIOS: readonly ScenarioInput[] = [articles, light, networkStall, watchPropagation, consulRestart, consulRestartFresh];
 
 /** Name of the scenario `run` uses when none is given. */
 export const DEFAULT_SCENARIO = 'articles';

@@ -26,6 +26,20 @@ export interface StartedConsul extends ConsulEndpoint {
   /** Last lines of Consul's log, when we run it. */
   logTail(): string;
   stop(): Promise<void>;
+  /** Present when the harness can stop and start this Consul mid-run (a persistent `local` server). */
+  readonly restart?: ConsulRestartControl;
+}
+
+/** Stops and starts a Consul the harness runs, on the same address (for the `consul-restart` scenario). */
+export interface ConsulRestartControl {
+  /** Stops the agent (SIGTERM, SIGKILL after 5 s). Resolves when the process is gone. */
+  down(): Promise<void>;
+  /**
+   * Starts it again on the same ports and waits for a known leader.
+   * @param freshData `true`: on an empty data dir (the KV is gone, the index starts low again); `false`: with its data.
+   * @throws {BenchError} `CONSUL_NOT_READY` / `CONSUL_EXITED` when it does not come back.
+   */
+  up(options: { freshData: boolean }): Promise<void>;
 }
 
 /** Settings the harness applies to a Consul it starts. */
@@ -37,6 +51,11 @@ export interface ConsulSettings {
   readonly httpMaxConnsPerClient: number;
   /** How long to wait for a known leader, ms. Default 30 000. */
   readonly readyTimeoutMs?: number;
+  /**
+   * `local` only: run a persistent single-node server (data on disk) that can be restarted mid-run, instead of a
+   * dev agent. Default `false`.
+   */
+  readonly persistent?: boolean;
 }
 
 /** Options of {@link startConsul}. */

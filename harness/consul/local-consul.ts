@@ -1,7 +1,10 @@
 /**
  * The `local` backend: `consul agent -dev` from a provisioned binary, bound to 127.0.0.1 on ports the OS picks,
  * with a temp data dir, DNS and gRPC off, Prometheus telemetry on, and `limits.http_max_conns_per_client` set
- * from the scenario. Stopped with SIGTERM (SIGKILL after 5 s); execa's `cleanup` also kills it if the harness
+ * from the scenario. With `persistent: true` it runs a single-node server instead (`agent -server -bootstrap`,
+ * Raft and KV on disk in the data dir, `raft_multiplier = 1`), which can be stopped and started again on the same
+ * ports, keeping its data or on a fresh data dir (`restart`): a dev agent keeps everything in memory and loses
+ * its KV on a restart (measured on 1.22.7). Stopped with SIGTERM (SIGKILL after 5 s); execa's `cleanup` also kills it if the harness
  * process exits without stopping it.
  *
  * @module
@@ -15,7 +18,7 @@ import { BenchError } from '../errors.ts';
 import { LogTail } from '../lifecycle.ts';
 import { resolveConsulBinary } from '../provision/consul-binary.ts';
 import { consulVersion, waitForLeader } from './consul-admin.ts';
-import type { StartConsulOptions, StartedConsul } from './consul-server.ts';
+import type { ConsulRestartControl, StartConsulOptions, StartedConsul } from './consul-server.ts';
 
 /** The HCL the harness passes with `-hcl`: telemetry for `/v1/agent/metrics`, and the connection limit. */
 export function consulHcl(httpMaxConnsPerClient: number): string {
@@ -43,61 +46,79 @@ export async function startLocalConsul(options: StartConsulOptions): Promise<Sta
   throw lastError;
 }
 
+/** Raft timing for the persistent server: 1 is the production-tuned setting (the default 5 suits small VMs); a leader in ~1.5 s here. */
+const SERVER_HCL = 'performance { raft_multiplier = 1 }';
+
+interface AgentProcess {
+  readonly exited: Promise<{ exitCode?: number | undefined; signal?: string | undefined }>;
+  exitResult(): { exitCode?: number | undefined; signal?: string | undefined } | undefined;
+  kill(): Promise<void>;
+}
+
+function spawnAgent(bin: string, args: string[], tail: LogTail): AgentProcess {
+  const child = execa(bin, args, { cleanup: true, reject: false, forceKillAfterDelay: 5000, stdin: 'ignore', buffer: false, all: true });
+  child.all?.on('data', (c: Buffer) => tail.push(c));
+  let result: { exitCode?: number | undefined; signal?: string | undefined } | undefined;
+  const exited = child.then((r) => (result = r));
+  return {
+    exited,
+    exitResult: () => result,
+    async kill() {
+      if (!result) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 async function startOnce(bin: string, binVersion: string, provenance: string, options: StartConsulOptions): Promise<StartedConsul> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'consul-kv-bench-consul-'));
+  const persistent = options.persistent ?? false;
+  let dataDir = await mkdtemp(path.join(os.tmpdir(), 'consul-kv-bench-consul-'));
   const ports: number[] = [];
   for (let i = 0; i < 4; i++) ports.push(await getPort({ host: '127.0.0.1', exclude: ports }));
   const [http, server, serfLan, serfWan] = ports as [number, number, number, number];
   const tail = new LogTail(60);
-  const child = execa(
-    bin,
-    [
-      'agent', '-dev',
-      '-bind', '127.0.0.1', '-client', '127.0.0.1',
-      '-http-port', String(http), '-server-port', String(server),
-      '-serf-lan-port', String(serfLan), '-serf-wan-port', String(serfWan),
-      '-dns-port', '-1', '-grpc-port', '-1', '-grpc-tls-port', '-1',
-      '-log-level', 'info',
-      '-data-dir', dataDir,
-      '-hcl', consulHcl(options.httpMaxConnsPerClient),
-    ],
-    { cleanup: true, reject: false, forceKillAfterDelay: 5000, stdin: 'ignore', buffer: false, all: true },
-  );
-  child.all?.on('data', (c: Buffer) => tail.push(c));
-  let exitResult: { exitCode?: number | undefined; signal?: string | undefined } | undefined;
-  const exited = child.then((r) => {
-    exitResult = r;
-    return r;
-  });
+  const args = (): string[] => [
+    'agent',
+    ...(persistent ? ['-server', '-bootstrap', '-node', 'consul-kv-bench'] : ['-dev']),
+    '-bind', '127.0.0.1', '-client', '127.0.0.1',
+    '-http-port', String(http), '-server-port', String(server),
+    '-serf-lan-port', String(serfLan), '-serf-wan-port', String(serfWan),
+    '-dns-port', '-1', '-grpc-port', '-1', '-grpc-tls-port', '-1',
+    '-log-level', 'info',
+    '-data-dir', dataDir,
+    '-hcl', consulHcl(options.httpMaxConnsPerClient) + (persistent ? '\n' + SERVER_HCL : ''),
+  ];
+  let agent = spawnAgent(bin, args(), tail);
+  const endpoint = { httpUrl: `http://127.0.0.1:${http}` };
+  const label = persistent ? 'consul agent -server' : 'consul agent -dev';
+  const waitReady = async (): Promise<void> => {
+    try {
+      await waitForLeader(endpoint, { timeoutMs: options.readyTimeoutMs ?? 30_000, abandon: agent.exited, logTail: () => tail.toString() });
+    } catch (err) {
+      const r = agent.exitResult();
+      const exitedEarly = r ? `exit code ${r.exitCode ?? r.signal}` : undefined;
+      if (err instanceof BenchError && exitedEarly) {
+        throw new BenchError('CONSUL_EXITED', `${label} exited (${exitedEarly}) before it was ready: see --verbose for its log`, { details: tail.toString(), cause: err });
+      }
+      throw err;
+    }
+  };
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
-      if (!exitResult) child.kill('SIGTERM');
-      await exited;
+      await agent.kill();
       await rm(dataDir, { recursive: true, force: true });
     })();
     return stopped;
   };
-  const endpoint = { httpUrl: `http://127.0.0.1:${http}` };
   try {
-    await waitForLeader(endpoint, {
-      timeoutMs: options.readyTimeoutMs ?? 30_000,
-      abandon: exited,
-      logTail: () => tail.toString(),
-    });
+    await waitReady();
   } catch (err) {
-    const exitedEarly = exitResult ? `exit code ${exitResult.exitCode ?? exitResult.signal}` : undefined;
     await stop();
-    if (err instanceof BenchError && exitedEarly) {
-      throw new BenchError('CONSUL_EXITED', `consul agent -dev exited (${exitedEarly}) before it was ready: see --verbose for its log`, {
-        details: tail.toString(),
-        cause: err,
-      });
-    }
     throw err;
   }
   const version = await consulVersion(endpoint);
-  return {
+  const started: StartedConsul = {
     ...endpoint,
     backend: 'local',
     version: version === 'unknown' ? binVersion : version,
@@ -106,4 +127,23 @@ async function startOnce(bin: string, binVersion: string, provenance: string, op
     logTail: () => tail.toString(),
     stop,
   };
+  if (!persistent) return started;
+  const restart: ConsulRestartControl = {
+    async down() {
+      if (stopped) throw new BenchError('CONSUL_EXITED', 'Consul was stopped for good; it cannot be restarted');
+      await agent.kill();
+    },
+    async up({ freshData }) {
+      if (stopped) throw new BenchError('CONSUL_EXITED', 'Consul was stopped for good; it cannot be restarted');
+      if (!agent.exitResult()) throw new BenchError('USAGE', 'Consul is still running: call down() before up()');
+      if (freshData) {
+        await rm(dataDir, { recursive: true, force: true });
+        dataDir = await mkdtemp(path.join(os.tmpdir(), 'consul-kv-bench-consul-'));
+      }
+      // Same ports: clients keep their URL. Go sets SO_REUSEADDR, so TIME_WAIT sockets do not block the bind.
+      agent = spawnAgent(bin, args(), tail);
+      await waitReady();
+    },
+  };
+  return { ...started, restart };
 }

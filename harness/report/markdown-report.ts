@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { markdownTable } from 'markdown-table';
 import { bytes, int, msFromUs, percentOf, ratio } from './format.ts';
+import { recoverySection, stalenessSection } from './freshness-report.ts';
 import { leakSection, referenceSection } from './leak-report.ts';
 import type { Report, ResultRow, ScenarioResult } from './report-schema.ts';
 
@@ -64,8 +65,8 @@ export function headlineTable(scenario: ScenarioResult): string {
 export function errorsTable(scenario: ScenarioResult): string {
   const failing = scenario.results.filter((r) => r.errors.total > 0);
   if (failing.length === 0) return '';
-  const causes = ['non2xx', 'timeouts', 'connection', 'consul429', 'clientTimeout', 'consulHttp', 'unreachable', 'notFound', 'other'] as const;
-  return markdownTable([['row', ...causes], ...failing.map((r) => [r.client, ...causes.map((c) => int(r.errors[c]))])]);
+  const causes = ['non2xx', 'timeouts', 'connection', 'consul429', 'clientTimeout', 'consulHttp', 'unreachable', 'notFound', 'rateLimited', 'cacheTooStale', 'other'] as const;
+  return markdownTable([['row', ...causes], ...failing.map((r) => [r.client, ...causes.map((c) => int(r.errors[c] ?? 0))])]);
 }
 
 function loadLine(scenario: ScenarioResult): string {
@@ -74,8 +75,11 @@ function loadLine(scenario: ScenarioResult): string {
     keys?: { count?: number; valueBytes?: number };
     phases?: { baselineS: number; faultS: number; drainS: number };
     fault?: Record<string, unknown>;
+    restart?: { keepData: boolean };
   };
-  const window = s.phases
+  const window = s.phases && s.restart
+    ? `through baseline ${s.phases.baselineS} s → Consul stopped ${s.phases.faultS} s → restarted ${s.restart.keepData ? 'with its data' : 'on a fresh data dir'}, ${s.phases.drainS} s (the load generator gives up on a request after ${s.load?.timeoutS} s)`
+    : s.phases
     ? `through baseline ${s.phases.baselineS} s → ${String(s.fault?.type)} fault ${s.phases.faultS} s → drain ${s.phases.drainS} s (Toxiproxy between the service and Consul; the load generator gives up on a request after ${s.load?.timeoutS} s and sends another)`
     : `for ${s.load?.durationS} s`;
   return `Load: ${s.load?.connections} connections ${window} per row after a ${s.load?.warmupS} s warm-up (discarded); ${s.keys?.count} keys of ${s.keys?.valueBytes} bytes read round-robin. Closed model (autocannon): latencies are not corrected for coordinated omission.`;
@@ -98,6 +102,10 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
     const flags = new Set(scenario.results.flatMap((r: ResultRow) => r.flags));
     for (const f of flags) out.push(`- \`${f}\`: ${FLAG_LEGEND[f] ?? f}`);
     if (flags.size) out.push('');
+    const staleness = stalenessSection(scenario);
+    if (staleness) out.push(staleness);
+    const recovery = recoverySection(scenario);
+    if (recovery) out.push(recovery);
     const leak = leakSection(scenario);
     if (leak) out.push(leak);
     const reference = referenceSection(scenario);

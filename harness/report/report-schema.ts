@@ -38,6 +38,8 @@ export const ErrorsSchema = z
     consulHttp: count.describe('other non-2xx answers from Consul'),
     unreachable: count.describe('transport errors between the service and Consul'),
     notFound: count.describe('404: a seeded key was not found'),
+    rateLimited: count.optional().describe("the client's own rate limiter refused the read (its wait would outlast the deadline)"),
+    cacheTooStale: count.optional().describe('a cache past its stale-while-error bound refused the read'),
     other: count,
   })
   .describe('errors by cause');
@@ -67,7 +69,7 @@ export const LeakSchema = z
   .describe('the leak verdict of a fault scenario (harness/diagnosis/leak-verdict.ts)');
 
 export const PhaseResultSchema = z.object({
-  name: z.enum(['baseline', 'fault', 'drain']),
+  name: z.enum(['baseline', 'fault', 'drain']).describe('fault: the fault (or, for a restart, Consul down); drain: after it'),
   startMs: z.number().min(0).describe('offset from the measured window start'),
   durationMs: z.number().min(0),
   requests: count.describe('answers to requests sent in this phase'),
@@ -91,8 +93,44 @@ export const TimelineSampleSchema = z.object({
   eventLoopDelayP99Ms: z.number().min(0),
 });
 
+export const StalenessSchema = z
+  .object({
+    keys: count.describe('keys written and probed'),
+    writesPerSecond: z.number().min(0).describe('configured write rate over those keys'),
+    probeIntervalMs: z.number().min(0).describe("pause between one key's probe reads: the resolution, plus the service's latency"),
+    writes: count.describe('acknowledged writes (sent before the settle period)'),
+    writeFailures: count.describe('writes Consul refused or that failed'),
+    writesSeen: count.describe('writes whose value (or a newer one) a probe read returned'),
+    writesUnseen: count.describe('writes never seen by the end of the row'),
+    propagationUs: LatencyUsSchema.describe("delay from a write's acknowledgement to the first service response carrying it, µs"),
+    propagationHistogram: z.string().describe('the propagation delays, HDR histogram, µs, compressed base64'),
+    reads: count.describe('probe reads answered 200 with a versioned value'),
+    staleReads: count.describe('of those, reads older than the newest write acknowledged before the read was sent'),
+    staleShare: z.number().min(0).max(1).describe('staleReads / reads'),
+    failedReads: count.describe('probe reads without a 200'),
+    consulRequestsPerSecond: z.number().min(0).nullable().describe('KV GETs Consul counted per second of the window: what one client instance costs Consul'),
+  })
+  .describe('freshness under writes (watch-propagation)');
+
+export const RecoverySchema = z
+  .object({
+    keepData: z.boolean().describe('Consul restarted with its data (true) or on a fresh data dir, keys seeded again (false)'),
+    consulDownMs: z.number().min(0).describe('from the stop to a known leader again (and the keys seeded again, on a fresh data dir)'),
+    consulStartMs: z.number().min(0).describe('from the start command to a known leader'),
+    errorWindowMs: z.number().min(0).nullable().describe('from the first failed probe read to the last; null without failures'),
+    failedReads: count.describe('probe reads after the stop without a 200'),
+    staleWhileDown: count.describe('probe reads answered 200 while Consul was down (served from a cache)'),
+    staleAfterBack: count.describe('probe reads sent after the post-restart write was acknowledged that still returned the old value'),
+    recoveryMs: z.number().min(0).nullable().describe('from the post-restart write to the first fresh response of the slowest key; null when it never recovered'),
+    recovered: z.boolean().describe('every probed key ended on its post-restart value'),
+    serviceAnswering: z.boolean().describe('the last probe read of every key got an HTTP answer (the service was not wedged)'),
+  })
+  .describe('behaviour around a Consul restart (consul-restart)');
+
 export const ResultSchema = z.object({
-  client: z.string().describe('registered client or baseline name'),
+  client: z.string().describe('row name: a registered client or baseline, or a variant of one (see strategy)'),
+  strategy: z.string().optional().describe('the registered client a variant row runs, when its name differs'),
+  clientOptions: z.record(z.string(), z.unknown()).optional().describe("the row's client option overrides (variants)"),
   kind: z.enum(['client', 'baseline']),
   description: z.string(),
   connections: count.describe('load generator connections used for this row'),
@@ -123,6 +161,8 @@ export const ResultSchema = z.object({
   phases: z.array(PhaseResultSchema).optional().describe('per phase, for fault scenarios'),
   timeline: z.array(TimelineSampleSchema).optional().describe('the service sampled every 250 ms through the phases'),
   leak: LeakSchema.optional(),
+  staleness: StalenessSchema.optional(),
+  recovery: RecoverySchema.optional(),
   profile: z
     .object({ kind: z.enum(['flame', 'cpu', 'doctor']), files: z.array(z.string()).describe('paths relative to the output directory (--out)'), error: z.string().optional() })
     .optional()
@@ -171,6 +211,8 @@ export type ResultRow = z.infer<typeof ResultSchema>;
 export type Environment = z.infer<typeof EnvironmentSchema>;
 export type PhaseResult = z.infer<typeof PhaseResultSchema>;
 export type TimelineSample = z.infer<typeof TimelineSampleSchema>;
+export type Staleness = z.infer<typeof StalenessSchema>;
+export type Recovery = z.infer<typeof RecoverySchema>;
 
 /** The JSON Schema (draft 2020-12) of {@link ReportSchema}, as published in `reports/report.schema.json`. */
 export function reportJsonSchema(): Record<string, unknown> {

@@ -35,15 +35,47 @@ export const KeysSchema = z.strictObject({
   valueBytes: int('keys.valueBytes', 0, 512 * 1024),
 });
 
-/** Options passed to every client strategy (see `clients/kv-client.ts`). */
+/** Field schemas of the client options, shared by the scenario's defaults and a row's overrides. */
+const clientOptionFields = {
+  /** Per-request timeout of strategies that have one, ms. 1–600 000. */
+  requestTimeoutMs: int('clientOptions.requestTimeoutMs', 1, 600_000),
+  /** Connection bound of pooled strategies. 1–10 000. */
+  maxConnections: int('clientOptions.maxConnections', 1, 10_000),
+  /** `wait` of the watches' blocking queries, ms. 1000–600 000 (Consul's maximum is 10 min). */
+  watchWaitMs: int('clientOptions.watchWaitMs', 1000, 600_000),
+  /** Read consistency mode (Consul docs, "Consistency Modes"): `default`, `stale` or `consistent`. */
+  consistency: z.enum(['default', 'stale', 'consistent'], { error: 'clientOptions.consistency must be default, stale or consistent' }),
+  /** Interval of the `polling` strategy, ms. 10–600 000. */
+  pollIntervalMs: int('clientOptions.pollIntervalMs', 10, 600_000),
+  /** Stale-while-error bound of the caching strategies, ms. 0–3 600 000. */
+  staleIfErrorMs: int('clientOptions.staleIfErrorMs', 0, 3_600_000),
+  /**
+   * Client-side rate limit (token bucket, client-go's QPS/Burst) of the direct-read strategies: `qps` 0.1–1 000 000
+   * requests/s, `burst` 1–1 000 000 requests. Absent: none.
+   */
+  rateLimit: z.strictObject({
+    qps: num('clientOptions.rateLimit.qps', 0.1, 1_000_000),
+    burst: int('clientOptions.rateLimit.burst', 1, 1_000_000),
+  }),
+} as const;
+
+/** Options passed to every client strategy (see `clients/kv-client.ts`), with their defaults. */
 export const ClientOptionsSchema = z.strictObject({
-  /** Per-request timeout of strategies that have one, ms. 1–600 000. Default 1000. */
-  requestTimeoutMs: int('clientOptions.requestTimeoutMs', 1, 600_000).default(DEFAULT_CLIENT_OPTIONS.requestTimeoutMs),
-  /** Connection bound of pooled strategies. 1–10 000. Default 32. */
-  maxConnections: int('clientOptions.maxConnections', 1, 10_000).default(DEFAULT_CLIENT_OPTIONS.maxConnections),
-  /** `wait` of the watch's blocking queries, ms. 1000–600 000 (Consul's maximum is 10 min). Default 30 000. */
-  watchWaitMs: int('clientOptions.watchWaitMs', 1000, 600_000).default(DEFAULT_CLIENT_OPTIONS.watchWaitMs),
+  requestTimeoutMs: clientOptionFields.requestTimeoutMs.default(DEFAULT_CLIENT_OPTIONS.requestTimeoutMs),
+  maxConnections: clientOptionFields.maxConnections.default(DEFAULT_CLIENT_OPTIONS.maxConnections),
+  watchWaitMs: clientOptionFields.watchWaitMs.default(DEFAULT_CLIENT_OPTIONS.watchWaitMs),
+  consistency: clientOptionFields.consistency.default('default'),
+  pollIntervalMs: clientOptionFields.pollIntervalMs.default(DEFAULT_CLIENT_OPTIONS.pollIntervalMs),
+  staleIfErrorMs: clientOptionFields.staleIfErrorMs.default(DEFAULT_CLIENT_OPTIONS.staleIfErrorMs),
+  rateLimit: clientOptionFields.rateLimit.optional(),
 });
+
+/** A row's overrides of the scenario's client options (every field optional, no defaults). */
+export const ClientOverridesSchema = z.strictObject(
+  Object.fromEntries(Object.entries(clientOptionFields).map(([k, v]) => [k, v.optional()])) as {
+    [K in keyof typeof clientOptionFields]: z.ZodOptional<(typeof clientOptionFields)[K]>;
+  },
+);
 
 /** Settings of the Consul the harness starts (ignored for `--consul external`). */
 export const ConsulSettingsSchema = z.strictObject({
@@ -76,6 +108,48 @@ const clientName = z.enum(CLIENT_NAMES as [ClientName, ...ClientName[]], {
   error: (issue) => `unknown client ${JSON.stringify(issue.input)}: use one of ${CLIENT_NAMES.join(', ')}`,
 });
 
+/**
+ * A row: a registered client by name, or a variant of one with its own name and option overrides, e.g.
+ * `{ client: 'pooled', name: 'pooled-stale', options: { consistency: 'stale' } }`.
+ */
+const VariantSchema = z.strictObject({
+  client: clientName,
+  /** The row's name in reports and for `--clients`: lowercase letters, digits, dashes. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a row name must be lowercase letters, digits and dashes'),
+  options: ClientOverridesSchema.default({}),
+});
+// Dispatches on the input's type rather than z.union, so a bad row gets its own field's message, not "Invalid input".
+export const RowSchema = z.unknown().transform((value, ctx): ClientName | z.output<typeof VariantSchema> => {
+  const parsed = typeof value === 'string' ? clientName.safeParse(value) : VariantSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  return z.NEVER;
+});
+export type RowInput = z.output<typeof RowSchema>;
+
+/**
+ * The freshness measurement (`watch-propagation`, `consul-restart`): the first `keys` scenario keys hold
+ * versioned values; a prober reads them through the service every `probeIntervalMs`; with `writesPerSecond` > 0
+ * a writer updates them round-robin at that rate during the measured window, stopping `settleS` before its end so
+ * late writes can still be seen.
+ */
+export const FreshnessSchema = z.strictObject({
+  /** Keys written and probed (the first N of the scenario's keys). 1–100. Default 5. */
+  keys: int('freshness.keys', 1, 100).default(5),
+  /** Writes per second over those keys. 0 (no writer) – 1000. Default 0. */
+  writesPerSecond: num('freshness.writesPerSecond', 0, 1000).default(0),
+  /** Pause between one probed key's reads, ms: the measurement's resolution (plus the service's latency). 0–1000. Default 2. */
+  probeIntervalMs: int('freshness.probeIntervalMs', 0, 1000).default(2),
+  /** The writer stops this long before the end of the window, s. 0–600. Default 3. */
+  settleS: num('freshness.settleS', 0, 600).default(3),
+});
+
+/** The Consul restart of `consul-restart`: stopped at the end of `phases.baselineS`, started again after `phases.faultS`. */
+export const RestartSchema = z.strictObject({
+  /** `true`: Consul restarts with its data (Raft and KV on disk); `false`: on a fresh data dir, the keys are seeded again. */
+  keepData: z.boolean({ error: 'restart.keepData must be true or false' }),
+});
+
 /** A scenario file's shape. */
 export const ScenarioSchema = z.strictObject({
   /** Name used on the command line: lowercase letters, digits, dashes. */
@@ -84,8 +158,8 @@ export const ScenarioSchema = z.strictObject({
   description: z.string().min(1, 'description must not be empty'),
   keys: KeysSchema,
   load: LoadSchema,
-  /** Rows to run, in order. Default: every registered client and baseline. */
-  clients: z.array(clientName).min(1, 'clients must name at least one client').default([...CLIENT_NAMES]),
+  /** Rows to run, in order: client names or variants (see {@link RowSchema}). Default: every registered client and baseline. */
+  clients: z.array(RowSchema).min(1, 'clients must name at least one client').default([...CLIENT_NAMES]),
   clientOptions: ClientOptionsSchema.default(ClientOptionsSchema.parse({})),
   consul: ConsulSettingsSchema.default(ConsulSettingsSchema.parse({})),
   quick: QuickSchema.default(QuickSchema.parse({})),
@@ -93,6 +167,10 @@ export const ScenarioSchema = z.strictObject({
   phases: PhasesSchema.optional(),
   /** The fault Toxiproxy injects between the service and Consul during `phases.faultS` (see faults/fault-profiles.ts). */
   fault: FaultProfileSchema.optional(),
+  /** Stop Consul for `phases.faultS` and start it again (needs the harness's own Consul: `--consul local`). */
+  restart: RestartSchema.optional(),
+  /** Measure freshness (propagation delay, stale reads; recovery with `restart`). */
+  freshness: FreshnessSchema.optional(),
   /**
    * Published figures to print beside ours (e.g. the Go articles', ../shared/SEEDS.md): a source and
    * label → value lines, shown as given.
@@ -100,14 +178,31 @@ export const ScenarioSchema = z.strictObject({
   reference: z.strictObject({ source: z.string(), figures: z.record(z.string(), z.string()) }).optional(),
 }).superRefine((s, ctx) => {
   if (!s.phases && s.load.durationS === undefined) ctx.addIssue({ code: 'custom', path: ['load', 'durationS'], message: 'load.durationS is required unless the scenario has phases' });
-  if (s.phases && !s.fault) ctx.addIssue({ code: 'custom', path: ['fault'], message: 'phases need a fault (stall, latency, reset, bandwidth or down)' });
-  if (s.fault && !s.phases) ctx.addIssue({ code: 'custom', path: ['phases'], message: 'a fault needs phases (baselineS, faultS, drainS)' });
+  if (s.phases && !s.fault && !s.restart) ctx.addIssue({ code: 'custom', path: ['fault'], message: 'phases need a fault (stall, latency, reset, bandwidth or down) or a restart' });
+  if ((s.fault || s.restart) && !s.phases) ctx.addIssue({ code: 'custom', path: ['phases'], message: 'a fault or restart needs phases (baselineS, faultS, drainS)' });
+  if (s.fault && s.restart) ctx.addIssue({ code: 'custom', path: ['restart'], message: 'a scenario has a fault or a restart, not both' });
+  if (s.restart && s.freshness && s.freshness.writesPerSecond > 0) ctx.addIssue({ code: 'custom', path: ['freshness', 'writesPerSecond'], message: 'a restart measures recovery with one write after Consul is back: set freshness.writesPerSecond to 0' });
+  if (s.restart && !s.freshness) ctx.addIssue({ code: 'custom', path: ['freshness'], message: 'a restart needs freshness (the probed keys show recovery)' });
+  if (s.freshness && s.freshness.keys > s.keys.count) ctx.addIssue({ code: 'custom', path: ['freshness', 'keys'], message: `freshness.keys must be at most keys.count (${s.keys.count})` });
+  const names = s.clients.map(rowName);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) ctx.addIssue({ code: 'custom', path: ['clients'], message: `row ${dup} appears twice in clients: give variants their own name` });
 });
 
 /** A scenario as written in a file (defaults may be omitted). */
 export type ScenarioInput = z.input<typeof ScenarioSchema>;
 /** A validated, defaulted scenario. */
 export type Scenario = z.output<typeof ScenarioSchema>;
+
+/** The name a row goes by in reports and `--clients`. */
+export function rowName(row: RowInput): string {
+  return typeof row === 'string' ? row : row.name;
+}
+
+/** The registered client a row runs. */
+export function rowClient(row: RowInput): ClientName {
+  return typeof row === 'string' ? row : row.client;
+}
 
 /** Measured seconds per row: the phases' sum, or `load.durationS`. */
 export function measuredSeconds(s: Pick<Scenario, 'phases' | 'load'>): number {
@@ -140,6 +235,8 @@ export interface ScenarioOverrides {
   readonly durationS?: number;
   readonly warmupS?: number;
   readonly clients?: readonly string[];
+  /** Client options applied to every row (`--consistency`, `--rate-limit`); a variant's own overrides win. */
+  readonly clientOptions?: Partial<Pick<Scenario['clientOptions'], 'consistency' | 'rateLimit'>>;
 }
 
 /**
@@ -161,9 +258,19 @@ export function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides)
   if (overrides.connections !== undefined) load.connections = overrides.connections;
   if (overrides.durationS !== undefined) load.durationS = overrides.durationS;
   if (overrides.warmupS !== undefined) load.warmupS = overrides.warmupS;
-  const clients = overrides.clients ? [...overrides.clients] : scenario.clients;
+  let clients: unknown[] = scenario.clients;
+  if (overrides.clients) {
+    // a name picks the scenario's row of that name, else the registered client of that name
+    clients = overrides.clients.map((name) => {
+      const row = scenario.clients.find((r) => rowName(r) === name);
+      if (row) return row;
+      if ((CLIENT_NAMES as string[]).includes(name)) return name;
+      throw new BenchError('UNKNOWN_CLIENT', `--clients ${name}: ${scenario.name} has no such row; use its rows (${scenario.clients.map(rowName).join(', ')}) or a registered client (${CLIENT_NAMES.join(', ')})`);
+    });
+  }
+  const clientOptions = { ...scenario.clientOptions, ...(overrides.clientOptions ?? {}) };
   try {
-    return parseScenario({ ...scenario, load, clients, ...(phases ? { phases } : {}) }, `scenario ${scenario.name}`);
+    return parseScenario({ ...scenario, load, clients, clientOptions, ...(phases ? { phases } : {}) }, `scenario ${scenario.name}`);
   } catch (err) {
     if (err instanceof BenchError) {
       const msg = err.message

@@ -3,8 +3,8 @@
  * `<prefix><key>` through one client strategy and answers with the value's bytes.
  *
  * Answers: 200 with the bytes; 404 when the key is missing; 503 when Consul refused the connection (429,
- * `http_max_conns_per_client`); 504 when the client's own timeout fired; 502 for other Consul or transport
- * errors. The cause also goes in the `x-bench-cause` header and the service's counters.
+ * `http_max_conns_per_client`) or a cache is past its stale-while-error bound; 504 when the client's own timeout
+ * fired; 429 when the client's own rate limiter refused the read; 502 for other Consul or transport errors. The cause also goes in the `x-bench-cause` header and the service's counters.
  *
  * Started by `service-process.ts` with its configuration as JSON in argv[2]; talks to the harness over execa's
  * IPC: it sends `{ type: 'ready', port }`, then answers `{ type: 'stats' }` with a {@link ServiceStats}; SIGTERM stops it.
@@ -26,6 +26,8 @@ const CAUSE_STATUS: Record<ErrorCause, number> = {
   clientTimeout: 504,
   consulHttp: 502,
   unreachable: 502,
+  rateLimited: 429,
+  cacheTooStale: 503,
   other: 500,
 };
 
@@ -41,13 +43,17 @@ function causeOf(err: unknown): ErrorCause {
         return 'consulHttp';
       case 'CONSUL_UNREACHABLE':
         return 'unreachable';
+      case 'CLIENT_RATE_LIMITED':
+        return 'rateLimited';
+      case 'CACHE_TOO_STALE':
+        return 'cacheTooStale';
     }
   }
   return 'other';
 }
 
 function emptyCauses(): Record<ErrorCause, number> {
-  return { notFound: 0, consul429: 0, clientTimeout: 0, consulHttp: 0, unreachable: 0, other: 0 };
+  return { notFound: 0, consul429: 0, clientTimeout: 0, consulHttp: 0, unreachable: 0, rateLimited: 0, cacheTooStale: 0, other: 0 };
 }
 
 /** The factory of a registered client, or of a user's module (its default export or `createClient`). */

@@ -21,7 +21,7 @@ export interface ServiceConfig {
 }
 
 /** Why a request did not get a 2xx. */
-export type ErrorCause = 'notFound' | 'consul429' | 'clientTimeout' | 'consulHttp' | 'unreachable' | 'other';
+export type ErrorCause = 'notFound' | 'consul429' | 'clientTimeout' | 'consulHttp' | 'unreachable' | 'rateLimited' | 'cacheTooStale' | 'other';
 
 /** What the service reports for a measurement window (since the previous stats request). */
 export interface ServiceStats {

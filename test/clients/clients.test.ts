@@ -2,6 +2,7 @@
  * Every client strategy against a real Consul: exact bytes for present keys (text, empty, binary, awkward key
  * names), `undefined` for missing ones, and the shared lifecycle (idempotent close, use-after-close error).
  */
+import diagnostics from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CLIENTS, CLIENT_NAMES, KvClientError, type KvClient } from '../../clients/index.ts';
 import { deleteKeys, putKey } from '../../harness/consul/consul-admin.ts';
@@ -71,5 +72,59 @@ describe('errors', () => {
     const client = CLIENTS.pooled.factory({ consulUrl: 'http://127.0.0.1:1', prefix, requestTimeoutMs: 500 });
     await expect(client.get(`${prefix}text`)).rejects.toMatchObject({ code: 'CONSUL_UNREACHABLE' });
     await client.close();
+  });
+});
+
+describe('consistency modes', () => {
+  const readers = ['naive-fetch', 'fresh-connection', 'pooled', 'fixed', 'consul-npm', 'polling', 'watch-cached', 'consul-npm-watch'] as const;
+  const cases = readers.flatMap((name) => (['stale', 'consistent'] as const).map((mode) => ({ name, mode })));
+  it.each(cases)('$name with $mode sends ?$mode and reads the same bytes', async ({ name, mode }) => {
+    const paths: string[] = [];
+    const record = (m: unknown): void => {
+      const p = (m as { request: { path: string } }).request.path;
+      if (decodeURIComponent(p).includes('test/clients')) paths.push(p); // the consul package encodes '/' in keys
+    };
+    diagnostics.subscribe('undici:request:create', record); // undici and Node's fetch
+    diagnostics.subscribe('http.client.request.start', record); // node:http (fresh-connection, the consul package)
+    const entry = CLIENTS[name];
+    const client = entry.factory({ consulUrl, prefix, requestTimeoutMs: 2000, consistency: mode, watchWaitMs: 2000 });
+    try {
+      await client.start();
+      expect(Buffer.from((await client.get(`${prefix}binary`))!).equals(binary)).toBe(true);
+    } finally {
+      diagnostics.unsubscribe('undici:request:create', record);
+      diagnostics.unsubscribe('http.client.request.start', record);
+      await client.close();
+    }
+    expect(paths.length, name).toBeGreaterThan(0);
+    for (const p of paths) expect(p, name).toMatch(new RegExp(`[?&]${mode}(=(true|1))?(&|$)`));
+  });
+});
+
+describe('client-side rate limit', () => {
+  it('pooled refuses at once, with CLIENT_RATE_LIMITED, a read whose token would come after its deadline', async () => {
+    const client = CLIENTS.pooled.factory({ consulUrl, prefix, requestTimeoutMs: 100, rateLimit: { qps: 2, burst: 1 } });
+    try {
+      expect(await client.get(`${prefix}text`)).toBeDefined();
+      const started = performance.now();
+      await expect(client.get(`${prefix}text`)).rejects.toMatchObject({ code: 'CLIENT_RATE_LIMITED' });
+      expect(performance.now() - started).toBeLessThan(50);
+      expect(client.counters.errors).toBe(1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it.each(['naive-fetch', 'consul-npm', 'pooled', 'fresh-connection', 'fixed'] as const)('%s paces reads to qps after its burst', async (name) => {
+    const client = CLIENTS[name].factory({ consulUrl, prefix, requestTimeoutMs: 5000, rateLimit: { qps: 20, burst: 2 } });
+    try {
+      const started = performance.now();
+      for (let i = 0; i < 8; i++) expect(await client.get(`${prefix}text`)).toBeDefined();
+      // 2 at once, then 6 more at 20/s: at least 6 × 50 ms
+      expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+      expect(client.counters.errors).toBe(0);
+    } finally {
+      await client.close();
+    }
   });
 });

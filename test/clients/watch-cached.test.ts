@@ -92,15 +92,40 @@ describe('watch-cached', () => {
     }
   });
 
-  it('an empty prefix (404 with an index) loads as an empty cache; misses fall back to pooled reads', async () => {
+  it('an empty prefix (404 with an index) loads as an empty snapshot that answers misses itself; keys outside the prefix fall back to pooled reads', async () => {
+    await putKey(consul, 'test/outside', text('elsewhere'));
     const client = createWatchCachedClient({ consulUrl: consul.httpUrl, prefix: 'test/watch-empty/', watchWaitMs: 5000 });
     try {
       await client.start();
       expect(client.stats.index).toBeGreaterThanOrEqual(1);
       expect(await client.get('test/watch-empty/nothing')).toBeUndefined();
+      expect(client.stats.fallbackReads).toBe(0);
+      expect(str(await client.get('test/outside'))).toBe('elsewhere');
       expect(client.stats.fallbackReads).toBe(1);
     } finally {
       await client.close();
     }
   });
+
+  it('serves its snapshot while Consul is unreachable for up to staleIfErrorMs, then refuses with CACHE_TOO_STALE', async () => {
+    const own = await startLocalConsul({ backend: 'local', httpMaxConnsPerClient: 200, persistent: true });
+    const client = createWatchCachedClient({ consulUrl: own.httpUrl, prefix, watchWaitMs: 2000, staleIfErrorMs: 1500 });
+    try {
+      await putKey(own, `${prefix}s`, text('kept'));
+      await client.start();
+      await own.restart!.down();
+      // the blocked query fails at once (connection reset); reads keep coming from the snapshot, counted as stale
+      expect(await eventually(() => client.stats.errors > 0, 3000)).toBe(true);
+      expect(str(await client.get(`${prefix}s`))).toBe('kept');
+      expect(client.stats.staleReads).toBeGreaterThan(0);
+      expect(await eventually(async () => (await client.get(`${prefix}s`).then(() => 'ok', (e: { code?: string }) => e.code)) === 'CACHE_TOO_STALE', 3000)).toBe(true);
+      expect(client.stats.staleRefused).toBeGreaterThan(0);
+      await own.restart!.up({ freshData: false });
+      expect(await eventually(async () => str(await client.get(`${prefix}s`).catch(() => undefined)) === 'kept', 15_000)).toBe(true);
+      expect(client.stats.longestDisconnectedMs).toBeGreaterThan(1500);
+    } finally {
+      await client.close();
+      await own.stop();
+    }
+  }, 60_000);
 });

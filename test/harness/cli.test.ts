@@ -11,6 +11,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { CLIENT_NAMES } from '../../clients/index.ts';
 import { ReportSchema } from '../../harness/report/report-schema.ts';
 import { loadScenario, scenarioNames } from '../../harness/scenario/load-scenario.ts';
+import { rowName } from '../../harness/scenario/scenario-schema.ts';
 import { ROOT, answers, cli, eventually } from '../helpers.ts';
 
 const tmp = () => mkdtemp(path.join(os.tmpdir(), 'ckb-cli-'));
@@ -40,7 +41,7 @@ describe.each(scenarioNames())('run %s --quick', (scenario) => {
     expect(report.environment.node).toBe(process.version);
     expect(report.command).toContain(`run ${scenario} --quick`);
     const rows = report.scenarios[0]!.results;
-    expect(rows.map((x) => x.client)).toEqual(loadScenario(scenario).clients);
+    expect(rows.map((x) => x.client)).toEqual(loadScenario(scenario).clients.map(rowName));
     if (scenario === 'articles') expect(rows.map((x) => x.client)).toEqual(CLIENT_NAMES);
     for (const row of rows) {
       expect(row.ok, row.client).toBeGreaterThan(0);
@@ -51,7 +52,7 @@ describe.each(scenarioNames())('run %s --quick', (scenario) => {
       expect(row.consulRequests, row.client).not.toBeNull();
     }
     const byName = Object.fromEntries(rows.map((x) => [x.client, x]));
-    expect(byName['no-consul']!.consulRequests).toBe(0);
+    if (byName['no-consul']) expect(byName['no-consul'].consulRequests).toBe(0);
     if (byName['consul-direct']) expect(byName['consul-direct'].consulRequestsPerRequest).toBeGreaterThan(0.95);
     expect(byName['watch-cached']!.consulRequestsPerRequest).toBeLessThan(0.01);
 
@@ -77,6 +78,39 @@ describe.each(scenarioNames())('run %s --quick', (scenario) => {
       expect(md).toContain('### Leak verdicts');
       expect(md).toMatch(/leaky-without-abort \| \*\*leak\*\*/);
       expect(await processesMentioning('toxiproxy-server')).toEqual([]);
+    }
+    const settings = loadScenario(scenario);
+    if (settings.freshness?.writesPerSecond) {
+      // every row measured freshness; a read-through client is never stale on one server; caches cost Consul far less
+      for (const row of rows) {
+        expect(row.staleness, row.client).toBeDefined();
+        expect(row.staleness!.writes, row.client).toBeGreaterThan(0);
+        expect(row.staleness!.writesSeen, row.client).toBe(row.staleness!.writes);
+      }
+      expect(byName['pooled']!.staleness!.staleReads).toBe(0);
+      expect(byName['watch-cached']!.staleness!.consulRequestsPerSecond!).toBeLessThan(byName['pooled']!.staleness!.consulRequestsPerSecond! / 50);
+      // polling hears of a write up to one interval (1 s) late; a watch within one blocking-query return
+      expect(byName['polling']!.staleness!.propagationUs.p50).toBeGreaterThan(byName['watch-cached']!.staleness!.propagationUs.p50);
+      expect(md).toContain('### Freshness');
+    }
+    if (settings.restart) {
+      for (const row of rows) {
+        expect(row.recovery, row.client).toBeDefined();
+        // no client may wedge the service
+        expect(row.recovery!.serviceAnswering, row.client).toBe(true);
+      }
+      // read-through clients fail while Consul is away and recover once it is back
+      for (const name of ['pooled', 'naive-fetch', 'consul-npm']) {
+        expect(byName[name]!.recovery!.failedReads, name).toBeGreaterThan(0);
+        expect(byName[name]!.recovery!.recovered, name).toBe(true);
+      }
+      // caches ride out the outage on their snapshot; the hardened watch recovers within the window either way
+      expect(byName['watch-cached']!.recovery!.errorWindowMs).toBeNull();
+      expect(byName['watch-cached']!.recovery!.staleWhileDown).toBeGreaterThan(0);
+      expect(byName['watch-cached']!.recovery!.recovered).toBe(true);
+      expect(byName['polling']!.recovery!.recovered).toBe(true);
+      expect(md).toContain('### Consul restart');
+      expect(await processesMentioning('-bootstrap')).toEqual([]);
     }
     expect(await readdir(path.join(out, 'runs'))).toHaveLength(1);
 
@@ -131,7 +165,12 @@ describe('your own client module', () => {
 describe('bad input exits 2 with one line naming the fix', () => {
   it.each([
     [['run', 'no-such-scenario'], /unknown scenario "no-such-scenario": use one of articles/],
-    [['run', '--clients', 'pooled,nope'], /unknown client "nope": use a comma-separated list of/],
+    [['run', '--clients', 'pooled,nope'], /--clients nope: articles has no such row; use its rows \(no-consul, consul-direct/],
+    [['run', '--clients', 'Pooled'], /bad row name "Pooled": use a comma-separated list of row names/],
+    [['run', 'watch-propagation', '--clients', 'pooled-stael'], /--clients pooled-stael: watch-propagation has no such row; use its rows \(pooled, pooled-stale/],
+    [['run', '--consistency', 'eventual'], /Allowed choices are default, stale, consistent/],
+    [['run', '--rate-limit', 'fast'], /--rate-limit takes <qps>\[:<burst>\] with qps ≥ 0.1/],
+    [['run', 'consul-restart', '--consul', 'external'], /consul-restart stops and starts Consul, which the harness cannot do to an external one/],
     [['run', '--connections', '0'], /--connections takes a whole number ≥ 1/],
     [['run', '--duration', 'soon'], /--duration takes a number of seconds/],
     [['run', '--consul', 'cloud'], /Allowed choices are auto, local, container, external/],

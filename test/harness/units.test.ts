@@ -125,7 +125,7 @@ describe('buildRow', () => {
       load,
       service: {
         byStatus: { '200': 7, '503': 2, '404': 1 },
-        causes: { notFound: 1, consul429: 2, clientTimeout: 0, consulHttp: 0, unreachable: 0, other: 0 },
+        causes: { notFound: 1, consul429: 2, clientTimeout: 0, consulHttp: 0, unreachable: 0, rateLimited: 0, cacheTooStale: 0, other: 0 },
         consulConnections: { opened: 3, peakOpen: 2, open: 0, failed: 0 },
         process: { heapAllocatedBytes: 1000, gcCount: 1, peakRssBytes: 5, elu: 0.5, cpuUs: 1_000_000, wallMs: 2000 },
         client: {},
