@@ -15,9 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Pool } from 'undici';
 import {
-  BaseKvClient,
   type ConsulKvEntry,
   DEFAULT_CLIENT_OPTIONS,
   KvClientError,
@@ -28,8 +26,7 @@ import {
   kvQuery,
   transportError,
 } from './kv-client.ts';
-import { createConsulPool, rawRead } from './pooled.ts';
-import { type SnapshotStats, SnapshotCache } from './snapshot-cache.ts';
+import { type SnapshotStats, SnapshotKvClient } from './snapshot-cache.ts';
 
 /** Poller statistics (plus the snapshot's, see {@link SnapshotStats}). */
 export interface PollingStats extends SnapshotStats {
@@ -45,60 +42,30 @@ export interface PollingStats extends SnapshotStats {
   fallbackReads: number;
 }
 
-class PollingClient extends BaseKvClient {
+class PollingClient extends SnapshotKvClient {
   readonly name = 'polling';
   readonly #intervalMs = this.options.pollIntervalMs ?? DEFAULT_CLIENT_OPTIONS.pollIntervalMs;
-  readonly #timeoutMs = this.options.requestTimeoutMs ?? DEFAULT_CLIENT_OPTIONS.requestTimeoutMs;
-  readonly #snapshot = new SnapshotCache(this.options.staleIfErrorMs ?? DEFAULT_CLIENT_OPTIONS.staleIfErrorMs);
-  readonly #counts = { polls: 0, swaps: 0, hashMatches: 0, errors: 0, fallbackReads: 0 };
-  /** One pool serves both the polls and fallback reads. */
-  readonly #pool: Pool = createConsulPool(this.options);
+  readonly #counts = { polls: 0, swaps: 0, hashMatches: 0, errors: 0 };
   #lastHash = '';
-  #loop: Promise<void> | undefined;
-  #ready: PromiseWithResolvers<void> = Promise.withResolvers<void>();
-  #stop = new AbortController();
 
   /** Poller and snapshot statistics (a fresh object on each read). */
   get stats(): PollingStats {
-    return { ...this.#counts, ...this.#snapshot.stats };
+    return { ...this.#counts, fallbackReads: this.fallbackReads, ...this.snapshot.stats };
   }
 
-  override start(): Promise<void> {
-    if (this.closed) return Promise.reject(new KvClientError('CLIENT_CLOSED', 'polling: start() after close()'));
-    this.#loop ??= this.#run();
-    return this.#ready.promise;
-  }
-
-  protected async read(key: string): Promise<Uint8Array | undefined> {
-    if (key.startsWith(this.options.prefix)) {
-      const cached = this.#snapshot.read(key);
-      if (cached.hit) return cached.value;
-    }
-    this.#counts.fallbackReads++;
-    return rawRead(this.#pool, key, this.headers, this.#timeoutMs, this.consistency);
-  }
-
-  protected override async release(): Promise<void> {
-    this.#stop.abort();
-    this.#ready.reject(new KvClientError('CLIENT_CLOSED', 'polling closed before its first poll'));
-    this.#ready.promise.catch(() => {});
-    await this.#loop;
-    await this.#pool.destroy();
-  }
-
-  async #run(): Promise<void> {
-    while (!this.#stop.signal.aborted) {
+  protected async refreshLoop(): Promise<void> {
+    while (!this.stopSignal.aborted) {
       const startedAt = performance.now();
       try {
         await this.#poll();
-        this.#ready.resolve();
+        this.markReady();
       } catch {
-        if (this.#stop.signal.aborted) return;
+        if (this.stopSignal.aborted) return;
         this.#counts.errors++;
-        this.#snapshot.failed();
+        this.snapshot.failed();
       }
       const waitMs = Math.max(0, this.#intervalMs - (performance.now() - startedAt));
-      await sleep(waitMs, undefined, { signal: this.#stop.signal }).catch(() => {});
+      await sleep(waitMs, undefined, { signal: this.stopSignal }).catch(() => {});
     }
   }
 
@@ -108,11 +75,11 @@ class PollingClient extends BaseKvClient {
     let body: Uint8Array;
     let status: number;
     try {
-      const res = await this.#pool.request({
+      const res = await this.consulPool().request({
         path: kvPath(prefix) + kvQuery({ recurse: true, [this.consistency]: true }),
         method: 'GET',
         headers: this.headers,
-        signal: AbortSignal.any([AbortSignal.timeout(this.#timeoutMs), this.#stop.signal]),
+        signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.stopSignal]),
       });
       status = res.statusCode;
       body = new Uint8Array(await res.body.arrayBuffer());
@@ -123,7 +90,7 @@ class PollingClient extends BaseKvClient {
     const hash = status === 404 ? 'empty' : createHash('sha256').update(body).digest('hex');
     if (hash === this.#lastHash) {
       this.#counts.hashMatches++;
-      this.#snapshot.refreshed();
+      this.snapshot.refreshed();
       return;
     }
     let entries: ConsulKvEntry[];
@@ -132,7 +99,7 @@ class PollingClient extends BaseKvClient {
     } catch (err) {
       throw new KvClientError('CONSUL_BAD_RESPONSE', `unparseable answer to the poll of ${prefix}`, { cause: err });
     }
-    this.#snapshot.replace(entries);
+    this.snapshot.replace(entries);
     this.#lastHash = hash;
     this.#counts.swaps++;
   }

@@ -12,7 +12,9 @@
  *
  * @module
  */
-import { type ConsulKvEntry, DEFAULT_CLIENT_OPTIONS, KvClientError, decodeEntryValue } from './kv-client.ts';
+import type { Pool } from 'undici';
+import { BaseKvClient, type ConsulKvEntry, DEFAULT_CLIENT_OPTIONS, KvClientError, type KvClientOptions, decodeEntryValue } from './kv-client.ts';
+import { createConsulPool, rawRead } from './pooled.ts';
 
 /** Cache and stale-while-error statistics a caching strategy reports. */
 export interface SnapshotStats {
@@ -119,5 +121,76 @@ export class SnapshotCache {
       this.stats.staleReads++;
     }
     return { hit: true, value: this.#entries.get(key)?.value };
+  }
+}
+
+/**
+ * Shared shape of the caching strategies: a refresh loop started by `start()` (which resolves once the first
+ * snapshot is in, via {@link SnapshotKvClient.markReady}), reads answered from the {@link SnapshotCache} for keys
+ * under the prefix, a pooled `?raw` read for keys outside it, and a `close()` that stops the loop and frees the pool.
+ */
+export abstract class SnapshotKvClient extends BaseKvClient {
+  protected readonly snapshot: SnapshotCache;
+  /** Per-request deadline of non-blocking reads (polls, lists, fallback reads), ms. */
+  protected readonly timeoutMs: number;
+  /** Reads of keys outside the prefix, served by the pooled fallback. */
+  protected fallbackReads = 0;
+  readonly #stop = new AbortController();
+  readonly #ready: PromiseWithResolvers<void> = Promise.withResolvers<void>();
+  #loop: Promise<void> | undefined;
+  #pool: Pool | undefined;
+
+  constructor(options: KvClientOptions) {
+    super(options);
+    this.snapshot = new SnapshotCache(options.staleIfErrorMs ?? DEFAULT_CLIENT_OPTIONS.staleIfErrorMs);
+    this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_CLIENT_OPTIONS.requestTimeoutMs;
+  }
+
+  /** Aborted by `close()`: the loop's requests and sleeps listen to it. */
+  protected get stopSignal(): AbortSignal {
+    return this.#stop.signal;
+  }
+
+  /** The refresh loop: runs until {@link SnapshotKvClient.stopSignal} aborts; calls `markReady()` after its first snapshot. */
+  protected abstract refreshLoop(): Promise<void>;
+
+  /** Frees the loop's own transport (e.g. the watch's connection), before the loop is awaited. Default: nothing. */
+  protected closeTransport(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Resolves `start()`'s promise (idempotent). */
+  protected markReady(): void {
+    this.#ready.resolve();
+  }
+
+  /** The bounded keep-alive pool for fallback reads (and polls), created on first use. */
+  protected consulPool(): Pool {
+    this.#pool ??= createConsulPool(this.options);
+    return this.#pool;
+  }
+
+  override start(): Promise<void> {
+    if (this.closed) return Promise.reject(new KvClientError('CLIENT_CLOSED', `${this.name}: start() after close()`));
+    this.#loop ??= this.refreshLoop();
+    return this.#ready.promise;
+  }
+
+  protected async read(key: string): Promise<Uint8Array | undefined> {
+    if (key.startsWith(this.options.prefix)) {
+      const cached = this.snapshot.read(key);
+      if (cached.hit) return cached.value;
+    }
+    this.fallbackReads++;
+    return rawRead(this.consulPool(), key, this.headers, this.timeoutMs, this.consistency);
+  }
+
+  protected override async release(): Promise<void> {
+    this.#stop.abort();
+    this.#ready.reject(new KvClientError('CLIENT_CLOSED', `${this.name} closed before its first snapshot`));
+    this.#ready.promise.catch(() => {});
+    await this.closeTransport();
+    await this.#loop;
+    await this.#pool?.close();
   }
 }

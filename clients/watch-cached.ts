@@ -26,9 +26,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, type Pool } from 'undici';
+import { Client } from 'undici';
 import {
-  BaseKvClient,
   type ConsulKvEntry,
   DEFAULT_CLIENT_OPTIONS,
   KvClientError,
@@ -39,8 +38,7 @@ import {
   kvQuery,
   transportError,
 } from './kv-client.ts';
-import { createConsulPool, rawRead } from './pooled.ts';
-import { type SnapshotStats, SnapshotCache } from './snapshot-cache.ts';
+import { type SnapshotStats, SnapshotKvClient } from './snapshot-cache.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 /** Tunables of the watch loop. */
@@ -76,13 +74,11 @@ export interface WatchEvents {
   change: [keys: string[]];
 }
 
-class WatchCachedClient extends BaseKvClient {
+class WatchCachedClient extends SnapshotKvClient {
   readonly name = 'watch-cached';
   readonly events = new EventEmitter<WatchEvents>();
-  readonly #snapshot = new SnapshotCache(this.options.staleIfErrorMs ?? DEFAULT_CLIENT_OPTIONS.staleIfErrorMs);
-  readonly #counts = { requests: 0, lists: 0, resets: 0, errors: 0, index: 0, fallbackReads: 0 };
+  readonly #counts = { requests: 0, lists: 0, resets: 0, errors: 0, index: 0 };
   readonly #waitMs = this.options.watchWaitMs ?? DEFAULT_CLIENT_OPTIONS.watchWaitMs;
-  readonly #timeoutMs = this.options.requestTimeoutMs ?? DEFAULT_CLIENT_OPTIONS.requestTimeoutMs;
   readonly #blockingTimeoutMs = this.#waitMs + Math.ceil(this.#waitMs / 16) + WATCH_DEFAULTS.timeoutMarginMs;
   /** One dedicated connection holds the long poll; reads never queue behind it. */
   readonly #watchConn = new Client(this.options.consulUrl, {
@@ -90,59 +86,34 @@ class WatchCachedClient extends BaseKvClient {
     headersTimeout: this.#blockingTimeoutMs,
     bodyTimeout: this.#blockingTimeoutMs,
   });
-  #fallback: Pool | undefined;
-  #loop: Promise<void> | undefined;
-  #ready: PromiseWithResolvers<void> = Promise.withResolvers<void>();
-  #stop = new AbortController();
   readonly #bucket = new TokenBucket({ qps: WATCH_DEFAULTS.bucketRefillPerSecond, burst: WATCH_DEFAULTS.bucketCapacity });
   /** Set after a failed request: the next one is a non-blocking re-list. */
   #relist = false;
 
   /** Loop and snapshot statistics (a fresh object on each read). */
   get stats(): WatchStats {
-    return { ...this.#counts, ...this.#snapshot.stats };
+    return { ...this.#counts, fallbackReads: this.fallbackReads, ...this.snapshot.stats };
   }
 
-  override start(): Promise<void> {
-    if (this.closed) return Promise.reject(new KvClientError('CLIENT_CLOSED', 'watch-cached: start() after close()'));
-    this.#loop ??= this.#run();
-    return this.#ready.promise;
+  protected override closeTransport(): Promise<void> {
+    return this.#watchConn.destroy();
   }
 
-  protected async read(key: string): Promise<Uint8Array | undefined> {
-    if (key.startsWith(this.options.prefix)) {
-      const cached = this.#snapshot.read(key);
-      if (cached.hit) return cached.value;
-    }
-    this.#counts.fallbackReads++;
-    this.#fallback ??= createConsulPool(this.options);
-    return rawRead(this.#fallback, key, this.headers, this.#timeoutMs, this.consistency);
-  }
-
-  protected override async release(): Promise<void> {
-    this.#stop.abort();
-    this.#ready.reject(new KvClientError('CLIENT_CLOSED', 'watch-cached closed before its first snapshot'));
-    this.#ready.promise.catch(() => {});
-    await this.#watchConn.destroy();
-    await this.#loop;
-    await this.#fallback?.close();
-  }
-
-  async #run(): Promise<void> {
+  protected async refreshLoop(): Promise<void> {
     let failures = 0;
-    while (!this.#stop.signal.aborted) {
+    while (!this.stopSignal.aborted) {
       try {
-        await this.#bucket.take(undefined, this.#stop.signal);
+        await this.#bucket.take(undefined, this.stopSignal);
         await this.#poll();
         failures = 0;
-      } catch (err) {
-        if (this.#stop.signal.aborted) return;
+      } catch {
+        if (this.stopSignal.aborted) return;
         this.#counts.errors++;
-        this.#snapshot.failed();
+        this.snapshot.failed();
         this.#relist = true;
         failures++;
         const ceiling = Math.min(WATCH_DEFAULTS.backoffCapMs, WATCH_DEFAULTS.backoffBaseMs * 2 ** Math.min(failures, 20));
-        await sleep(Math.random() * ceiling, undefined, { signal: this.#stop.signal }).catch(() => {});
+        await sleep(Math.random() * ceiling, undefined, { signal: this.stopSignal }).catch(() => {});
       }
     }
   }
@@ -162,7 +133,7 @@ class WatchCachedClient extends BaseKvClient {
         path,
         method: 'GET',
         headers: this.headers,
-        signal: AbortSignal.timeout(blocking ? this.#blockingTimeoutMs : this.#timeoutMs),
+        signal: AbortSignal.timeout(blocking ? this.#blockingTimeoutMs : this.timeoutMs),
       });
     } catch (err) {
       throw transportError(err, this.options.prefix);
@@ -183,7 +154,7 @@ class WatchCachedClient extends BaseKvClient {
       throw new KvClientError('CONSUL_BAD_RESPONSE', `no X-Consul-Index on the watch of ${this.options.prefix}`);
     }
     this.#relist = false;
-    const changed = this.#snapshot.replace(entries);
+    const changed = this.snapshot.replace(entries);
     if (changed.length > 0) this.events.emit('change', changed);
     if (index < sent) {
       // Consul docs: an index that goes backwards must be reset to 0 (the next request reloads everything).
@@ -193,7 +164,7 @@ class WatchCachedClient extends BaseKvClient {
       // Consul docs: never block on index 0; 1 is always safe.
       this.#counts.index = Math.max(index, 1);
     }
-    this.#ready.resolve();
+    this.markReady();
   }
 }
 
