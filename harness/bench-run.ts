@@ -20,9 +20,9 @@ import { type RestartTimes, analyzeRecovery, analyzeStaleness } from './freshnes
 import { KeyWriter } from './freshness/key-writer.ts';
 import { Prober } from './freshness/prober.ts';
 import { versionedValue } from './freshness/versioned-value.ts';
-import { encodeHistogram, summarize } from './load/latency-histogram.ts';
+import { decodeHistogram, encodeHistogram, mergeHistograms, summarize } from './load/latency-histogram.ts';
 import { LoadEvents, type LoadResult, type LoadTick, runLoad } from './load/load-runner.ts';
-import { type PhaseResult, REPORT_SCHEMA_VERSION, type Report, type ResultRow, type ScenarioResult, type TimelineSample } from './report/report-schema.ts';
+import { type PhaseResult, REPORT_SCHEMA_VERSION, type Report, type ResultRow, type RunSummary, type ScenarioResult, type TimelineSample } from './report/report-schema.ts';
 import { describeEnvironment } from './report/environment.ts';
 import { type Scenario, measuredSeconds, rowClient, rowName } from './scenario/scenario-schema.ts';
 import type { ServiceStats } from './service/service-protocol.ts';
@@ -34,7 +34,7 @@ export const CONSUL_DIRECT_HEADROOM = 8;
 
 /** Events of a run, for progress displays and report writers. */
 export interface BenchRunEvents {
-  'scenario-start': [{ scenario: Scenario; index: number; total: number }];
+  'scenario-start': [{ scenario: Scenario; index: number; total: number; repeat: number }];
   'row-start': [{ scenario: string; client: string; index: number; total: number }];
   phase: [{ scenario: string; client: string; phase: 'warm-up' | 'measure'; durationS: number; connections: number }];
   /** A fault started or ended (fault scenarios). */
@@ -60,6 +60,12 @@ export interface BenchRunOptions {
   readonly signal?: AbortSignal;
   /** Users' client modules (`--client ./file.ts`), run as extra rows after each scenario's own. */
   readonly customClients?: ReadonlyArray<{ readonly name: string; readonly path: string }>;
+  /**
+   * Runs of every row per scenario, interleaved (A B C A B C …, as Node core's benchmark/compare.js does) so a
+   * machine that slows down mid-run slows every row alike. Each run's figures and raw histogram are kept in
+   * `results[].runs`; the row's own figures are then the merged ones. Default 1.
+   */
+  readonly repeat?: number;
   /** Starts Toxiproxy for fault scenarios (injected so tests and the CLI share one provisioning path). */
   readonly startToxiproxy?: () => Promise<StartedToxiproxy>;
   /** Service profiling: node options per row, and what to do with the artifacts afterwards. */
@@ -143,7 +149,7 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
     const { scenarios } = this.#options;
     for (const [i, scenario] of scenarios.entries()) {
       if (this.#aborted) break;
-      this.emit('scenario-start', { scenario, index: i, total: scenarios.length });
+      this.emit('scenario-start', { scenario, index: i, total: scenarios.length, repeat: this.#options.repeat ?? 1 });
       await this.#runScenario(scenario);
     }
     this.report.status = this.#aborted ? 'interrupted' : 'complete';
@@ -193,10 +199,14 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
       }),
       ...(this.#options.customClients ?? []).map((c): RowSpec => ({ name: c.name, client: c.name, kind: 'client', description: `user module ${c.path}`, module: c.path })),
     ];
+    const repeat = this.#options.repeat ?? 1;
+    if (repeat > 1) result.repeat = repeat;
+    const schedule = Array.from({ length: repeat }, (_, r) => rows.map((spec, i) => ({ spec, i, r }))).flat(); // A B C A B C …
     try {
-      for (const [i, spec] of rows.entries()) {
+      for (const { spec, i, r } of schedule) {
         const client = spec.name;
         if (this.#aborted) break;
+        if (repeat > 1 && i === 0) this.emit('notice', `${scenario.name}: repeat ${r + 1} of ${repeat} (rows interleaved)`);
         if (!(await hasKnownLeader(consul, 3000))) {
           throw new BenchError('CONSUL_UNREACHABLE', `Consul at ${consul.httpUrl} stopped answering during the run: results so far are kept; check it and run again`);
         }
@@ -206,7 +216,10 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
           if (scenario.freshness) await seedKeys(consul, scenarioValues(scenario, prefix, keys, 0, true));
           const row = await this.#runRow(consul, scenario, spec, prefix, keys, toxiproxy);
           if (this.#lastProfile) row.profile = this.#lastProfile;
-          result.results.push(row);
+          const at = result.results.findIndex((x) => x.client === row.client);
+          if (repeat === 1) result.results.push(row);
+          else if (at === -1) result.results.push({ ...row, runs: [runSummary(row)] });
+          else result.results[at] = mergeRun(result.results[at]!, row);
           this.emit('row-done', { scenario: scenario.name, row });
         } catch (err) {
           const error = err instanceof BenchError ? err : new BenchError('SERVICE_FAILED', (err as Error)?.message ?? String(err), { cause: err });
@@ -551,5 +564,61 @@ export function buildRow(i: RowInputs): ResultRow {
     clientStats: service?.client ?? {},
     flags,
     inFlightPeak: service ? service.inFlightPeak : null,
+  };
+}
+
+/** The figures of one run of a row, as kept in `results[].runs` (see {@link BenchRunOptions.repeat}). */
+export function runSummary(row: ResultRow): RunSummary {
+  return {
+    durationMs: row.durationMs,
+    requests: row.requests,
+    ok: row.ok,
+    rps: row.rps,
+    latencyUs: row.latencyUs,
+    histogram: row.histogram,
+    errors: row.errors.total,
+    consulRequests: row.consulRequests,
+    consulRequestsPerRequest: row.consulRequestsPerRequest,
+    heapBytesPerRequest: row.heapBytesPerRequest,
+    inFlightPeak: row.inFlightPeak,
+    ...(row.leak ? { leak: row.leak.verdict } : {}),
+    ...(row.staleness ? { propagationP99Us: row.staleness.propagationUs.p99, staleShare: row.staleness.staleShare } : {}),
+    ...(row.recovery ? { recoveryMs: row.recovery.recoveryMs, recovered: row.recovery.recovered } : {}),
+  };
+}
+
+/**
+ * Adds one more run to a row measured before: latency from the merged HDR histograms (never averaged
+ * percentiles), counts summed, RPS as 2xx over the summed windows, flags united. The first run's timeline, phases,
+ * leak, staleness and recovery stay as the row's; every run's own figures are in `runs`.
+ */
+export function mergeRun(merged: ResultRow, run: ResultRow): ResultRow {
+  const runs = [...(merged.runs ?? [runSummary(merged)]), runSummary(run)];
+  const histogram = mergeHistograms([decodeHistogram(merged.histogram), decodeHistogram(run.histogram)]);
+  const sum = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a + b);
+  const errors = { ...merged.errors };
+  for (const k of Object.keys(errors) as Array<keyof typeof errors>) errors[k] = (merged.errors[k] ?? 0) + (run.errors[k] ?? 0);
+  const requests = merged.requests + run.requests;
+  const ok = merged.ok + run.ok;
+  const durationMs = merged.durationMs + run.durationMs;
+  const consulRequests = sum(merged.consulRequests, run.consulRequests);
+  return {
+    ...merged,
+    durationMs,
+    requests,
+    ok,
+    rps: ok / (durationMs / 1000),
+    latencyUs: summarize(histogram),
+    histogram: encodeHistogram(histogram),
+    errors,
+    consulRequests,
+    consulRequestsPerRequest: consulRequests !== null && requests > 0 ? consulRequests / requests : null,
+    heapBytesPerRequest:
+      merged.heapBytesPerRequest === null || run.heapBytesPerRequest === null ? null : (merged.heapBytesPerRequest * merged.requests + run.heapBytesPerRequest * run.requests) / Math.max(1, requests),
+    consulConnectionsOpened: merged.consulConnectionsOpened + run.consulConnectionsOpened,
+    consulConnectionsPeak: Math.max(merged.consulConnectionsPeak, run.consulConnectionsPeak),
+    inFlightPeak: merged.inFlightPeak === null || run.inFlightPeak === null ? null : Math.max(merged.inFlightPeak, run.inFlightPeak),
+    flags: [...new Set([...merged.flags, ...run.flags])],
+    runs,
   };
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import { existsSync } from 'node:fs';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CLIENTS, CLIENT_NAMES } from '../clients/index.ts';
@@ -21,6 +22,13 @@ import { attachProgress } from './progress.ts';
 import { CONSUL_VERSION, resolveConsulBinary } from './provision/consul-binary.ts';
 import { TOXIPROXY_VERSION, resolveToxiproxyBinary } from './provision/toxiproxy-binary.ts';
 import { renderTerminalTable } from './report/terminal-table.ts';
+import { readReport } from './report/read-report.ts';
+import { compareReports, fmtChange, fmtMedian } from './compare/compare-reports.ts';
+import Table from 'cli-table3';
+import { loadBudgets } from './gate/budgets.ts';
+import { evaluateBudgets, mergeReports } from './gate/gate.ts';
+import { gateHeadline, gateJunit, gateMarkdown, gateTable } from './gate/gate-output.ts';
+import { markdownTable } from 'markdown-table';
 import { runDirName, writeReport } from './report/report-writer.ts';
 import { loadScenario, scenarioNames } from './scenario/load-scenario.ts';
 import { type Scenario, applyOverrides, measuredSeconds, rowName } from './scenario/scenario-schema.ts';
@@ -38,6 +46,7 @@ interface RunFlags {
   profile?: ProfileKind;
   consistency?: 'default' | 'stale' | 'consistent';
   rateLimit?: { qps: number; burst: number };
+  repeat: number;
   verbose?: boolean;
 }
 
@@ -95,6 +104,12 @@ export const parseRateLimit = (value: string): { qps: number; burst: number } =>
     throw new InvalidArgumentError(`--rate-limit takes <qps>[:<burst>] with qps ≥ 0.1 requests/s and burst ≥ 1, e.g. 500:50 (got ${JSON.stringify(value)})`);
   }
   return { qps, burst };
+};
+
+const repeatCount = (value: string): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 100) throw new InvalidArgumentError(`--repeat takes a whole number from 1 to 100 (got ${JSON.stringify(value)})`);
+  return n;
 };
 
 /** Runs the `run` command. @returns the exit code. */
@@ -161,6 +176,7 @@ async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: string[
       teardown,
       signal: abort.signal,
       customClients,
+      repeat: flags.repeat,
       startToxiproxy: () => startToxiproxy({ onProgress: progress, signal: abort.signal }),
       startRestartableConsul: (s) =>
         startConsul({ backend: 'local', persistent: true, httpMaxConnsPerClient: s.consul.httpMaxConnsPerClient, onProgress: progress, signal: abort.signal }),
@@ -209,6 +225,7 @@ export function buildProgram(): Command {
     .option('--duration <s>', 'measured seconds per row (default: the scenario\'s)', seconds('--duration', 1))
     .option('--warmup <s>', 'warm-up seconds per row, discarded (default: the scenario\'s)', seconds('--warmup', 0))
     .option('--quick', 'short phases from the scenario\'s quick block (for tests and pull requests)')
+    .option('--repeat <n>', 'runs per row, interleaved (A B C A B C …); every run is kept in report.json for compare and gate (≥ 6 for a significance test)', repeatCount, 1)
     .addOption(new Option('--consul <backend>', 'where Consul comes from: auto = container if a runtime answers, else local').choices(CONSUL_BACKENDS).default('auto'))
     .option('--client <path>', "also run your own client: a .ts/.js module exporting a factory (repeatable; see clients/examples/)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--out <dir>', 'output directory (a timestamped copy goes to <dir>/runs/)', 'reports/latest')
@@ -217,6 +234,54 @@ export function buildProgram(): Command {
     .addOption(new Option('--profile <kind>', "profile the service of every row: flame = 0x flamegraph, cpu = .cpuprofile (artifacts in the run's folder, linked from report.md)").choices(PROFILE_KINDS))
     .action(async (scenarios: string[], flags: RunFlags) => {
       process.exitCode = await runCommand(scenarios, flags, process.argv.slice(2));
+    });
+
+  program
+    .command('compare')
+    .description('compare two report.json files: medians with confidence intervals, change, and significance (Mann–Whitney U; ~ when not significant)')
+    .argument('<base>', 'report.json of the baseline (e.g. the main branch)')
+    .argument('<head>', 'report.json of the change')
+    .option('--markdown', 'print a markdown table (for a pull-request comment) instead of the terminal table')
+    .action(async (baseFile: string, headFile: string, flags: { markdown?: boolean }) => {
+      const cwd = userCwd();
+      const base = await readReport(baseFile, path.resolve(cwd, baseFile));
+      const head = await readReport(headFile, path.resolve(cwd, headFile));
+      const rows = compareReports(base, head);
+      if (rows.length === 0) throw usageError(`${baseFile} and ${headFile} share no scenario and row: compare reports of the same scenarios`);
+      const cells = rows.map((c) => [c.scenario, c.row, `${c.metric} (${c.unit})`, fmtMedian(c.base), fmtMedian(c.head), fmtChange(c)]);
+      const headRow = ['scenario', 'row', 'metric', 'base median', 'head median', 'change'];
+      if (flags.markdown) process.stdout.write(markdownTable([headRow, ...cells]) + '\n');
+      else {
+        const table = new Table({ head: headRow, style: { head: [], border: [] } });
+        for (const c of cells) table.push(c);
+        process.stdout.write(table.toString() + '\n');
+      }
+      process.stdout.write(`medians ± the larger half-width of their 95% confidence interval; change: two-sided Mann–Whitney U at α = 0.05, ~ = no significant difference\n`);
+    });
+
+  program
+    .command('gate')
+    .description('check a report against latency budgets (k6-style thresholds, relative budgets); exit 0 all hold, 1 a budget failed, 2 bad input')
+    .requiredOption('--budgets <file>', 'budgets file, YAML or JSON (see examples/budgets.yml)')
+    .argument('<report...>', 'report.json files of the run to gate (their scenarios are taken together)')
+    .option('--baseline <report>', 'report.json of the baseline measured on the same runner (repeatable): a violated budget then fails only on a significant regression larger than minEffect', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--junit <file>', 'also write JUnit XML, one test case per budget')
+    .action(async (reportFiles: string[], flags: { budgets: string; baseline: string[]; junit?: string }) => {
+      const cwd = userCwd();
+      const budgets = await loadBudgets(flags.budgets, path.resolve(cwd, flags.budgets));
+      const head = mergeReports(await Promise.all(reportFiles.map((f) => readReport(f, path.resolve(cwd, f)))));
+      const baseline = flags.baseline.length ? mergeReports(await Promise.all(flags.baseline.map((f) => readReport(f, path.resolve(cwd, f))))) : undefined;
+      const results = evaluateBudgets(budgets, head, baseline);
+      const context = `Budgets ${flags.budgets} on ${reportFiles.join(', ')}${baseline ? ` against the baseline ${flags.baseline.join(', ')} (alpha ${budgets.alpha}, minEffect ${(budgets.minEffect * 100).toFixed(0)}%)` : ''}; measured ${head.createdAt} on ${head.environment.cpuModel} (${head.environment.cpuCount} CPUs), Node ${head.environment.node}, Consul ${head.environment.consul.version}.`;
+      process.stdout.write(`${gateTable(results)}\n${gateHeadline(results)}\n`);
+      if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, gateMarkdown(results, context) + '\n');
+      if (flags.junit) {
+        const out = path.resolve(cwd, flags.junit);
+        await mkdir(path.dirname(out), { recursive: true });
+        await writeFile(out, gateJunit(results));
+        process.stdout.write(`JUnit XML: ${out}\n`);
+      }
+      process.exitCode = results.every((r) => r.pass) ? 0 : 1;
     });
 
   program

@@ -21,8 +21,8 @@ export function attachProgress(run: BenchRun, stream: NodeJS.WriteStream = proce
     stream.write(text + '\n');
   };
   let rowLabel = '';
-  run.on('scenario-start', ({ scenario, index, total }) => {
-    const rows = scenario.clients.length;
+  run.on('scenario-start', ({ scenario, index, total, repeat }) => {
+    const rows = scenario.clients.length * repeat;
     const perRow = scenario.load.warmupS + measuredSeconds(scenario);
     line(`scenario ${scenario.name} (${index + 1}/${total}): ${rows} rows × ${perRow} s ≈ ${Math.ceil((rows * (perRow + 2)) / 60)} min`);
   });

@@ -127,6 +127,27 @@ export const RecoverySchema = z
   })
   .describe('behaviour around a Consul restart (consul-restart)');
 
+export const RunSummarySchema = z
+  .object({
+    durationMs: z.number().min(0),
+    requests: count,
+    ok: count,
+    rps: z.number().min(0),
+    latencyUs: LatencyUsSchema,
+    histogram: z.string().describe("this run's 2xx latency HDR histogram, µs, compressed base64"),
+    errors: count.describe('errors.total of this run'),
+    consulRequests: count.nullable(),
+    consulRequestsPerRequest: z.number().min(0).nullable(),
+    heapBytesPerRequest: z.number().min(0).nullable(),
+    inFlightPeak: count.nullable(),
+    leak: z.enum(['leak', 'no-leak', 'inconclusive']).optional(),
+    propagationP99Us: z.number().min(0).optional(),
+    staleShare: z.number().min(0).max(1).optional(),
+    recoveryMs: z.number().min(0).nullable().optional(),
+    recovered: z.boolean().optional(),
+  })
+  .describe('the figures of one run of a row (run --repeat)');
+
 export const ResultSchema = z.object({
   client: z.string().describe('row name: a registered client or baseline, or a variant of one (see strategy)'),
   strategy: z.string().optional().describe('the registered client a variant row runs, when its name differs'),
@@ -163,6 +184,7 @@ export const ResultSchema = z.object({
   leak: LeakSchema.optional(),
   staleness: StalenessSchema.optional(),
   recovery: RecoverySchema.optional(),
+  runs: z.array(RunSummarySchema).optional().describe('run --repeat N: every run of this row, in order; the row\'s own latency is from the merged histograms, its counts are sums'),
   profile: z
     .object({ kind: z.enum(['flame', 'cpu', 'doctor']), files: z.array(z.string()).describe('paths relative to the output directory (--out)'), error: z.string().optional() })
     .optional()
@@ -174,6 +196,7 @@ export const ScenarioResultSchema = z.object({
   description: z.string(),
   settings: z.record(z.string(), z.unknown()).describe('the validated scenario as run (after --quick and overrides)'),
   loadModel: z.literal('closed').describe('closed model: fixed connections; latencies are not corrected for coordinated omission'),
+  repeat: count.optional().describe('run --repeat N: runs per row, interleaved'),
   results: z.array(ResultSchema),
 });
 
@@ -212,6 +235,7 @@ export type Environment = z.infer<typeof EnvironmentSchema>;
 export type PhaseResult = z.infer<typeof PhaseResultSchema>;
 export type TimelineSample = z.infer<typeof TimelineSampleSchema>;
 export type Staleness = z.infer<typeof StalenessSchema>;
+export type RunSummary = z.infer<typeof RunSummarySchema>;
 export type Recovery = z.infer<typeof RecoverySchema>;
 
 /** The JSON Schema (draft 2020-12) of {@link ReportSchema}, as published in `reports/report.schema.json`. */

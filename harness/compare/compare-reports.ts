@@ -1,0 +1,135 @@
+/**
+ * `consul-kv-bench compare <base.json> <head.json>`: per scenario, row and metric, the two medians with their
+ * confidence intervals, the relative change, and whether it is significant (two-sided Mann–Whitney U, α = 0.05,
+ * at least {@link MIN_SAMPLES} runs a side; otherwise `~`, "no significance, no conclusion", as benchstat prints).
+ * Pure: reads reports, measures nothing.
+ *
+ * @module
+ */
+import { runSummary } from '../bench-run.ts';
+import type { Report, ResultRow, RunSummary } from '../report/report-schema.ts';
+import { MIN_SAMPLES, type MedianCi, mannWhitneyU, medianCi } from '../stats/compare-stats.ts';
+
+/** A metric that can be compared and budgeted. */
+export interface MetricDef {
+  /** Which direction is better. */
+  readonly better: 'higher' | 'lower';
+  /** Unit as printed (`ms`, `req/s`, …). */
+  readonly unit: string;
+  /** The metric's value in one run; `null` when the run does not have it. */
+  readonly value: (run: RunSummary) => number | null;
+}
+
+/** The metrics `compare` and `gate` know, by the name budgets use. Latencies in ms. */
+export const METRICS: Readonly<Record<string, MetricDef>> = {
+  rps: { better: 'higher', unit: 'req/s', value: (r) => r.rps },
+  p50: { better: 'lower', unit: 'ms', value: (r) => r.latencyUs.p50 / 1000 },
+  p90: { better: 'lower', unit: 'ms', value: (r) => r.latencyUs.p90 / 1000 },
+  p99: { better: 'lower', unit: 'ms', value: (r) => r.latencyUs.p99 / 1000 },
+  'p99.9': { better: 'lower', unit: 'ms', value: (r) => r.latencyUs.p999 / 1000 },
+  max: { better: 'lower', unit: 'ms', value: (r) => r.latencyUs.max / 1000 },
+  errors: { better: 'lower', unit: 'requests', value: (r) => r.errors },
+  errorRate: { better: 'lower', unit: 'share', value: (r) => (r.requests + r.errors > 0 ? r.errors / Math.max(1, r.requests) : 0) },
+  consulRequestsPerRequest: { better: 'lower', unit: 'req/req', value: (r) => r.consulRequestsPerRequest },
+  heapBytesPerRequest: { better: 'lower', unit: 'bytes', value: (r) => r.heapBytesPerRequest },
+  inFlightPeak: { better: 'lower', unit: 'requests', value: (r) => r.inFlightPeak },
+  propagationP99: { better: 'lower', unit: 'ms', value: (r) => (r.propagationP99Us === undefined ? null : r.propagationP99Us / 1000) },
+  recoveryMs: { better: 'lower', unit: 'ms', value: (r) => r.recoveryMs ?? null },
+};
+
+/** The compared metrics, in output order. */
+export const COMPARED_METRICS = ['rps', 'p50', 'p99', 'p99.9', 'errors', 'consulRequestsPerRequest', 'heapBytesPerRequest'] as const;
+
+/** A row's runs: `results[].runs`, or the row itself as its one run. */
+export function runsOf(row: ResultRow): RunSummary[] {
+  return row.runs ?? [runSummary(row)];
+}
+
+/** The samples of one metric of a row (runs that lack it are left out). */
+export function samples(row: ResultRow, metric: string): number[] {
+  const def = METRICS[metric];
+  if (!def) return [];
+  return runsOf(row).map(def.value).filter((v): v is number => v !== null && Number.isFinite(v));
+}
+
+/** One line of a comparison. */
+export interface Comparison {
+  readonly scenario: string;
+  readonly row: string;
+  readonly metric: string;
+  readonly unit: string;
+  readonly base: MedianCi;
+  readonly head: MedianCi;
+  /** (head − base) / base; null when base is 0. */
+  readonly change: number | null;
+  /** Two-sided Mann–Whitney p; null when a side has fewer than {@link MIN_SAMPLES} samples. */
+  readonly p: number | null;
+  /** p < alpha with enough samples. */
+  readonly significant: boolean;
+  /** The change goes the better way (only meaningful when significant). */
+  readonly better: boolean;
+}
+
+/**
+ * Compares every row present in both reports, scenario by scenario, on {@link COMPARED_METRICS}.
+ * @param alpha significance level. Default 0.05.
+ */
+export function compareReports(base: Report, head: Report, alpha = 0.05): Comparison[] {
+  const out: Comparison[] = [];
+  for (const hs of head.scenarios) {
+    const bs = base.scenarios.find((s) => s.name === hs.name);
+    if (!bs) continue;
+    for (const hr of hs.results) {
+      const br = bs.results.find((r) => r.client === hr.client);
+      if (!br) continue;
+      for (const metric of COMPARED_METRICS) {
+        const b = samples(br, metric);
+        const h = samples(hr, metric);
+        if (b.length === 0 || h.length === 0) continue;
+        const enough = b.length >= MIN_SAMPLES && h.length >= MIN_SAMPLES;
+        const p = enough ? mannWhitneyU(h, b).p : null;
+        const bm = medianCi(b);
+        const hm = medianCi(h);
+        const change = bm.median === 0 ? null : (hm.median - bm.median) / Math.abs(bm.median);
+        const def = METRICS[metric]!;
+        out.push({
+          scenario: hs.name,
+          row: hr.client,
+          metric,
+          unit: def.unit,
+          base: bm,
+          head: hm,
+          change,
+          p,
+          significant: p !== null && p < alpha,
+          better: def.better === 'higher' ? hm.median > bm.median : hm.median < bm.median,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** A number as printed in comparisons: 3 significant digits, thousands kept whole. */
+export function fmt(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1000) return Math.round(v).toLocaleString('en-US').replaceAll(',', ' ');
+  if (a >= 0.01) return Number(v.toPrecision(3)).toString();
+  return v.toExponential(1);
+}
+
+/** `median ±CI` as benchstat prints it: the interval's larger distance from the median, as a percentage. */
+export function fmtMedian(m: MedianCi): string {
+  if (m.coverage === 0 || m.median === 0) return `${fmt(m.median)}`;
+  const spread = Math.max(m.high - m.median, m.median - m.low) / Math.abs(m.median);
+  return `${fmt(m.median)} ±${(spread * 100).toFixed(0)}%`;
+}
+
+/** The change column: `+12.3%` when significant, else `~`, with the p-value and sample counts. */
+export function fmtChange(c: Comparison): string {
+  const n = `n=${c.base.n}+${c.head.n}`;
+  if (c.p === null) return `~ (${n}: need ≥ ${MIN_SAMPLES} runs a side, run --repeat ${MIN_SAMPLES})`;
+  if (!c.significant || c.change === null) return `~ (p=${c.p.toFixed(3)} ${n})`;
+  return `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)}% (p=${c.p.toFixed(3)} ${n})`;
+}
