@@ -588,12 +588,12 @@ export function runSummary(row: ResultRow): RunSummary {
 }
 
 /**
- * Adds one more run to a row measured before: latency from the merged HDR histograms (never averaged
+ * Adds one more run (or a row with runs of its own, e.g. from another report) to a row measured before: latency from the merged HDR histograms (never averaged
  * percentiles), counts summed, RPS as 2xx over the summed windows, flags united. The first run's timeline, phases,
  * leak, staleness and recovery stay as the row's; every run's own figures are in `runs`.
  */
 export function mergeRun(merged: ResultRow, run: ResultRow): ResultRow {
-  const runs = [...(merged.runs ?? [runSummary(merged)]), runSummary(run)];
+  const runs = [...(merged.runs ?? [runSummary(merged)]), ...(run.runs ?? [runSummary(run)])];
   const histogram = mergeHistograms([decodeHistogram(merged.histogram), decodeHistogram(run.histogram)]);
   const sum = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a + b);
   const errors = { ...merged.errors };

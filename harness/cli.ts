@@ -239,13 +239,14 @@ export function buildProgram(): Command {
   program
     .command('compare')
     .description('compare two report.json files: medians with confidence intervals, change, and significance (Mann–Whitney U; ~ when not significant)')
-    .argument('<base>', 'report.json of the baseline (e.g. the main branch)')
-    .argument('<head>', 'report.json of the change')
+    .argument('<base>', 'report.json of the baseline (e.g. the main branch); several, comma-separated, are taken together run by run')
+    .argument('<head>', 'report.json of the change; several, comma-separated, are taken together')
     .option('--markdown', 'print a markdown table (for a pull-request comment) instead of the terminal table')
     .action(async (baseFile: string, headFile: string, flags: { markdown?: boolean }) => {
       const cwd = userCwd();
-      const base = await readReport(baseFile, path.resolve(cwd, baseFile));
-      const head = await readReport(headFile, path.resolve(cwd, headFile));
+      const read = async (list: string) => mergeReports(await Promise.all(list.split(',').filter(Boolean).map((f) => readReport(f, path.resolve(cwd, f)))));
+      const base = await read(baseFile);
+      const head = await read(headFile);
       const rows = compareReports(base, head);
       if (rows.length === 0) throw usageError(`${baseFile} and ${headFile} share no scenario and row: compare reports of the same scenarios`);
       const cells = rows.map((c) => [c.scenario, c.row, `${c.metric} (${c.unit})`, fmtMedian(c.base), fmtMedian(c.head), fmtChange(c)]);

@@ -115,7 +115,7 @@ export function fmt(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
   if (a >= 1000) return Math.round(v).toLocaleString('en-US').replaceAll(',', ' ');
-  if (a >= 0.01) return Number(v.toPrecision(3)).toString();
+  if (a >= 1e-6) return Number(v.toPrecision(3)).toString();
   return v.toExponential(1);
 }
 

@@ -92,6 +92,13 @@ export function parseBudgets(text: string, file: string): Budgets {
     throw usageError(`${file}:${line}: not valid YAML (${e.message.split('\n')[0]}): fix the syntax`);
   }
   const lineOf = (path: readonly (string | number)[]): number => {
+    // a map key's own line (the value of `scenarios.light` starts on the next line)
+    const last = path.at(-1);
+    if (typeof last === 'string') {
+      const parent = doc.getIn(path.slice(0, -1), true) as { items?: Array<{ key?: { value?: unknown; range?: [number, number, number] } }> } | undefined;
+      const pair = parent?.items?.find((i) => i.key?.value === last);
+      if (pair?.key?.range) return lines.linePos(pair.key.range[0]).line;
+    }
     for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
       if (node?.range) return lines.linePos(node.range[0]).line;

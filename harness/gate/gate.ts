@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { mergeRun } from '../bench-run.ts';
 import { METRICS, fmt, samples, runsOf } from '../compare/compare-reports.ts';
 import type { Report, ResultRow } from '../report/report-schema.ts';
 import { MIN_SAMPLES, mannWhitneyU, medianCi } from '../stats/compare-stats.ts';
@@ -63,12 +64,30 @@ function majorityVerdict(row: ResultRow): { verdict: string; counts: Record<stri
   return { verdict, counts };
 }
 
-/** Takes several reports' scenarios together (the first report's run metadata is kept); a later scenario of the same name wins. */
+/**
+ * Takes several reports together (the first report's run metadata is kept): different scenarios side by side, and
+ * the same scenario's rows merged run by run (so base and head can be measured in alternating rounds, each round a
+ * report, and compared as one sample each).
+ */
 export function mergeReports(reports: readonly Report[]): Report {
   const [first, ...rest] = reports;
   if (!first) throw new RangeError('mergeReports needs at least one report');
-  const scenarios = new Map(first.scenarios.map((s) => [s.name, s]));
-  for (const r of rest) for (const s of r.scenarios) scenarios.set(s.name, s);
+  const scenarios = new Map(first.scenarios.map((s) => [s.name, { ...s, results: [...s.results] }]));
+  for (const r of rest) {
+    for (const s of r.scenarios) {
+      const into = scenarios.get(s.name);
+      if (!into) {
+        scenarios.set(s.name, { ...s, results: [...s.results] });
+        continue;
+      }
+      for (const row of s.results) {
+        const at = into.results.findIndex((x) => x.client === row.client);
+        if (at === -1) into.results.push(row);
+        else into.results[at] = mergeRun(into.results[at]!, row);
+      }
+      into.repeat = into.results.reduce((n, x) => Math.max(n, x.runs?.length ?? 1), 1);
+    }
+  }
   return { ...first, scenarios: [...scenarios.values()], failures: reports.flatMap((r) => r.failures) };
 }
 

@@ -4,10 +4,10 @@
  * a one-line message; SIGINT/SIGTERM stop everything and keep what was measured.
  */
 import { execa } from 'execa';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { CLIENT_NAMES } from '../../clients/index.ts';
 import { ReportSchema } from '../../harness/report/report-schema.ts';
 import { loadScenario, scenarioNames } from '../../harness/scenario/load-scenario.ts';
@@ -177,6 +177,8 @@ describe('bad input exits 2 with one line naming the fix', () => {
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['run', 'network-stall', '--duration', '5'], /--duration does not apply to network-stall/],
     [['run', '--profile', 'perf'], /Allowed choices are flame, cpu, doctor/],
+    [['run', '--repeat', '0'], /--repeat takes a whole number from 1 to 100/],
+    [['gate', 'report.json'], /required option '--budgets <file>' not specified/],
   ])('%j', async (args, message) => {
     const r = await cli(args);
     expect(r.exitCode).toBe(2);
@@ -239,5 +241,66 @@ describe.each([
     const consulUrl = consulUrlFrom(stderr);
     expect(await answers(consulUrl)).toBe(false);
     expect(await processesMentioning(new URL(consulUrl).port)).toEqual([]);
+  });
+});
+
+describe('compare and gate on a real quick run', () => {
+  let dir: string;
+  let reportFile: string;
+  beforeAll(async () => {
+    dir = await tmp();
+    const r = await cli(['run', 'light', '--quick', '--clients', 'pooled,naive-fetch', '--repeat', '6', '--consul', 'local', '--out', dir]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/repeat 6 of 6 \(rows interleaved\)/);
+    reportFile = path.join(dir, 'report.json');
+  }, 5 * 60_000);
+
+  it('keeps every run (interleaved) with its histogram, and compare finds no change against itself', async () => {
+    const report = ReportSchema.parse(JSON.parse(await readFile(reportFile, 'utf8')));
+    expect(report.scenarios[0]!.repeat).toBe(6);
+    for (const row of report.scenarios[0]!.results) {
+      expect(row.runs, row.client).toHaveLength(6);
+      expect(row.ok).toBe(row.runs!.reduce((n, x) => n + x.ok, 0));
+      for (const x of row.runs!) expect(x.histogram.length).toBeGreaterThan(10);
+    }
+    const r = await cli(['compare', reportFile, reportFile]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/pooled .*│ p99 \(ms\)/);
+    expect(r.stdout).not.toMatch(/[+-]\d+\.\d%/); // nothing significant
+    expect(r.stdout).toMatch(/~ \(p=1\.000 n=6\+6\)/);
+  });
+
+  it('generous budgets pass (exit 0); impossible ones fail naming the budget, value and threshold (exit 1), with JUnit and a step summary', async () => {
+    const generous = path.join(dir, 'generous.yml');
+    await writeFile(generous, 'scenarios:\n  light:\n    rows:\n      pooled: ["errors == 0", "p99 < 5s", "rps > 10"]\n    relative:\n      - pooled.p99 <= 10 * naive-fetch.p99\n');
+    const ok = await cli(['gate', '--budgets', generous, reportFile]);
+    expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/all 4 budgets hold/);
+
+    const impossible = path.join(dir, 'impossible.yml');
+    await writeFile(impossible, 'scenarios:\n  light:\n    rows:\n      pooled: ["p99 < 1us", "errors == 0"]\n');
+    const summary = path.join(dir, 'summary.md');
+    const junitFile = path.join(dir, 'junit.xml');
+    const bad = await cli(['gate', '--budgets', impossible, reportFile, '--junit', junitFile], { GITHUB_STEP_SUMMARY: summary });
+    expect(bad.exitCode, bad.stderr).toBe(1);
+    expect(bad.stdout).toMatch(/✗ │ light pooled: p99 < 1us +│ [\d.]+ ms +│ < 0\.001 ms/);
+    expect(bad.stdout).toMatch(/1 of 2 budgets failed/);
+    expect(await readFile(summary, 'utf8')).toMatch(/### consul-kv-bench gate: 1 of 2 budgets failed/);
+    expect(await readFile(junitFile, 'utf8')).toMatch(/tests="2" failures="1"/);
+  });
+
+  it('a malformed budgets file, an unknown metric or a missing report: one line with the file and line, exit 2', async () => {
+    const broken = path.join(dir, 'broken.yml');
+    await writeFile(broken, 'scenarios:\n  light:\n    rows:\n      pooled:\n        - p98 < 5ms\n');
+    const r = await cli(['gate', '--budgets', broken, reportFile]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/broken\.yml:5: unknown metric "p98"/);
+    const missing = await cli(['gate', '--budgets', broken.replace('broken', 'nope'), reportFile]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/no such budgets file/);
+    const noReport = await cli(['compare', reportFile, path.join(dir, 'none.json')]);
+    expect(noReport.exitCode).toBe(2);
+    expect(noReport.stderr).toMatch(/none\.json: no such file/);
   });
 });
