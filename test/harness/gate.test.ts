@@ -153,5 +153,11 @@ describe('evaluating budgets', () => {
     expect(xml).toContain('classname="light.pooled" name="p99 &lt; 11ms"');
     expect(xml).toContain('measured 11 ms, threshold &lt; 11 ms');
     expect(mergeReports([head, report('network-stall', [])]).scenarios.map((s) => s.name)).toEqual(['light', 'network-stall']);
+    // rounds of the same scenario merge run by run: 6 + 6 runs, counts summed
+    const rounds = mergeReports([head, head]);
+    expect(rounds.scenarios).toHaveLength(1);
+    expect(rounds.scenarios[0]!.results[0]!.runs).toHaveLength(12);
+    expect(rounds.scenarios[0]!.results[0]!.ok).toBe(2 * head.scenarios[0]!.results[0]!.ok);
+    expect(rounds.scenarios[0]!.repeat).toBe(12);
   });
 });
