@@ -29,7 +29,7 @@ import { loadBudgets } from './gate/budgets.ts';
 import { evaluateBudgets, mergeReports } from './gate/gate.ts';
 import { gateHeadline, gateJunit, gateMarkdown, gateTable } from './gate/gate-output.ts';
 import { markdownTable } from 'markdown-table';
-import { runDirName, writeReport } from './report/report-writer.ts';
+import { rewriteMarkdown, runDirName, writeReport } from './report/report-writer.ts';
 import { loadScenario, scenarioNames } from './scenario/load-scenario.ts';
 import { type Scenario, applyOverrides, measuredSeconds, rowName } from './scenario/scenario-schema.ts';
 
@@ -234,6 +234,19 @@ export function buildProgram(): Command {
     .addOption(new Option('--profile <kind>', "profile the service of every row: flame = 0x flamegraph, cpu = .cpuprofile (artifacts in the run's folder, linked from report.md)").choices(PROFILE_KINDS))
     .action(async (scenarios: string[], flags: RunFlags) => {
       process.exitCode = await runCommand(scenarios, flags, process.argv.slice(2));
+    });
+
+  program
+    .command('report')
+    .description('render report.md again from raw results, without re-running (written beside each report.json)')
+    .argument('<report...>', 'report.json files')
+    .action(async (files: string[]) => {
+      const cwd = userCwd();
+      for (const f of files) {
+        const abs = path.resolve(cwd, f);
+        const report = await readReport(f, abs);
+        process.stdout.write(`report: ${await rewriteMarkdown(report, abs)}\n`);
+      }
     });
 
   program

@@ -41,3 +41,17 @@ export async function writeReport(report: Report, outDir: string): Promise<Writt
   }
   return { json: path.join(outDir, 'report.json'), markdown: path.join(outDir, 'report.md'), runDir };
 }
+
+/**
+ * Renders `report.md` again from a `report.json` (after a harness upgrade, or for a report copied elsewhere) and
+ * writes it beside the JSON. Links to artifacts are made relative to the run's output directory, which is the
+ * JSON's folder, or two folders up for a timestamped copy in `<out>/runs/<time>/`.
+ * @returns the path of the markdown written.
+ */
+export async function rewriteMarkdown(report: Report, jsonPath: string): Promise<string> {
+  const dir = path.dirname(jsonPath);
+  const linkBase = path.basename(path.dirname(dir)) === 'runs' ? '../../' : '';
+  const markdown = path.join(dir, 'report.md');
+  await atomicWrite(markdown, renderMarkdown(report, { linkBase }));
+  return markdown;
+}

@@ -289,6 +289,19 @@ describe('compare and gate on a real quick run', () => {
     expect(await readFile(junitFile, 'utf8')).toMatch(/tests="2" failures="1"/);
   });
 
+  it('report renders report.md again from report.json alone, identical to what the run wrote', async () => {
+    const md = path.join(dir, 'report.md');
+    const written = await readFile(md, 'utf8');
+    await writeFile(md, 'stale');
+    const r = await cli(['report', reportFile]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`report: ${md}`);
+    expect(await readFile(md, 'utf8')).toBe(written);
+    const bad = await cli(['report', path.join(dir, 'generous.yml')]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/generous\.yml: not JSON/);
+  });
+
   it('a malformed budgets file, an unknown metric or a missing report: one line with the file and line, exit 2', async () => {
     const broken = path.join(dir, 'broken.yml');
     await writeFile(broken, 'scenarios:\n  light:\n    rows:\n      pooled:\n        - p98 < 5ms\n');
