@@ -93,7 +93,10 @@ export function analyzeStaleness(acks: readonly WriteAck[], reads: readonly Prob
   };
 }
 
-/** Highest version among acknowledgements (sorted by `ackMs`) acknowledged at or before `t`; versions grow with time per key. */
+/**
+ * The version of the last acknowledgement (sorted by `ackMs`) at or before `t`. The writer sends one write at a
+ * time, so a key's versions grow with their acknowledgement times and the last one is the highest.
+ */
 function newestAckedBefore(sorted: readonly WriteAck[], t: number): number | undefined {
   let lo = 0;
   let hi = sorted.length;
@@ -102,9 +105,7 @@ function newestAckedBefore(sorted: readonly WriteAck[], t: number): number | und
     if (sorted[mid]!.ackMs <= t) lo = mid + 1;
     else hi = mid;
   }
-  let best: number | undefined;
-  for (let i = 0; i < lo; i++) best = Math.max(best ?? 0, sorted[i]!.version);
-  return best;
+  return lo > 0 ? sorted[lo - 1]!.version : undefined;
 }
 
 /** When things happened around a Consul restart, ms on the run's clock. */
