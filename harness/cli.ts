@@ -21,6 +21,7 @@ import { Teardown } from './lifecycle.ts';
 import { attachProgress } from './progress.ts';
 import { CONSUL_VERSION, resolveConsulBinary } from './provision/consul-binary.ts';
 import { TOXIPROXY_VERSION, resolveToxiproxyBinary } from './provision/toxiproxy-binary.ts';
+import { resolveChromium } from './provision/chromium.ts';
 import { renderTerminalTable } from './report/terminal-table.ts';
 import { readReport } from './report/read-report.ts';
 import { compareReports, fmtChange, fmtMedian } from './compare/compare-reports.ts';
@@ -29,7 +30,8 @@ import { loadBudgets } from './gate/budgets.ts';
 import { evaluateBudgets, mergeReports } from './gate/gate.ts';
 import { gateHeadline, gateJunit, gateMarkdown, gateTable } from './gate/gate-output.ts';
 import { markdownTable } from 'markdown-table';
-import { rewriteMarkdown, runDirName, writeReport } from './report/report-writer.ts';
+import { rewriteRenderings, runDirName, writeReport } from './report/report-writer.ts';
+import { pathToFileURL } from 'node:url';
 import { loadScenario, scenarioNames } from './scenario/load-scenario.ts';
 import { type Scenario, applyOverrides, measuredSeconds, rowName } from './scenario/scenario-schema.ts';
 
@@ -187,7 +189,7 @@ async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: string[
     await run.run();
     await save();
     for (const s of run.report.scenarios) process.stdout.write(renderTerminalTable(s) + '\n');
-    if (written) process.stdout.write(`report: ${written.markdown}\n        ${written.json}\n`);
+    if (written) process.stdout.write(reportPaths(written));
     if (signalled) return signalled === 'SIGINT' ? 130 : 143;
     return run.report.failures.length > 0 ? 1 : 0;
   } catch (err) {
@@ -207,6 +209,16 @@ async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: string[
   }
 }
 
+/** The closing lines of a run: where the reports are, the HTML one as a file:// URL to open in a browser. */
+function reportPaths(written: { json: string; markdown: string; html: string }): string {
+  return [
+    `report: ${written.markdown}`,
+    `        ${written.json}`,
+    `HTML report (charts; open in a browser): ${pathToFileURL(path.resolve(written.html)).href}`,
+    '',
+  ].join('\n');
+}
+
 /** Builds the command tree. Exported for tests of parsing. */
 export function buildProgram(): Command {
   const program = new Command('consul-kv-bench')
@@ -218,7 +230,7 @@ export function buildProgram(): Command {
   program
     .command('run')
     .configureOutput({ outputError: (str, write) => write(`consul-kv-bench: ${str.replace(/^error: /, '').trimEnd()} (see run --help)\n`) })
-    .description(`measure every client in the given scenarios (default: ${DEFAULT_SCENARIO}) and write report.json + report.md`)
+    .description(`measure every client in the given scenarios (default: ${DEFAULT_SCENARIO}) and write report.json, report.md and report.html (charts)`)
     .argument('[scenario...]', `scenarios to run: ${scenarioNames().join(', ')}`)
     .option('--clients <list>', `comma-separated rows to run (default: the scenario's): its row names (see list), or any of ${CLIENT_NAMES.join(', ')}`, clientList)
     .option('--connections <n>', 'load generator connections (default: the scenario\'s)', positiveInt('--connections'))
@@ -238,14 +250,15 @@ export function buildProgram(): Command {
 
   program
     .command('report')
-    .description('render report.md again from raw results, without re-running (written beside each report.json)')
+    .description('render report.md and report.html again from raw results, without re-running (written beside each report.json)')
     .argument('<report...>', 'report.json files')
     .action(async (files: string[]) => {
       const cwd = userCwd();
       for (const f of files) {
         const abs = path.resolve(cwd, f);
         const report = await readReport(f, abs);
-        process.stdout.write(`report: ${await rewriteMarkdown(report, abs)}\n`);
+        const out = await rewriteRenderings(report, abs);
+        process.stdout.write(`report: ${out.markdown}\n        ${out.html}\n`);
       }
     });
 
@@ -317,12 +330,17 @@ export function buildProgram(): Command {
   program
     .command('provision')
     .description(`find or build the consul (v${CONSUL_VERSION}) and toxiproxy-server (v${TOXIPROXY_VERSION}) binaries, and print where they are`)
-    .action(async () => {
+    .option('--browser', "also find Chromium for the test suite's browser check of report.html, installing Debian's chromium package with apt-get where it is missing (root or passwordless sudo)")
+    .action(async (flags: { browser?: boolean }) => {
       const onProgress = (l: string): void => void process.stderr.write(l + '\n');
       const consul = await resolveConsulBinary({ onProgress });
       process.stdout.write(`consul ${consul.version} (${consul.source}): ${consul.path}\n`);
       const toxiproxy = await resolveToxiproxyBinary({ onProgress });
       process.stdout.write(`toxiproxy-server ${toxiproxy.version} (${toxiproxy.source}): ${toxiproxy.path}\n`);
+      if (flags.browser) {
+        const chromium = await resolveChromium({ install: true, onProgress });
+        process.stdout.write(`${chromium.version} (${chromium.source}): ${chromium.path}\n`);
+      }
     });
   return program;
 }

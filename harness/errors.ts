@@ -26,6 +26,8 @@ export type BenchErrorCode =
   | 'CONTAINER_RUNTIME_UNAVAILABLE'
   /** No toxiproxy-server and no way to build one, or it did not start. */
   | 'TOXIPROXY_UNAVAILABLE'
+  /** No Chromium for the browser check of report.html, and no way to install it. */
+  | 'CHROMIUM_UNAVAILABLE'
   | 'SERVICE_FAILED'
   | 'SEED_FAILED'
   | 'INTERRUPTED';
@@ -41,6 +43,7 @@ const USAGE_CODES: ReadonlySet<BenchErrorCode> = new Set([
   'CONSUL_BINARY_UNAVAILABLE',
   'CONTAINER_RUNTIME_UNAVAILABLE',
   'TOXIPROXY_UNAVAILABLE',
+  'CHROMIUM_UNAVAILABLE',
 ]);
 
 /** An error of the harness with a stable {@link BenchErrorCode}. `message` is one line that names the fix. */

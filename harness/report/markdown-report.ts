@@ -91,50 +91,70 @@ export interface MarkdownOptions {
   readonly linkBase?: string;
 }
 
-/** The whole `report.md`. */
-export function renderMarkdown(report: Report, options: MarkdownOptions = {}): string {
+/** The markdown of one scenario, in two parts: `head` (heading, description, load, headline table) and `rest`. */
+export interface ScenarioMarkdown {
+  /** Lines of the heading (`## name`), description, load line and headline table. */
+  readonly head: readonly string[];
+  /** Lines of everything after: errors, flags, freshness, restart, leak and reference sections, profiles. */
+  readonly rest: readonly string[];
+}
+
+/** Renders one scenario's markdown (see {@link ScenarioMarkdown}); `renderMarkdown` joins head and rest. */
+export function scenarioMarkdown(scenario: ScenarioResult, options: MarkdownOptions = {}): ScenarioMarkdown {
   const linkBase = options.linkBase ?? '';
-  const out: string[] = ['# consul-kv-bench report', '', ...describeRun(report), ''];
-  for (const scenario of report.scenarios) {
-    out.push(`## ${scenario.name}`, '', scenario.description + '.', '', loadLine(scenario), '', headlineTable(scenario), '');
-    const errors = errorsTable(scenario);
-    if (errors) out.push('Errors by cause:', '', errors, '');
-    const flags = new Set(scenario.results.flatMap((r: ResultRow) => r.flags));
-    for (const f of flags) out.push(`- \`${f}\`: ${FLAG_LEGEND[f] ?? f}`);
-    if (flags.size) out.push('');
-    const staleness = stalenessSection(scenario);
-    if (staleness) out.push(staleness);
-    const recovery = recoverySection(scenario);
-    if (recovery) out.push(recovery);
-    const leak = leakSection(scenario);
-    if (leak) out.push(leak);
-    const reference = referenceSection(scenario);
-    if (reference) out.push(reference);
-    const profiled = scenario.results.filter((r) => r.profile);
-    if (profiled.length) {
-      out.push('### Profiles', '');
-      for (const r of profiled) {
-        const p = r.profile!;
-        out.push(`- **${r.client}** (${p.kind}): ${p.files.map((f) => `[${path.basename(f)}](${encodeURI(linkBase + f)})`).join(', ') || 'no file'}${p.error ? ` (failed: ${p.error})` : ''}`);
-      }
-      out.push('');
+  const head = [`## ${scenario.name}`, '', scenario.description + '.', '', loadLine(scenario), '', headlineTable(scenario), ''];
+  const out: string[] = [];
+  const errors = errorsTable(scenario);
+  if (errors) out.push('Errors by cause:', '', errors, '');
+  const flags = new Set(scenario.results.flatMap((r: ResultRow) => r.flags));
+  for (const f of flags) out.push(`- \`${f}\`: ${FLAG_LEGEND[f] ?? f}`);
+  if (flags.size) out.push('');
+  const staleness = stalenessSection(scenario);
+  if (staleness) out.push(staleness);
+  const recovery = recoverySection(scenario);
+  if (recovery) out.push(recovery);
+  const leak = leakSection(scenario);
+  if (leak) out.push(leak);
+  const reference = referenceSection(scenario);
+  if (reference) out.push(reference);
+  const profiled = scenario.results.filter((r) => r.profile);
+  if (profiled.length) {
+    out.push('### Profiles', '');
+    for (const r of profiled) {
+      const p = r.profile!;
+      out.push(`- **${r.client}** (${p.kind}): ${p.files.map((f) => `[${path.basename(f)}](${encodeURI(linkBase + f)})`).join(', ') || 'no file'}${p.error ? ` (failed: ${p.error})` : ''}`);
     }
-  }
-  if (report.failures.length) {
-    out.push('## Failures', '');
-    for (const f of report.failures) out.push(`- ${f.scenario}${f.client ? ` / ${f.client}` : ''}: ${f.code}: ${f.message}`);
     out.push('');
   }
-  out.push(
-    '## How to read this',
-    '',
-    '- **RPS**: 2xx answers per second of the measured window; **of no-consul**: that RPS as a share of the `no-consul` baseline (the service answering from a constant).',
-    '- **p50…max**: latency of 2xx answers seen by the load generator, recorded at µs resolution in an HDR histogram.',
-    '- **errors**: non-2xx answers, load-generator timeouts and connection errors, with the share of all requests.',
-    '- **heap/req**: heap bytes the service allocated per answered request (v8.GCProfiler estimate). **peak RSS**: the service\'s resident memory.',
-    '- **Consul conns opened / peak**: TCP connections to Consul opened during the window, and the most open at once.',
-    '- **Consul req/req**: KV GETs Consul itself counted (its `consul_api_http` metric) per answered request: 1 for a read-through client, near 0 for a cache.',
-    '',
-  );
+  return { head, rest: out };
+}
+
+/** The run's failures (a `## Failures` section), or no lines when there were none. */
+export function failuresMarkdown(report: Report): string[] {
+  if (!report.failures.length) return [];
+  return ['## Failures', '', ...report.failures.map((f) => `- ${f.scenario}${f.client ? ` / ${f.client}` : ''}: ${f.code}: ${f.message}`), ''];
+}
+
+/** The closing "How to read this" section: what each headline column means. */
+export const HOW_TO_READ: readonly string[] = [
+  '## How to read this',
+  '',
+  '- **RPS**: 2xx answers per second of the measured window; **of no-consul**: that RPS as a share of the `no-consul` baseline (the service answering from a constant).',
+  '- **p50…max**: latency of 2xx answers seen by the load generator, recorded at µs resolution in an HDR histogram.',
+  '- **errors**: non-2xx answers, load-generator timeouts and connection errors, with the share of all requests.',
+  '- **heap/req**: heap bytes the service allocated per answered request (v8.GCProfiler estimate). **peak RSS**: the service\'s resident memory.',
+  '- **Consul conns opened / peak**: TCP connections to Consul opened during the window, and the most open at once.',
+  '- **Consul req/req**: KV GETs Consul itself counted (its `consul_api_http` metric) per answered request: 1 for a read-through client, near 0 for a cache.',
+  '',
+];
+
+/** The whole `report.md`. */
+export function renderMarkdown(report: Report, options: MarkdownOptions = {}): string {
+  const out: string[] = ['# consul-kv-bench report', '', ...describeRun(report), ''];
+  for (const scenario of report.scenarios) {
+    const { head, rest } = scenarioMarkdown(scenario, options);
+    out.push(...head, ...rest);
+  }
+  out.push(...failuresMarkdown(report), ...HOW_TO_READ);
   return out.join('\n');
 }

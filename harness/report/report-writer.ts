@@ -1,5 +1,5 @@
 /**
- * Writes raw results first (`report.json`), then the renderings made from them (`report.md`), into the output
+ * Writes raw results first (`report.json`), then the renderings made from them (`report.md`, `report.html`), into the output
  * directory and a timestamped copy (`<out>/runs/<createdAt>/`). Writes are atomic (temp file + rename), so a
  * report interrupted mid-write is never half a file; it is rewritten after every row, so nothing measured is lost.
  *
@@ -7,6 +7,7 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { renderHtml } from './html-report.ts';
 import { renderMarkdown } from './markdown-report.ts';
 import type { Report } from './report-schema.ts';
 
@@ -14,6 +15,8 @@ import type { Report } from './report-schema.ts';
 export interface WrittenReport {
   json: string;
   markdown: string;
+  /** The self-contained HTML report with charts. */
+  html: string;
   /** The timestamped copy's directory. */
   runDir: string;
 }
@@ -30,7 +33,7 @@ export function runDirName(createdAt: string): string {
   return createdAt.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z');
 }
 
-/** Writes `report.json` and `report.md` to `outDir` and to `outDir/runs/<timestamp>/`. */
+/** Writes `report.json`, `report.md` and `report.html` to `outDir` and to `outDir/runs/<timestamp>/`. */
 export async function writeReport(report: Report, outDir: string): Promise<WrittenReport> {
   const json = JSON.stringify(report, null, 2) + '\n';
   const runDir = path.join(outDir, 'runs', runDirName(report.createdAt));
@@ -38,20 +41,29 @@ export async function writeReport(report: Report, outDir: string): Promise<Writt
   for (const [dir, linkBase] of [[outDir, ''], [runDir, '../../']] as const) {
     await atomicWrite(path.join(dir, 'report.json'), json);
     await atomicWrite(path.join(dir, 'report.md'), renderMarkdown(report, { linkBase }));
+    await atomicWrite(path.join(dir, 'report.html'), renderHtml(report, { linkBase }));
   }
-  return { json: path.join(outDir, 'report.json'), markdown: path.join(outDir, 'report.md'), runDir };
+  return { json: path.join(outDir, 'report.json'), markdown: path.join(outDir, 'report.md'), html: path.join(outDir, 'report.html'), runDir };
+}
+
+/** Paths {@link rewriteRenderings} wrote. */
+export interface RewrittenReport {
+  markdown: string;
+  html: string;
 }
 
 /**
- * Renders `report.md` again from a `report.json` (after a harness upgrade, or for a report copied elsewhere) and
- * writes it beside the JSON. Links to artifacts are made relative to the run's output directory, which is the
- * JSON's folder, or two folders up for a timestamped copy in `<out>/runs/<time>/`.
- * @returns the path of the markdown written.
+ * Renders `report.md` and `report.html` again from a `report.json` (after a harness upgrade, or for a report
+ * copied elsewhere) and writes them beside the JSON. Links to artifacts are made relative to the run's output
+ * directory, which is the JSON's folder, or two folders up for a timestamped copy in `<out>/runs/<time>/`.
+ * @returns the paths written.
  */
-export async function rewriteMarkdown(report: Report, jsonPath: string): Promise<string> {
+export async function rewriteRenderings(report: Report, jsonPath: string): Promise<RewrittenReport> {
   const dir = path.dirname(jsonPath);
   const linkBase = path.basename(path.dirname(dir)) === 'runs' ? '../../' : '';
   const markdown = path.join(dir, 'report.md');
+  const html = path.join(dir, 'report.html');
   await atomicWrite(markdown, renderMarkdown(report, { linkBase }));
-  return markdown;
+  await atomicWrite(html, renderHtml(report, { linkBase }));
+  return { markdown, html };
 }

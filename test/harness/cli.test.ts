@@ -4,7 +4,7 @@
  * a one-line message; SIGINT/SIGTERM stop everything and keep what was measured.
  */
 import { execa } from 'execa';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -13,8 +13,24 @@ import { ReportSchema } from '../../harness/report/report-schema.ts';
 import { loadScenario, scenarioNames } from '../../harness/scenario/load-scenario.ts';
 import { rowName } from '../../harness/scenario/scenario-schema.ts';
 import { ROOT, answers, cli, eventually } from '../helpers.ts';
+import { renderInChromium } from '../browser.ts';
 
 const tmp = () => mkdtemp(path.join(os.tmpdir(), 'ckb-cli-'));
+/** Output directories of the quick runs below, by scenario, for the browser check of their report.html. */
+const quickRuns = new Map<string, string>();
+/** Screenshots of the rendered reports go beside vitest's results (CI keeps .vitest-artifacts/). */
+const ARTIFACTS = path.join(ROOT, '.vitest-artifacts');
+
+/** The charts report.html must have for a scenario's settings. */
+function expectedCharts(scenario: string): string[] {
+  const s = loadScenario(scenario);
+  return [
+    'latency-spectrum', 'rps', 'p99', 'consul-connections', 'consul-requests-per-request',
+    ...(s.freshness?.writesPerSecond ? ['propagation-spectrum', 'stale-share'] : []),
+    ...(s.restart ? ['recovery'] : []),
+    ...(s.phases ? ['timeline-in-flight', 'timeline-sockets', 'timeline-time-wait', 'timeline-handles'] : []),
+  ];
+}
 
 /** Processes whose command line mentions `needle` (e.g. a Consul port), other than ps/grep. */
 async function processesMentioning(needle: string): Promise<string[]> {
@@ -31,8 +47,11 @@ function consulUrlFrom(stderr: string): string {
 describe.each(scenarioNames())('run %s --quick', (scenario) => {
   it('writes report.json and report.md with a row for every client and baseline, and stops everything', async () => {
     const out = await tmp();
+    quickRuns.set(scenario, out);
     const r = await cli(['run', scenario, '--quick', '--consul', 'local', '--out', out]);
     expect(r.exitCode, r.stderr).toBe(0);
+    // the terminal says where the HTML report is, as a URL a browser opens
+    expect(r.stdout).toContain(`HTML report (charts; open in a browser): file://${path.join(out, 'report.html')}`);
 
     const report = ReportSchema.parse(JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')));
     expect(report.status).toBe('complete');
@@ -113,11 +132,52 @@ describe.each(scenarioNames())('run %s --quick', (scenario) => {
       expect(await processesMentioning('-bootstrap')).toEqual([]);
     }
     expect(await readdir(path.join(out, 'runs'))).toHaveLength(1);
+    const html = await readFile(path.join(out, 'report.html'), 'utf8');
+    expect([...html.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1])).toEqual(expectedCharts(scenario));
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/)/);
 
     const consulUrl = consulUrlFrom(r.stderr);
     expect(await answers(consulUrl)).toBe(false);
     expect(await processesMentioning(new URL(consulUrl).port)).toEqual([]);
   }, 5 * 60_000); // a whole scenario's quick run: network-stall's seven rows take about 2.5 min here
+});
+
+describe('report.html in headless Chromium', () => {
+  it.each(scenarioNames())('%s: every chart rendered as a non-empty SVG with its table, no console errors, nothing fetched', async (scenario) => {
+    const out = quickRuns.get(scenario);
+    expect(out, 'the quick run above did not start').toBeDefined();
+    const page = await renderInChromium(path.join(out!, 'report.html'), path.join(ARTIFACTS, `report-${scenario}.png`));
+    expect(page.errors).toEqual([]);
+    expect(page.externalRequests).toEqual([]);
+    expect(page.charts.map((c) => c.id)).toEqual(expectedCharts(scenario));
+    for (const c of page.charts) {
+      expect(c.svgElements, c.id).toBeGreaterThan(10);
+      expect(c.width, c.id).toBeGreaterThan(300);
+      expect(c.height, c.id).toBeGreaterThan(100);
+      expect(c.tableRows, c.id).toBeGreaterThan(0);
+    }
+    const report = ReportSchema.parse(JSON.parse(await readFile(path.join(out!, 'report.json'), 'utf8')));
+    for (const row of report.scenarios[0]!.results) expect(page.text).toContain(row.client);
+    expect((await stat(path.join(ARTIFACTS, `report-${scenario}.png`))).size).toBeGreaterThan(10_000);
+  });
+
+  it('client names and keys are text, never markup: a row named like an HTML tag renders as that text', async () => {
+    const out = quickRuns.get('light');
+    expect(out).toBeDefined();
+    const dir = await tmp();
+    const report = JSON.parse(await readFile(path.join(out!, 'report.json'), 'utf8')) as { scenarios: { results: { client: string }[] }[] };
+    const evil = '<img src=x onerror="console.error(1)">&amp;</table>';
+    report.scenarios[0]!.results[0]!.client = evil;
+    await writeFile(path.join(dir, 'report.json'), JSON.stringify(report));
+    const r = await cli(['report', path.join(dir, 'report.json')]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain(path.join(dir, 'report.html'));
+    const page = await renderInChromium(path.join(dir, 'report.html'), path.join(ARTIFACTS, 'report-escaping.png'));
+    expect(page.injected).toBe(0);
+    expect(page.errors).toEqual([]);
+    expect(page.text).toContain(evil);
+    expect(page.charts.length).toBe(expectedCharts('light').length);
+  });
 });
 
 describe('your own client module', () => {
@@ -289,14 +349,19 @@ describe('compare and gate on a real quick run', () => {
     expect(await readFile(junitFile, 'utf8')).toMatch(/tests="2" failures="1"/);
   });
 
-  it('report renders report.md again from report.json alone, identical to what the run wrote', async () => {
+  it('report renders report.md and report.html again from report.json alone, identical to what the run wrote', async () => {
     const md = path.join(dir, 'report.md');
+    const html = path.join(dir, 'report.html');
     const written = await readFile(md, 'utf8');
+    const writtenHtml = await readFile(html, 'utf8');
     await writeFile(md, 'stale');
+    await writeFile(html, 'stale');
     const r = await cli(['report', reportFile]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain(`report: ${md}`);
+    expect(r.stdout).toContain(html);
     expect(await readFile(md, 'utf8')).toBe(written);
+    expect(await readFile(html, 'utf8')).toBe(writtenHtml);
     const bad = await cli(['report', path.join(dir, 'generous.yml')]);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/generous\.yml: not JSON/);

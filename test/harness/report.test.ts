@@ -2,6 +2,9 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../harness/report/markdown-report.ts';
+import { escapeHtml, renderHtml, scopeSvgIds } from '../../harness/report/html-report.ts';
+import { SPECTRUM_PERCENTILES, scenarioCharts, spectrumUs } from '../../harness/report/charts.ts';
+import { encodeHistogram } from '../../harness/load/latency-histogram.ts';
 import { SCHEMA_FILE, schemaFileContent } from '../../harness/report/write-json-schema.ts';
 import { renderTerminalTable } from '../../harness/report/terminal-table.ts';
 import type { Report } from '../../harness/report/report-schema.ts';
@@ -39,5 +42,38 @@ describe('renderers', () => {
   });
   it('terminal table lists each row', () => {
     expect(renderTerminalTable(report.scenarios[0]!)).toMatch(/pooled.*1\.50/);
+  });
+
+  it('html is one self-contained page: the markdown sections, a chart per measure with its values as a table, no script, nothing fetched', () => {
+    const html = renderHtml(report);
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).not.toMatch(/<script|<link|src=|https?:\/\/(?!www\.w3\.org\/)/);
+    for (const s of ['2 CPUs', 'v26.0.0', 'status: interrupted', 'naive-fetch: SERVICE_FAILED: boom', 'coordinated omission']) expect(html).toContain(s);
+    expect([...html.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1])).toEqual(['latency-spectrum', 'rps', 'p99', 'consul-connections']);
+    expect(html.match(/<svg /g)).toHaveLength(4);
+    expect(html.match(/<summary>Values as a table<\/summary>/g)).toHaveLength(4);
+  });
+  it('html escapes names: a client named like markup is text in tables, legends and axis labels', () => {
+    const evil = '<img src=x onerror=alert(1)>&"\'';
+    const html = renderHtml({ ...report, scenarios: [{ ...report.scenarios[0]!, results: [{ ...row, client: evil }] }] });
+    expect(html).not.toContain('<img');
+    expect(html).toContain(escapeHtml('<img src=x onerror=alert(1)>'));
+    expect(escapeHtml(evil)).toBe('&lt;img src=x onerror=alert(1)&gt;&amp;&quot;&#39;');
+  });
+  it('the spectrum reads percentiles off the HDR histogram (µs), and its table shows exactly those values', () => {
+    const h2 = createLatencyHistogram();
+    for (let i = 1; i <= 10_000; i++) recordMs(h2, i / 100); // 10 µs … 100 ms, uniform
+    const us = spectrumUs(encodeHistogram(h2))!;
+    expect(us).toHaveLength(SPECTRUM_PERCENTILES.length);
+    expect(us[0]).toBeGreaterThan(49_900); // p50 ≈ 50 ms (3 significant digits)
+    expect(us[0]).toBeLessThan(50_100);
+    expect(us[4]).toBeGreaterThan(98_900); // p99 ≈ 99 ms
+    expect(spectrumUs(encodeHistogram(createLatencyHistogram()))).toBeNull();
+    const chart = scenarioCharts(report.scenarios[0]!).find((c) => c.id === 'latency-spectrum')!;
+    expect(chart.table.rows).toEqual([['pooled', ...SPECTRUM_PERCENTILES.map(() => '1.50')]]);
+  });
+  it('svg ids are scoped to their figure and numbered in order, so pages render identically in any process', () => {
+    const svg = '<g clip-path="url(#zr7-c3)"><clipPath id="zr7-c3"/><path class="zr7-cls-12"/><path class="zr7-cls-12"/></g>';
+    expect(scopeSvgIds(svg, 'f')).toBe('<g clip-path="url(#f-0)"><clipPath id="f-0"/><path class="f-1"/><path class="f-1"/></g>');
   });
 });
