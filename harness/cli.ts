@@ -30,7 +30,8 @@ import { loadBudgets } from './gate/budgets.ts';
 import { evaluateBudgets, mergeReports } from './gate/gate.ts';
 import { gateHeadline, gateJunit, gateMarkdown, gateTable } from './gate/gate-output.ts';
 import { markdownTable } from 'markdown-table';
-import { rewriteRenderings, runDirName, writeReport } from './report/report-writer.ts';
+import { atomicWrite, rewriteRenderings, runDirName, writeReport } from './report/report-writer.ts';
+import { renderPublishedHtml, renderPublishedMarkdown } from './report/published-report.ts';
 import { pathToFileURL } from 'node:url';
 import { loadScenario, scenarioNames } from './scenario/load-scenario.ts';
 import { type Scenario, applyOverrides, measuredSeconds, rowName } from './scenario/scenario-schema.ts';
@@ -260,6 +261,40 @@ export function buildProgram(): Command {
         const out = await rewriteRenderings(report, abs);
         process.stdout.write(`report: ${out.markdown}\n        ${out.html}\n`);
       }
+    });
+
+  program
+    .command('publish')
+    .description('the comparison report to commit: run every scenario (or take --from raw results) and write reports/README.md and README.html beside it')
+    .option('--from <report...>', 'render from these report.json files instead of running (several are taken together, scenario by scenario)')
+    .option('--readme <file>', 'markdown file to write; the HTML goes beside it with .html', 'reports/README.md')
+    .option('--out <dir>', 'output directory of the run (raw results: <dir>/report.json)', 'reports/all')
+    .option('--quick', 'short phases from each scenario\'s quick block (a try-out, not a report to commit)')
+    .addOption(new Option('--consul <backend>', 'where Consul comes from (see run --help)').choices(CONSUL_BACKENDS).default('auto'))
+    .action(async (flags: { from?: string[]; readme: string; out: string; quick?: boolean; consul: ConsulBackendChoice }) => {
+      const cwd = userCwd();
+      let files = flags.from ?? [];
+      if (files.length === 0) {
+        const code = await runCommand(scenarioNames(), { consul: flags.consul, out: flags.out, client: [], repeat: 1, ...(flags.quick ? { quick: true } : {}) }, process.argv.slice(2));
+        if (code === 130 || code === 143) {
+          process.exitCode = code;
+          return;
+        }
+        process.exitCode = code;
+        files = [path.join(flags.out, 'report.json')];
+      }
+      const readme = path.resolve(cwd, flags.readme);
+      if (!readme.endsWith('.md')) throw usageError(`--readme ${flags.readme}: give a .md file (the HTML is written beside it as .html)`);
+      const reports = await Promise.all(files.map((f) => readReport(f, path.resolve(cwd, f))));
+      const publish = {
+        report: mergeReports(reports),
+        sources: reports.map((r, i) => ({ link: path.relative(path.dirname(readme), path.resolve(cwd, files[i]!)), path: files[i]!, createdAt: r.createdAt, command: r.command, status: r.status })),
+        regenerate: 'npm run report:all',
+      };
+      const html = readme.replace(/\.md$/, '.html');
+      await atomicWrite(readme, renderPublishedMarkdown(publish, path.basename(html)));
+      await atomicWrite(html, renderPublishedHtml(publish));
+      process.stdout.write(`comparison report: ${readme}\nHTML report (charts; open in a browser): ${pathToFileURL(html).href}\n`);
     });
 
   program

@@ -83,8 +83,10 @@ export interface HtmlOptions extends MarkdownOptions {
   readonly title?: string;
   /** Markdown lines shown under the title, before the run description (e.g. the committed report's intro). */
   readonly intro?: readonly string[];
-  /** Markdown lines shown after the scenarios, before "How to read this". */
-  readonly outro?: readonly string[];
+  /** Markdown lines appended to the run description (machine, versions, command). */
+  readonly runLines?: readonly string[];
+  /** Markdown lines shown after the run description, before the scenarios. */
+  readonly afterRun?: readonly string[];
 }
 
 /** The whole `report.html`: a self-contained page (see the module comment). */
@@ -92,7 +94,8 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
   const title = options.title ?? 'consul-kv-bench report';
   const body: string[] = [`<h1>${escapeHtml(title)}</h1>`];
   if (options.intro?.length) body.push(md(options.intro));
-  body.push(md(describeRun(report)));
+  body.push(md([...describeRun(report), ...(options.runLines ?? [])]));
+  if (options.afterRun?.length) body.push(md(options.afterRun));
   if (report.scenarios.length > 1) {
     body.push(`<nav><strong>Scenarios</strong><ul>${report.scenarios.map((s) => `<li><a href="#${anchorId(s.name)}">${escapeHtml(s.name)}</a></li>`).join('')}</ul></nav>`);
   }
@@ -109,7 +112,6 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
     );
   }
   body.push(md(failuresMarkdown(report)));
-  if (options.outro?.length) body.push(md(options.outro));
   body.push(md(HOW_TO_READ), `<p class="note">Rendered from report.json by consul-kv-bench; charts: Apache ECharts (server-side SVG). Every chart's values are in the table under it.</p>`);
   return [
     '<!doctype html>',

@@ -21,7 +21,8 @@ export interface WrittenReport {
   runDir: string;
 }
 
-async function atomicWrite(file: string, content: string): Promise<void> {
+/** Writes `content` to `file` through a temp file and a rename, creating the folder; never leaves half a file. */
+export async function atomicWrite(file: string, content: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, content);
