@@ -75,6 +75,13 @@ export interface BenchRunOptions {
    * `restart`. It is used for that scenario only and stopped after it. Absent: such scenarios fail with `USAGE`.
    */
   readonly startRestartableConsul?: (scenario: Scenario) => Promise<StartedConsul>;
+  /**
+   * Starts a Consul with a scenario's own `consul.httpMaxConnsPerClient`, for a scenario whose limit differs from
+   * the run's Consul (e.g. `articles` at the stock 200 and `network-stall` at 4096 in one run): used for that
+   * scenario only and stopped after it. Not used with an external Consul (its limit is the agent's own). Absent:
+   * the run's Consul serves every scenario.
+   */
+  readonly startScenarioConsul?: (scenario: Scenario) => Promise<StartedConsul>;
 }
 
 /** One row to run: a registered client or baseline, a variant of one, or a user's module. */
@@ -171,14 +178,20 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
       results: [],
     };
     this.report.scenarios.push(result);
+    let stopOwnConsul: (() => Promise<void>) | undefined;
     if (scenario.restart) {
       if (!this.#options.startRestartableConsul) {
         throw new BenchError('USAGE', `${scenario.name} stops and starts Consul, which only works on a Consul the harness runs itself: use --consul local (or auto without Docker)`);
       }
       this.emit('notice', `${scenario.name}: starting a persistent single-node Consul server of its own (it will be stopped and started again in every row)`);
       const restartable = await this.#options.startRestartableConsul(scenario);
-      teardown.defer(`restartable Consul for ${scenario.name}`, () => restartable.stop());
+      stopOwnConsul = teardown.defer(`restartable Consul for ${scenario.name}`, () => restartable.stop());
       consul = restartable;
+    } else if (this.#options.startScenarioConsul && consul.httpMaxConnsPerClient !== undefined && consul.httpMaxConnsPerClient !== scenario.consul.httpMaxConnsPerClient) {
+      this.emit('notice', `${scenario.name}: starting a Consul of its own with http_max_conns_per_client = ${scenario.consul.httpMaxConnsPerClient} (the run's has ${consul.httpMaxConnsPerClient})`);
+      const own = await this.#options.startScenarioConsul(scenario);
+      stopOwnConsul = teardown.defer(`Consul for ${scenario.name}`, () => own.stop());
+      consul = own;
     }
     await deleteKeys(consul, prefix, true);
     await seedKeys(consul, scenarioValues(scenario, prefix, keys, 0));
@@ -230,6 +243,7 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
       }
     } finally {
       await cleanupKeys();
+      await stopOwnConsul?.();
     }
   }
 

@@ -164,7 +164,8 @@ async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: string[
   };
   try {
     const createdAt = new Date().toISOString();
-    const httpMaxConnsPerClient = Math.max(...scenarios.map((s) => s.consul.httpMaxConnsPerClient));
+    // The first scenario's limit; a later scenario with another limit gets a Consul of its own (startScenarioConsul).
+    const httpMaxConnsPerClient = scenarios[0]!.consul.httpMaxConnsPerClient;
     progress(`starting Consul (--consul ${flags.consul})…`);
     const consul = await startConsul({ backend: flags.consul, httpMaxConnsPerClient, onProgress: progress, signal: abort.signal });
     teardown.defer('consul', () => consul.stop());
@@ -181,6 +182,7 @@ async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: string[
       customClients,
       repeat: flags.repeat,
       startToxiproxy: () => startToxiproxy({ onProgress: progress, signal: abort.signal }),
+      startScenarioConsul: (s) => startConsul({ backend: consul.backend === 'container' ? 'container' : 'local', httpMaxConnsPerClient: s.consul.httpMaxConnsPerClient, onProgress: progress, signal: abort.signal }),
       startRestartableConsul: (s) =>
         startConsul({ backend: 'local', persistent: true, httpMaxConnsPerClient: s.consul.httpMaxConnsPerClient, onProgress: progress, signal: abort.signal }),
       ...(flags.profile ? { profiler: createServiceProfiler(flags.profile, outDir, runDirRelative) } : {}),

@@ -19,10 +19,27 @@ export const FLAG_LEGEND: Record<string, string> = {
   'interrupted': 'the run was stopped before this row finished its measured window',
 };
 
+/**
+ * Consul's `http_max_conns_per_client` in force, as text: one number when every scenario ran with the same
+ * (`200`), else each limit with its scenarios (`200 (articles, light); 4096 (network-stall)`); null when unknown
+ * (an external Consul). Each scenario runs on a Consul with its own limit (`settings.consul`).
+ */
+export function connectionLimits(report: Report): string | null {
+  const runLimit = report.environment.consul.httpMaxConnsPerClient;
+  if (runLimit === null) return null;
+  const byLimit = new Map<number, string[]>();
+  for (const s of report.scenarios) {
+    const l = (s.settings as { consul?: { httpMaxConnsPerClient?: number } }).consul?.httpMaxConnsPerClient ?? runLimit;
+    byLimit.set(l, [...(byLimit.get(l) ?? []), s.name]);
+  }
+  if (byLimit.size <= 1) return String([...byLimit.keys()][0] ?? runLimit);
+  return [...byLimit].map(([l, names]) => `${l} (${names.join(', ')})`).join('; ');
+}
+
 /** Header lines: machine, versions, date, command. */
 export function describeRun(report: Report): string[] {
   const env = report.environment;
-  const limit = env.consul.httpMaxConnsPerClient;
+  const limit = connectionLimits(report);
   return [
     `- **Date**: ${report.createdAt}${report.status === 'complete' ? '' : ` (status: ${report.status})`}`,
     `- **Command**: \`${report.command}\``,

@@ -180,6 +180,38 @@ describe('report.html in headless Chromium', () => {
   });
 });
 
+describe('publish: the committed comparison report', () => {
+  it('from every quick run: README.md with each scenario and the Go articles\' ratios, README.html with every chart in Chromium', async () => {
+    const names = scenarioNames();
+    for (const n of names) expect(quickRuns.get(n), n).toBeDefined();
+    const dir = await tmp();
+    const readme = path.join(dir, 'README.md');
+    const files = names.map((n) => path.join(quickRuns.get(n)!, 'report.json'));
+    const r = await cli(['publish', '--from', ...files, '--readme', readme]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`HTML report (charts; open in a browser): file://${path.join(dir, 'README.html')}`);
+    const md = await readFile(readme, 'utf8');
+    for (const n of names) expect(md).toContain(`\n## ${n}\n`);
+    for (const f of files) expect(md).toContain(path.relative(dir, f));
+    expect(md).toContain("## The Go articles' figures beside ours");
+    expect(md).not.toContain('not measured');
+    // every lesson with a figure of ours that has a ratio got one: throughput, p99, connections, memory (6), drain p99, pile-up, propagation, Consul load
+    const ratios = [...md.matchAll(/\| ([\d.]+)× \|\n/g)].map((m) => Number(m[1]));
+    expect(ratios.length).toBe(10);
+    for (const x of ratios) expect(x).toBeGreaterThan(0);
+    const page = await renderInChromium(path.join(dir, 'README.html'), path.join(ARTIFACTS, 'published-report.png'));
+    expect(page.errors).toEqual([]);
+    expect(page.externalRequests).toEqual([]);
+    expect(page.charts.map((c) => c.id)).toEqual(names.flatMap(expectedCharts));
+    for (const c of page.charts) expect(c.svgElements, c.id).toBeGreaterThan(10);
+    expect(page.text).toContain("The Go articles' figures beside ours");
+
+    const bad = await cli(['publish', '--from', files[0]!, '--readme', path.join(dir, 'README.txt')]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
 describe('your own client module', () => {
   it('--client runs a module through the same path, and --profile flame links a flamegraph', async () => {
     const out = await tmp();
