@@ -67,7 +67,9 @@ h1 { margin-top: 0; } h2 { border-bottom: 1px solid #d0d7de; padding-bottom: .3r
 code { background: #f2f4f6; padding: .1em .3em; border-radius: 4px; font-size: 90%; }
 table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: 13px; font-variant-numeric: tabular-nums; display: block; overflow-x: auto; }
 th, td { border: 1px solid #d0d7de; padding: .25rem .55rem; text-align: right; white-space: nowrap; }
-th:first-child, td:first-child, thead th { text-align: left; } thead th { background: #f6f8fa; } tbody tr:nth-child(even) { background: #fafbfc; }
+th:first-child, td:first-child, thead th { text-align: left; }
+.wrap th, .wrap td { white-space: normal; min-width: 6em; } .wrap table { display: table; }
+th[align=left], td[align=left] { text-align: left; } th[align=right], td[align=right] { text-align: right; } thead th { background: #f6f8fa; } tbody tr:nth-child(even) { background: #fafbfc; }
 nav ul { columns: 3; } nav a { text-decoration: none; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(540px, 1fr)); gap: 1.2rem; margin: 1rem 0 1.5rem; }
 figure.chart { margin: 0; border: 1px solid #d0d7de; border-radius: 6px; padding: .7rem .8rem; background: #fff; min-width: 0; }
@@ -95,7 +97,7 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
   const body: string[] = [`<h1>${escapeHtml(title)}</h1>`];
   if (options.intro?.length) body.push(md(options.intro));
   body.push(md([...describeRun(report), ...(options.runLines ?? [])]));
-  if (options.afterRun?.length) body.push(md(options.afterRun));
+  if (options.afterRun?.length) body.push(`<div class="wrap">\n${md(options.afterRun)}\n</div>`);
   if (report.scenarios.length > 1) {
     body.push(`<nav><strong>Scenarios</strong><ul>${report.scenarios.map((s) => `<li><a href="#${anchorId(s.name)}">${escapeHtml(s.name)}</a></li>`).join('')}</ul></nav>`);
   }
