@@ -275,6 +275,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--consul <backend>', 'where Consul comes from (see run --help)').choices(CONSUL_BACKENDS).default('auto'))
     .action(async (flags: { from?: string[]; readme: string; out: string; quick?: boolean; consul: ConsulBackendChoice }) => {
       const cwd = userCwd();
+      const readme = path.resolve(cwd, flags.readme);
+      if (!readme.endsWith('.md')) throw usageError(`--readme ${flags.readme}: give a .md file (the HTML is written beside it as .html)`);
       let files = flags.from ?? [];
       if (files.length === 0) {
         const code = await runCommand(scenarioNames(), { consul: flags.consul, out: flags.out, client: [], repeat: 1, ...(flags.quick ? { quick: true } : {}) }, process.argv.slice(2));
@@ -285,8 +287,6 @@ export function buildProgram(): Command {
         process.exitCode = code;
         files = [path.join(flags.out, 'report.json')];
       }
-      const readme = path.resolve(cwd, flags.readme);
-      if (!readme.endsWith('.md')) throw usageError(`--readme ${flags.readme}: give a .md file (the HTML is written beside it as .html)`);
       const reports = await Promise.all(files.map((f) => readReport(f, path.resolve(cwd, f))));
       const publish = {
         report: mergeReports(reports),
