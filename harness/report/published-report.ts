@@ -73,7 +73,7 @@ export function articleComparisons(report: Report): ArticleComparison[] {
   out.push(
     {
       lesson: lesson2,
-      measure: 'p99 latency (Go: over hours of network blips; ours: after a 20 s stall, in the drain)',
+      measure: 'p99 latency (Go: over hours of network blips; ours: in the drain after the stall)',
       theirs: '2 100 ms → 42 ms',
       theirRatio: 2100 / 42,
       ours: drainP99(leaky) !== null && drainP99(fixed) !== null ? `leaky ${ms(drainP99(leaky)!)} → fixed ${ms(drainP99(fixed)!)}` : 'not measured',
@@ -137,6 +137,7 @@ const times = (n: number | null): string => (n === null ? '–' : `${n >= 100 ? 
 /** The comparison with the Go articles as a markdown section. */
 export function articleSection(report: Report): string[] {
   const rows = articleComparisons(report);
+  const stall = (report.scenarios.find((s) => s.name === 'network-stall')?.settings as { phases?: { faultS?: number } } | undefined)?.phases?.faultS;
   return [
     '## The Go articles\' figures beside ours',
     '',
@@ -154,7 +155,7 @@ export function articleSection(report: Report): string[] {
     'What is compared with what:',
     '',
     '1. **Pool connections, watch** (500 readers, 1 KB values): Go\'s default client opens a new connection per request, as our `fresh-connection` does; their "pooled transport + watch" is our `pooled` (keep-alive pool) and `watch-cached` (blocking-query watch into a local map), scenario `articles`.',
-    '2. **Cancel or time out** (a network stall): Go without a context timeout, then with a 500 ms one; ours `leaky-without-abort` (retries that never cancel) and `fixed` (the same code with a deadline), Consul\'s answers stalled by Toxiproxy for 20 s, scenario `network-stall`. Our closed-model load generator gives up on a request after its timeout, so hung requests show as load timeouts, not as latency; the p99 compared is the drain\'s, after the stall.',
+    `2. **Cancel or time out** (a network stall): Go without a context timeout, then with a 500 ms one; ours \`leaky-without-abort\` (retries that never cancel) and \`fixed\` (the same code with a deadline), Consul's answers stalled by Toxiproxy${stall === undefined ? '' : ` for ${stall} s`}, scenario \`network-stall\`. Our closed-model load generator gives up on a request after its timeout, so hung requests show as load timeouts, not as latency; the p99 compared is the drain's, after the stall.`,
     '3. **Blocking queries, not polling**: writes under read load, scenario `watch-propagation`; `polling` reads every 1 s.',
     '5. **A local cache, not a read per request** (client-go\'s informers): what one service instance costs Consul, `pooled` against `watch-cached`, scenario `watch-propagation`.',
     '',
@@ -179,7 +180,7 @@ function opening(p: PublishSource, htmlName: string | null): string[] {
   return [
     `Every scenario of consul-kv-bench on a real Consul: ${scenarios}.${htmlName ? ` Charts of every table: [${htmlName}](${htmlName}) (self-contained; open it in a browser).` : ''} Raw results: ${p.sources.map((s) => `[${s.link}](${s.link})`).join(', ')}.`,
     '',
-    `Regenerate: \`${p.regenerate}\` (runs every scenario, about 35 min on 2 CPUs), or render this page again from the raw results without re-running: \`npm run -s cli -- publish --from ${p.sources.map((s) => s.path).join(' ')}\`.`,
+    `Regenerate: \`${p.regenerate}\` (runs every scenario, about 30 min on 2 CPUs), or render this page again from the raw results without re-running: \`npm run -s cli -- publish --from ${p.sources.map((s) => s.path).join(' ')}\`.`,
     '',
   ];
 }

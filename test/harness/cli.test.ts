@@ -124,7 +124,10 @@ describe.each(scenarioNames())('run %s --quick', (scenario) => {
         expect(byName[name]!.recovery!.recovered, name).toBe(true);
       }
       // caches ride out the outage on their snapshot; the hardened watch recovers within the window either way
-      expect(byName['watch-cached']!.recovery!.errorWindowMs).toBeNull();
+      if (settings.restart.keepData) expect(byName['watch-cached']!.recovery!.errorWindowMs).toBeNull();
+      // on a fresh data dir the KV is really empty until the harness seeds it again: a cache whose re-list lands in
+      // that gap answers 404 for a moment (measured once: 25 probe reads in 56 ms), as polling does
+      else expect(byName['watch-cached']!.recovery!.errorWindowMs ?? 0).toBeLessThan(1000);
       expect(byName['watch-cached']!.recovery!.staleWhileDown).toBeGreaterThan(0);
       expect(byName['watch-cached']!.recovery!.recovered).toBe(true);
       expect(byName['polling']!.recovery!.recovered).toBe(true);
