@@ -11,7 +11,7 @@
 import * as echarts from 'echarts';
 import type { EChartsOption } from 'echarts';
 import { decodeHistogram } from '../load/latency-histogram.ts';
-import { int, msFromUs } from './format.ts';
+import { int, msFromUs, ratio } from './format.ts';
 import type { ResultRow, ScenarioResult, TimelineSample } from './report-schema.ts';
 
 /** Values of a chart as a table: plain text cells (the HTML renderer escapes them). */
@@ -301,8 +301,6 @@ function timelineCharts(scenario: ScenarioResult): Chart[] {
 
 const clientRows = (s: ScenarioResult): ResultRow[] => s.results.filter((r) => r.kind === 'client');
 const baselineRows = (s: ScenarioResult): ResultRow[] => s.results.filter((r) => r.kind === 'baseline');
-const ms1 = (v: number): string => (v >= 100 ? int(v) : v.toFixed(2));
-const twoSig = (v: number): string => (v === 0 ? '0' : v < 0.01 ? v.toExponential(1) : v.toFixed(2));
 
 /**
  * Every chart of one scenario, in reading order: latency spectrum, RPS, p99, Consul connections, Consul
@@ -341,7 +339,7 @@ export function scenarioCharts(scenario: ScenarioResult): Chart[] {
       log: true,
       categories: names,
       series: [{ name: 'p99 ms', values: clients.map((r) => (r.ok > 0 ? r.latencyUs.p99 / 1000 : null)), baselines: baselineValues((r) => (r.ok > 0 ? r.latencyUs.p99 / 1000 : null)) }],
-      format: ms1,
+      format: (v) => msFromUs(v * 1000), // as in the tables
     }),
     barChart({
       id: 'consul-connections',
@@ -364,7 +362,7 @@ export function scenarioCharts(scenario: ScenarioResult): Chart[] {
       log: false,
       categories: names,
       series: [{ name: 'Consul req/req', values: clients.map((r) => r.consulRequestsPerRequest), baselines: [] }],
-      format: twoSig,
+      format: ratio,
     }),
   );
 
