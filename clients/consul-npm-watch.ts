@@ -15,8 +15,14 @@
  * @module
  */
 import Consul from 'consul';
-import { BaseKvClient, DEFAULT_CLIENT_OPTIONS, KvClientError, type KvClient, type KvClientOptions } from './kv-client.ts';
 import { type ConsulNpmItem, consulNpmError, consulNpmOptions } from './consul-npm.ts';
+import {
+  BaseKvClient,
+  DEFAULT_CLIENT_OPTIONS,
+  type KvClient,
+  KvClientError,
+  type KvClientOptions,
+} from './kv-client.ts';
 
 /** Statistics of the package's watch, as seen through its events. */
 export interface ConsulNpmWatchStats {
@@ -40,13 +46,17 @@ class ConsulNpmWatchClient extends BaseKvClient {
   #ready: PromiseWithResolvers<void> = Promise.withResolvers<void>();
 
   override start(): Promise<void> {
-    if (this.closed) return Promise.reject(new KvClientError('CLIENT_CLOSED', 'consul-npm-watch: start() after close()'));
+    if (this.closed)
+      return Promise.reject(new KvClientError('CLIENT_CLOSED', 'consul-npm-watch: start() after close()'));
     if (!this.#watch) {
       const waitS = Math.ceil((this.options.watchWaitMs ?? DEFAULT_CLIENT_OPTIONS.watchWaitMs) / 1000);
       const watch = this.#consul.watch({
         method: this.#consul.kv.get,
         // `buffer` is documented for kv.get; the typings want strings
-        options: { key: this.options.prefix, recurse: true, buffer: true, wait: `${waitS}s` } as unknown as Record<string, string>,
+        options: { key: this.options.prefix, recurse: true, buffer: true, wait: `${waitS}s` } as unknown as Record<
+          string,
+          string
+        >,
       });
       watch.on('change', (data: ConsulNpmItem[] | ConsulNpmItem | null | undefined) => {
         const items = Array.isArray(data) ? data : data ? [data] : [];
@@ -68,7 +78,10 @@ class ConsulNpmWatchClient extends BaseKvClient {
     if (this.#loaded && key.startsWith(this.options.prefix)) return this.#map.get(key);
     this.stats.fallbackReads++;
     try {
-      const item = (await this.#consul.kv.get({ key, buffer: true } as { key: string })) as unknown as ConsulNpmItem | null | undefined;
+      const item = (await this.#consul.kv.get({ key, buffer: true } as { key: string })) as unknown as
+        | ConsulNpmItem
+        | null
+        | undefined;
       if (!item) return undefined;
       return item.Value === null ? new Uint8Array(0) : new Uint8Array(item.Value);
     } catch (err) {
@@ -88,5 +101,6 @@ class ConsulNpmWatchClient extends BaseKvClient {
  * Factory of the `consul-npm-watch` strategy. Options used: `consulUrl`, `token`, `prefix` (watched with
  * `recurse`), `watchWaitMs`, `consistency`. No staleness bound, no rate limit: the package's defaults.
  */
-export const createConsulNpmWatchClient = (options: KvClientOptions): KvClient & { readonly stats: ConsulNpmWatchStats } =>
-  new ConsulNpmWatchClient(options);
+export const createConsulNpmWatchClient = (
+  options: KvClientOptions,
+): KvClient & { readonly stats: ConsulNpmWatchStats } => new ConsulNpmWatchClient(options);

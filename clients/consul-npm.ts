@@ -15,10 +15,10 @@
 import Consul from 'consul';
 import {
   BaseKvClient,
-  KvClientError,
-  type KvClient,
-  type KvClientOptions,
   consulStatusError,
+  type KvClient,
+  KvClientError,
+  type KvClientOptions,
   transportError,
 } from './kv-client.ts';
 
@@ -64,7 +64,10 @@ class ConsulNpmClient extends BaseKvClient {
     let item: ConsulNpmItem | null | undefined;
     try {
       // `buffer` is documented in the README but missing from the package's typings
-      item = (await this.#consul.kv.get({ key, buffer: true } as { key: string })) as unknown as ConsulNpmItem | null | undefined;
+      item = (await this.#consul.kv.get({ key, buffer: true } as { key: string })) as unknown as
+        | ConsulNpmItem
+        | null
+        | undefined;
     } catch (err) {
       throw consulNpmError(err, key);
     }

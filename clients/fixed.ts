@@ -12,7 +12,16 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
-import { BaseKvClient, DEFAULT_CLIENT_OPTIONS, KvClientError, type KvClient, type KvClientOptions, kvPath, kvQuery, transportError } from './kv-client.ts';
+import {
+  BaseKvClient,
+  DEFAULT_CLIENT_OPTIONS,
+  type KvClient,
+  KvClientError,
+  type KvClientOptions,
+  kvPath,
+  kvQuery,
+  transportError,
+} from './kv-client.ts';
 import { LEAKY_DEFAULTS } from './leaky-without-abort.ts';
 import { rawBody } from './pooled.ts';
 
@@ -46,7 +55,10 @@ class FixedClient extends BaseKvClient {
         fn();
       };
       const deadline = setTimeout(
-        () => settle(() => reject(new KvClientError('CLIENT_TIMEOUT', `read of ${key} timed out after ${this.#timeoutMs} ms`))),
+        () =>
+          settle(() =>
+            reject(new KvClientError('CLIENT_TIMEOUT', `read of ${key} timed out after ${this.#timeoutMs} ms`)),
+          ),
         this.#timeoutMs,
       );
       const attempt = async (): Promise<void> => {
@@ -54,12 +66,21 @@ class FixedClient extends BaseKvClient {
         controllers.push(controller);
         started++;
         try {
-          const res = await this.#agent.request({ origin: this.options.consulUrl, path: kvPath(key) + kvQuery({ raw: true, [this.consistency]: true }), method: 'GET', headers: this.headers, signal: controller.signal });
+          const res = await this.#agent.request({
+            origin: this.options.consulUrl,
+            path: kvPath(key) + kvQuery({ raw: true, [this.consistency]: true }),
+            method: 'GET',
+            headers: this.headers,
+            signal: controller.signal,
+          });
           const value = await rawBody(res, key);
           settle(() => resolve(value));
         } catch (err) {
           failures++;
-          if (failures >= LEAKY_DEFAULTS.maxAttempts || (failures === started && started >= LEAKY_DEFAULTS.maxAttempts)) {
+          if (
+            failures >= LEAKY_DEFAULTS.maxAttempts ||
+            (failures === started && started >= LEAKY_DEFAULTS.maxAttempts)
+          ) {
             settle(() => reject(transportError(err, key)));
           }
         }
@@ -68,7 +89,9 @@ class FixedClient extends BaseKvClient {
         for (let n = 1; n <= LEAKY_DEFAULTS.maxAttempts && !settled; n++) {
           void attempt();
           if (n < LEAKY_DEFAULTS.maxAttempts) {
-            await sleep(LEAKY_DEFAULTS.firstRetryDelayMs * 2 ** (n - 1), undefined, { signal: schedule.signal }).catch(() => {});
+            await sleep(LEAKY_DEFAULTS.firstRetryDelayMs * 2 ** (n - 1), undefined, { signal: schedule.signal }).catch(
+              () => {},
+            );
           }
         }
       })();

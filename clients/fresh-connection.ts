@@ -11,10 +11,10 @@
 import http from 'node:http';
 import {
   BaseKvClient,
+  consulStatusError,
   DEFAULT_CLIENT_OPTIONS,
   type KvClient,
   type KvClientOptions,
-  consulStatusError,
   kvPath,
   kvQuery,
   transportError,

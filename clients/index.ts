@@ -7,11 +7,12 @@
  *
  * @module
  */
-import type { KvClientFactory } from './kv-client.ts';
+
 import { createConsulNpmClient } from './consul-npm.ts';
 import { createConsulNpmWatchClient } from './consul-npm-watch.ts';
 import { createFixedClient } from './fixed.ts';
 import { createFreshConnectionClient } from './fresh-connection.ts';
+import type { KvClientFactory } from './kv-client.ts';
 import { createLeakyWithoutAbortClient } from './leaky-without-abort.ts';
 import { createNaiveFetchClient } from './naive-fetch.ts';
 import { createNoConsulClient } from './no-consul.ts';
@@ -30,17 +31,61 @@ export interface ClientEntry {
 
 /** Every row the harness knows, in report order (baselines first). */
 export const CLIENTS = {
-  'no-consul': { kind: 'baseline', description: 'service answers from a constant: the service\'s own ceiling', factory: createNoConsulClient },
-  'consul-direct': { kind: 'baseline', description: 'load aimed at Consul\'s KV endpoint (?raw): Consul\'s ceiling here' },
-  'naive-fetch': { kind: 'client', description: 'global fetch per read, JSON + base64, no timeout', factory: createNaiveFetchClient },
-  'fresh-connection': { kind: 'client', description: 'new TCP connection per request (keep-alive off), ?raw, timeout', factory: createFreshConnectionClient },
-  pooled: { kind: 'client', description: 'undici Pool, bounded keep-alive connections, ?raw, AbortSignal timeout', factory: createPooledClient },
-  'watch-cached': { kind: 'client', description: 'blocking-query watch on the prefix feeds a memory snapshot; re-list after errors; stale-while-error bound', factory: createWatchCachedClient },
-  polling: { kind: 'client', description: 'reads the prefix every pollIntervalMs, swaps the snapshot when its hash changes', factory: createPollingClient },
-  'consul-npm': { kind: 'client', description: 'the consul npm package (2.x) as its README shows: kv.get per read, keep-alive agent, no timeout', factory: createConsulNpmClient },
-  'consul-npm-watch': { kind: 'client', description: 'the consul npm package\'s watch() on the prefix feeding a map, as its README shows', factory: createConsulNpmWatchClient },
-  'leaky-without-abort': { kind: 'client', description: 'no timeout, no abort, retries that never cancel earlier attempts', factory: createLeakyWithoutAbortClient },
-  fixed: { kind: 'client', description: 'leaky-without-abort with a per-request deadline and cancelled retries', factory: createFixedClient },
+  'no-consul': {
+    kind: 'baseline',
+    description: "service answers from a constant: the service's own ceiling",
+    factory: createNoConsulClient,
+  },
+  'consul-direct': {
+    kind: 'baseline',
+    description: "load aimed at Consul's KV endpoint (?raw): Consul's ceiling here",
+  },
+  'naive-fetch': {
+    kind: 'client',
+    description: 'global fetch per read, JSON + base64, no timeout',
+    factory: createNaiveFetchClient,
+  },
+  'fresh-connection': {
+    kind: 'client',
+    description: 'new TCP connection per request (keep-alive off), ?raw, timeout',
+    factory: createFreshConnectionClient,
+  },
+  pooled: {
+    kind: 'client',
+    description: 'undici Pool, bounded keep-alive connections, ?raw, AbortSignal timeout',
+    factory: createPooledClient,
+  },
+  'watch-cached': {
+    kind: 'client',
+    description:
+      'blocking-query watch on the prefix feeds a memory snapshot; re-list after errors; stale-while-error bound',
+    factory: createWatchCachedClient,
+  },
+  polling: {
+    kind: 'client',
+    description: 'reads the prefix every pollIntervalMs, swaps the snapshot when its hash changes',
+    factory: createPollingClient,
+  },
+  'consul-npm': {
+    kind: 'client',
+    description: 'the consul npm package (2.x) as its README shows: kv.get per read, keep-alive agent, no timeout',
+    factory: createConsulNpmClient,
+  },
+  'consul-npm-watch': {
+    kind: 'client',
+    description: "the consul npm package's watch() on the prefix feeding a map, as its README shows",
+    factory: createConsulNpmWatchClient,
+  },
+  'leaky-without-abort': {
+    kind: 'client',
+    description: 'no timeout, no abort, retries that never cancel earlier attempts',
+    factory: createLeakyWithoutAbortClient,
+  },
+  fixed: {
+    kind: 'client',
+    description: 'leaky-without-abort with a per-request deadline and cancelled retries',
+    factory: createFixedClient,
+  },
 } as const satisfies Record<string, ClientEntry>;
 
 /** Name of a registered row. */

@@ -181,15 +181,25 @@ export function consulStatusError(status: number, key: string): KvClientError {
 /** Maps a thrown transport error (abort, timeout, refused connection) to a {@link KvClientError}. */
 export function transportError(err: unknown, key: string): KvClientError {
   if (err instanceof KvClientError) return err;
-  if (err instanceof RateLimitWaitError) return new KvClientError('CLIENT_RATE_LIMITED', `read of ${key} refused: ${err.message}`, { cause: err });
+  if (err instanceof RateLimitWaitError)
+    return new KvClientError('CLIENT_RATE_LIMITED', `read of ${key} refused: ${err.message}`, { cause: err });
   const name = (err as { name?: string } | null)?.name;
   const code = (err as { code?: string } | null)?.code;
-  if (name === 'TimeoutError' || name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+  if (
+    name === 'TimeoutError' ||
+    name === 'AbortError' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT'
+  ) {
     return new KvClientError('CLIENT_TIMEOUT', `request for ${key} timed out`, { cause: err });
   }
-  return new KvClientError('CONSUL_UNREACHABLE', `request for ${key} failed: ${(err as Error)?.message ?? String(err)}`, {
-    cause: err,
-  });
+  return new KvClientError(
+    'CONSUL_UNREACHABLE',
+    `request for ${key} failed: ${(err as Error)?.message ?? String(err)}`,
+    {
+      cause: err,
+    },
+  );
 }
 
 /** Path of a key under `/v1/kv/`, each segment URL-encoded (keys may hold spaces, `?`, `#`, `%`). */

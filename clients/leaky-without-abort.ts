@@ -76,4 +76,5 @@ class LeakyWithoutAbortClient extends BaseKvClient {
 }
 
 /** Factory of the `leaky-without-abort` strategy. Options used: `consulUrl`, `token`. */
-export const createLeakyWithoutAbortClient = (options: KvClientOptions): KvClient => new LeakyWithoutAbortClient(options);
+export const createLeakyWithoutAbortClient = (options: KvClientOptions): KvClient =>
+  new LeakyWithoutAbortClient(options);

@@ -11,10 +11,10 @@
 import {
   BaseKvClient,
   type ConsulKvEntry,
-  type KvClient,
-  type KvClientOptions,
   consulStatusError,
   decodeEntryValue,
+  type KvClient,
+  type KvClientOptions,
   kvPath,
   kvQuery,
   transportError,
@@ -30,7 +30,9 @@ class NaiveFetchClient extends BaseKvClient {
   protected async read(key: string): Promise<Uint8Array | undefined> {
     let res: Response;
     try {
-      res = await fetch(this.options.consulUrl + kvPath(key) + kvQuery({ [this.consistency]: true }), { headers: this.headers });
+      res = await fetch(this.options.consulUrl + kvPath(key) + kvQuery({ [this.consistency]: true }), {
+        headers: this.headers,
+      });
     } catch (err) {
       throw transportError(err, key);
     }

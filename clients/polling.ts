@@ -17,16 +17,16 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ConsulKvEntry,
-  DEFAULT_CLIENT_OPTIONS,
-  KvClientError,
-  type KvClient,
-  type KvClientOptions,
   consulStatusError,
+  DEFAULT_CLIENT_OPTIONS,
+  type KvClient,
+  KvClientError,
+  type KvClientOptions,
   kvPath,
   kvQuery,
   transportError,
 } from './kv-client.ts';
-import { type SnapshotStats, SnapshotKvClient } from './snapshot-cache.ts';
+import { SnapshotKvClient, type SnapshotStats } from './snapshot-cache.ts';
 
 /** Poller statistics (plus the snapshot's, see {@link SnapshotStats}). */
 export interface PollingStats extends SnapshotStats {
@@ -110,4 +110,5 @@ class PollingClient extends SnapshotKvClient {
  * `pollIntervalMs` (default 1000 ms), `requestTimeoutMs` (per poll and fallback read), `maxConnections`
  * (fallback pool), `consistency`, `staleIfErrorMs`. `start()` resolves after the first successful poll.
  */
-export const createPollingClient = (options: KvClientOptions): KvClient & { readonly stats: PollingStats } => new PollingClient(options);
+export const createPollingClient = (options: KvClientOptions): KvClient & { readonly stats: PollingStats } =>
+  new PollingClient(options);

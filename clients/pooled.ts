@@ -10,10 +10,10 @@
 import { type Dispatcher, Pool } from 'undici';
 import {
   BaseKvClient,
+  consulStatusError,
   DEFAULT_CLIENT_OPTIONS,
   type KvClient,
   type KvClientOptions,
-  consulStatusError,
   kvPath,
   kvQuery,
   transportError,
@@ -34,7 +34,12 @@ export async function rawRead(
 ): Promise<Uint8Array | undefined> {
   let res: Awaited<ReturnType<Pool['request']>>;
   try {
-    res = await pool.request({ path: kvPath(key) + kvQuery({ raw: true, [consistency]: true }), method: 'GET', headers, signal: AbortSignal.timeout(timeoutMs) });
+    res = await pool.request({
+      path: kvPath(key) + kvQuery({ raw: true, [consistency]: true }),
+      method: 'GET',
+      headers,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (err) {
     throw transportError(err, key);
   }

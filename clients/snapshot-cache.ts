@@ -13,7 +13,14 @@
  * @module
  */
 import type { Pool } from 'undici';
-import { BaseKvClient, type ConsulKvEntry, DEFAULT_CLIENT_OPTIONS, KvClientError, type KvClientOptions, decodeEntryValue } from './kv-client.ts';
+import {
+  BaseKvClient,
+  type ConsulKvEntry,
+  DEFAULT_CLIENT_OPTIONS,
+  decodeEntryValue,
+  KvClientError,
+  type KvClientOptions,
+} from './kv-client.ts';
 import { createConsulPool, rawRead } from './pooled.ts';
 
 /** Cache and stale-while-error statistics a caching strategy reports. */
@@ -51,7 +58,16 @@ export class SnapshotCache {
 
   /** @param staleIfErrorMs see `KvClientOptions.staleIfErrorMs`; default 60 000 ms. */
   constructor(staleIfErrorMs: number = DEFAULT_CLIENT_OPTIONS.staleIfErrorMs) {
-    this.stats = { changes: 0, keysChanged: 0, unchanged: 0, size: 0, staleReads: 0, staleRefused: 0, longestDisconnectedMs: 0, staleIfErrorMs };
+    this.stats = {
+      changes: 0,
+      keysChanged: 0,
+      unchanged: 0,
+      size: 0,
+      staleReads: 0,
+      staleRefused: 0,
+      longestDisconnectedMs: 0,
+      staleIfErrorMs,
+    };
   }
 
   /** True once a snapshot has been loaded. */
@@ -94,7 +110,10 @@ export class SnapshotCache {
   /** Records a successful refresh that returned nothing new (e.g. a poll whose hash did not change). */
   refreshed(): void {
     if (this.#disconnectedAt !== undefined) {
-      this.stats.longestDisconnectedMs = Math.max(this.stats.longestDisconnectedMs, performance.now() - this.#disconnectedAt);
+      this.stats.longestDisconnectedMs = Math.max(
+        this.stats.longestDisconnectedMs,
+        performance.now() - this.#disconnectedAt,
+      );
       this.#disconnectedAt = undefined;
     }
   }
@@ -116,7 +135,10 @@ export class SnapshotCache {
       const ageMs = performance.now() - this.#disconnectedAt;
       if (ageMs > this.stats.staleIfErrorMs) {
         this.stats.staleRefused++;
-        throw new KvClientError('CACHE_TOO_STALE', `cache disconnected from Consul for ${Math.round(ageMs)} ms, past its stale-while-error bound of ${this.stats.staleIfErrorMs} ms`);
+        throw new KvClientError(
+          'CACHE_TOO_STALE',
+          `cache disconnected from Consul for ${Math.round(ageMs)} ms, past its stale-while-error bound of ${this.stats.staleIfErrorMs} ms`,
+        );
       }
       this.stats.staleReads++;
     }

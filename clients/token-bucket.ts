@@ -24,7 +24,9 @@ export class RateLimitWaitError extends Error {
   /** The wait that was refused, ms. */
   readonly waitMs: number;
   constructor(waitMs: number, maxWaitMs: number) {
-    super(`client-side rate limit: the wait for a token (${waitMs.toFixed(1)} ms) would exceed the deadline (${maxWaitMs} ms)`);
+    super(
+      `client-side rate limit: the wait for a token (${waitMs.toFixed(1)} ms) would exceed the deadline (${maxWaitMs} ms)`,
+    );
     this.name = 'RateLimitWaitError';
     this.waitMs = waitMs;
   }

@@ -29,16 +29,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'undici';
 import {
   type ConsulKvEntry,
-  DEFAULT_CLIENT_OPTIONS,
-  KvClientError,
-  type KvClient,
-  type KvClientOptions,
   consulStatusError,
+  DEFAULT_CLIENT_OPTIONS,
+  type KvClient,
+  KvClientError,
+  type KvClientOptions,
   kvPath,
   kvQuery,
   transportError,
 } from './kv-client.ts';
-import { type SnapshotStats, SnapshotKvClient } from './snapshot-cache.ts';
+import { SnapshotKvClient, type SnapshotStats } from './snapshot-cache.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 /** Tunables of the watch loop. */
@@ -86,7 +86,10 @@ class WatchCachedClient extends SnapshotKvClient {
     headersTimeout: this.#blockingTimeoutMs,
     bodyTimeout: this.#blockingTimeoutMs,
   });
-  readonly #bucket = new TokenBucket({ qps: WATCH_DEFAULTS.bucketRefillPerSecond, burst: WATCH_DEFAULTS.bucketCapacity });
+  readonly #bucket = new TokenBucket({
+    qps: WATCH_DEFAULTS.bucketRefillPerSecond,
+    burst: WATCH_DEFAULTS.bucketCapacity,
+  });
   /** Set after a failed request: the next one is a non-blocking re-list. */
   #relist = false;
 
@@ -112,7 +115,10 @@ class WatchCachedClient extends SnapshotKvClient {
         this.snapshot.failed();
         this.#relist = true;
         failures++;
-        const ceiling = Math.min(WATCH_DEFAULTS.backoffCapMs, WATCH_DEFAULTS.backoffBaseMs * 2 ** Math.min(failures, 20));
+        const ceiling = Math.min(
+          WATCH_DEFAULTS.backoffCapMs,
+          WATCH_DEFAULTS.backoffBaseMs * 2 ** Math.min(failures, 20),
+        );
         await sleep(Math.random() * ceiling, undefined, { signal: this.stopSignal }).catch(() => {});
       }
     }
@@ -124,7 +130,11 @@ class WatchCachedClient extends SnapshotKvClient {
     const blocking = sent > 0 && !this.#relist;
     const path =
       kvPath(this.options.prefix) +
-      kvQuery({ recurse: true, [this.consistency]: true, ...(blocking ? { index: sent, wait: `${Math.ceil(this.#waitMs / 1000)}s` } : {}) });
+      kvQuery({
+        recurse: true,
+        [this.consistency]: true,
+        ...(blocking ? { index: sent, wait: `${Math.ceil(this.#waitMs / 1000)}s` } : {}),
+      });
     this.#counts.requests++;
     if (!blocking) this.#counts.lists++;
     let res: Awaited<ReturnType<Client['request']>>;
@@ -176,4 +186,5 @@ class WatchCachedClient extends SnapshotKvClient {
  */
 export const createWatchCachedClient = (
   options: KvClientOptions,
-): KvClient & { readonly stats: WatchStats; readonly events: EventEmitter<WatchEvents> } => new WatchCachedClient(options);
+): KvClient & { readonly stats: WatchStats; readonly events: EventEmitter<WatchEvents> } =>
+  new WatchCachedClient(options);

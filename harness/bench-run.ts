@@ -10,24 +10,38 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLIENTS, type ClientName, type KvClientOptions, kvPath } from '../clients/index.ts';
+import {
+  type ConsulRequestCounts,
+  consulRequestCounts,
+  deleteKeys,
+  hasKnownLeader,
+  seedKeys,
+} from './consul/consul-admin.ts';
 import type { StartedConsul } from './consul/consul-server.ts';
-import { type ConsulRequestCounts, consulRequestCounts, deleteKeys, hasKnownLeader, seedKeys } from './consul/consul-admin.ts';
-import { BenchError } from './errors.ts';
-import type { Teardown } from './lifecycle.ts';
 import { judgeLeak } from './diagnosis/leak-verdict.ts';
+import { BenchError } from './errors.ts';
 import type { FaultProxy, StartedToxiproxy } from './faults/toxiproxy-server.ts';
-import { type RestartTimes, analyzeRecovery, analyzeStaleness } from './freshness/freshness-analysis.ts';
+import { analyzeRecovery, analyzeStaleness, type RestartTimes } from './freshness/freshness-analysis.ts';
 import { KeyWriter } from './freshness/key-writer.ts';
 import { Prober } from './freshness/prober.ts';
 import { versionedValue } from './freshness/versioned-value.ts';
+import type { Teardown } from './lifecycle.ts';
 import { decodeHistogram, encodeHistogram, mergeHistograms, summarize } from './load/latency-histogram.ts';
 import { LoadEvents, type LoadResult, type LoadTick, runLoad } from './load/load-runner.ts';
-import { type PhaseResult, REPORT_SCHEMA_VERSION, type Report, type ResultRow, type RunSummary, type ScenarioResult, type TimelineSample } from './report/report-schema.ts';
 import { describeEnvironment } from './report/environment.ts';
-import { type Scenario, measuredSeconds, rowClient, rowName } from './scenario/scenario-schema.ts';
-import type { ServiceStats } from './service/service-protocol.ts';
+import {
+  type PhaseResult,
+  REPORT_SCHEMA_VERSION,
+  type Report,
+  type ResultRow,
+  type RunSummary,
+  type ScenarioResult,
+  type TimelineSample,
+} from './report/report-schema.ts';
+import { measuredSeconds, rowClient, rowName, type Scenario } from './scenario/scenario-schema.ts';
 import { ConsulConnectionMeter } from './service/service-meters.ts';
 import { startConfigService } from './service/service-process.ts';
+import type { ServiceStats } from './service/service-protocol.ts';
 
 /** Connections kept free under Consul's per-client limit when consul-direct is capped (the harness's own admin requests). */
 export const CONSUL_DIRECT_HEADROOM = 8;
@@ -181,14 +195,27 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
     let stopOwnConsul: (() => Promise<void>) | undefined;
     if (scenario.restart) {
       if (!this.#options.startRestartableConsul) {
-        throw new BenchError('USAGE', `${scenario.name} stops and starts Consul, which only works on a Consul the harness runs itself: use --consul local (or auto without Docker)`);
+        throw new BenchError(
+          'USAGE',
+          `${scenario.name} stops and starts Consul, which only works on a Consul the harness runs itself: use --consul local (or auto without Docker)`,
+        );
       }
-      this.emit('notice', `${scenario.name}: starting a persistent single-node Consul server of its own (it will be stopped and started again in every row)`);
+      this.emit(
+        'notice',
+        `${scenario.name}: starting a persistent single-node Consul server of its own (it will be stopped and started again in every row)`,
+      );
       const restartable = await this.#options.startRestartableConsul(scenario);
       stopOwnConsul = teardown.defer(`restartable Consul for ${scenario.name}`, () => restartable.stop());
       consul = restartable;
-    } else if (this.#options.startScenarioConsul && consul.httpMaxConnsPerClient !== undefined && consul.httpMaxConnsPerClient !== scenario.consul.httpMaxConnsPerClient) {
-      this.emit('notice', `${scenario.name}: starting a Consul of its own with http_max_conns_per_client = ${scenario.consul.httpMaxConnsPerClient} (the run's has ${consul.httpMaxConnsPerClient})`);
+    } else if (
+      this.#options.startScenarioConsul &&
+      consul.httpMaxConnsPerClient !== undefined &&
+      consul.httpMaxConnsPerClient !== scenario.consul.httpMaxConnsPerClient
+    ) {
+      this.emit(
+        'notice',
+        `${scenario.name}: starting a Consul of its own with http_max_conns_per_client = ${scenario.consul.httpMaxConnsPerClient} (the run's has ${consul.httpMaxConnsPerClient})`,
+      );
       const own = await this.#options.startScenarioConsul(scenario);
       stopOwnConsul = teardown.defer(`Consul for ${scenario.name}`, () => own.stop());
       consul = own;
@@ -198,7 +225,11 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
     const cleanupKeys = teardown.defer(`keys under ${prefix}`, () => deleteKeys(consul, prefix, true).catch(() => {}));
     let toxiproxy: StartedToxiproxy | undefined;
     if (scenario.fault) {
-      if (!this.#options.startToxiproxy) throw new BenchError('TOXIPROXY_UNAVAILABLE', `${scenario.name} injects faults and needs Toxiproxy, which this run was not given`);
+      if (!this.#options.startToxiproxy)
+        throw new BenchError(
+          'TOXIPROXY_UNAVAILABLE',
+          `${scenario.name} injects faults and needs Toxiproxy, which this run was not given`,
+        );
       toxiproxy = await this.#options.startToxiproxy();
       teardown.defer('toxiproxy', () => toxiproxy?.stop());
       this.report.environment.tools['toxiproxy-server'] = toxiproxy.version;
@@ -206,11 +237,28 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
     const rows: RowSpec[] = [
       ...scenario.clients.map((r): RowSpec => {
         const c = rowClient(r);
-        if (typeof r === 'string') return { name: r, client: c, kind: CLIENTS[c].kind, description: CLIENTS[c].description };
-        const opts = Object.entries(r.options).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ');
-        return { name: r.name, client: c, kind: CLIENTS[c].kind, description: `${c} with ${opts || 'its defaults'}`, options: r.options };
+        if (typeof r === 'string')
+          return { name: r, client: c, kind: CLIENTS[c].kind, description: CLIENTS[c].description };
+        const opts = Object.entries(r.options)
+          .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+          .join(', ');
+        return {
+          name: r.name,
+          client: c,
+          kind: CLIENTS[c].kind,
+          description: `${c} with ${opts || 'its defaults'}`,
+          options: r.options,
+        };
       }),
-      ...(this.#options.customClients ?? []).map((c): RowSpec => ({ name: c.name, client: c.name, kind: 'client', description: `user module ${c.path}`, module: c.path })),
+      ...(this.#options.customClients ?? []).map(
+        (c): RowSpec => ({
+          name: c.name,
+          client: c.name,
+          kind: 'client',
+          description: `user module ${c.path}`,
+          module: c.path,
+        }),
+      ),
     ];
     const repeat = this.#options.repeat ?? 1;
     if (repeat > 1) result.repeat = repeat;
@@ -219,9 +267,13 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
       for (const { spec, i, r } of schedule) {
         const client = spec.name;
         if (this.#aborted) break;
-        if (repeat > 1 && i === 0) this.emit('notice', `${scenario.name}: repeat ${r + 1} of ${repeat} (rows interleaved)`);
+        if (repeat > 1 && i === 0)
+          this.emit('notice', `${scenario.name}: repeat ${r + 1} of ${repeat} (rows interleaved)`);
         if (!(await hasKnownLeader(consul, 3000))) {
-          throw new BenchError('CONSUL_UNREACHABLE', `Consul at ${consul.httpUrl} stopped answering during the run: results so far are kept; check it and run again`);
+          throw new BenchError(
+            'CONSUL_UNREACHABLE',
+            `Consul at ${consul.httpUrl} stopped answering during the run: results so far are kept; check it and run again`,
+          );
         }
         this.emit('row-start', { scenario: scenario.name, client, index: i, total: rows.length });
         try {
@@ -235,7 +287,10 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
           else result.results[at] = mergeRun(result.results[at]!, row);
           this.emit('row-done', { scenario: scenario.name, row });
         } catch (err) {
-          const error = err instanceof BenchError ? err : new BenchError('SERVICE_FAILED', (err as Error)?.message ?? String(err), { cause: err });
+          const error =
+            err instanceof BenchError
+              ? err
+              : new BenchError('SERVICE_FAILED', (err as Error)?.message ?? String(err), { cause: err });
           this.report.failures.push({ scenario: scenario.name, client, code: error.code, message: error.message });
           this.emit('row-failed', { scenario: scenario.name, client, error });
         }
@@ -247,7 +302,14 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
     }
   }
 
-  async #runRow(consul: StartedConsul, scenario: Scenario, spec: RowSpec, prefix: string, keys: string[], toxiproxy: StartedToxiproxy | undefined): Promise<ResultRow> {
+  async #runRow(
+    consul: StartedConsul,
+    scenario: Scenario,
+    spec: RowSpec,
+    prefix: string,
+    keys: string[],
+    toxiproxy: StartedToxiproxy | undefined,
+  ): Promise<ResultRow> {
     const { teardown, signal, profiler } = this.#options;
     const client = spec.name;
     const flags: string[] = [];
@@ -260,7 +322,10 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
     let proxy: FaultProxy | undefined;
     let consulUrl = consul.httpUrl;
     if (toxiproxy) {
-      proxy = await toxiproxy.proxy(`consul-${this.report.scenarios.length}-${client.replace(/[^a-z0-9-]/gi, '_')}`, consul.httpUrl);
+      proxy = await toxiproxy.proxy(
+        `consul-${this.report.scenarios.length}-${client.replace(/[^a-z0-9-]/gi, '_')}`,
+        consul.httpUrl,
+      );
       const p = proxy;
       teardown.defer(`toxiproxy proxy for ${client}`, () => p.remove().catch(() => {}));
       consulUrl = proxy.url;
@@ -273,7 +338,10 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
       if (limit !== undefined && connections > limit - CONSUL_DIRECT_HEADROOM) {
         connections = Math.max(1, limit - CONSUL_DIRECT_HEADROOM);
         flags.push('connections-capped');
-        this.emit('notice', `consul-direct: ${connections} connections instead of ${scenario.load.connections}, under Consul's http_max_conns_per_client = ${limit}`);
+        this.emit(
+          'notice',
+          `consul-direct: ${connections} connections instead of ${scenario.load.connections}, under Consul's http_max_conns_per_client = ${limit}`,
+        );
       }
       directMeter = new ConsulConnectionMeter(Number(new URL(consulUrl).port));
     } else {
@@ -293,7 +361,13 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
       };
       const nodeOptions = profiler ? await profiler.nodeOptions(scenario.name, client) : [];
       const launch = profiler?.launcher?.(scenario.name, client);
-      const service = await startConfigService({ client: spec.client, clientModule: spec.module, clientOptions, nodeOptions, launch });
+      const service = await startConfigService({
+        client: spec.client,
+        clientModule: spec.module,
+        clientOptions,
+        nodeOptions,
+        launch,
+      });
       stopService = teardown.defer(`config service (${client})`, () => service.stop());
       stats = () => service.stats();
       target = service.url;
@@ -314,7 +388,15 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
         const events = new LoadEvents();
         events.on('tick', (t) => this.emit('tick', { ...t, scenario: scenario.name, client, phase }));
         return runLoad(
-          { url: target, paths, connections, durationS, timeoutS: scenario.load.timeoutS, ...(signal ? { signal } : {}), ...(phase === 'measure' && phases ? { phases } : {}) },
+          {
+            url: target,
+            paths,
+            connections,
+            durationS,
+            timeoutS: scenario.load.timeoutS,
+            ...(signal ? { signal } : {}),
+            ...(phase === 'measure' && phases ? { phases } : {}),
+          },
           events,
         );
       };
@@ -332,23 +414,58 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
         prober = new Prober({ serviceUrl: target, keys: probeKeys, intervalMs: fresh.probeIntervalMs, originMs });
         await prober.start();
         if (fresh.writesPerSecond > 0) {
-          const w = new KeyWriter({ consul, keys: probeKeys.map((k) => prefix + k), ratePerSecond: fresh.writesPerSecond, valueBytes: scenario.keys.valueBytes, originMs });
+          const w = new KeyWriter({
+            consul,
+            keys: probeKeys.map((k) => prefix + k),
+            ratePerSecond: fresh.writesPerSecond,
+            valueBytes: scenario.keys.valueBytes,
+            originMs,
+          });
           writer = w;
           w.start();
           timers.push(setTimeout(() => void w.stop(), Math.max(0, measuredSeconds(scenario) - fresh.settleS) * 1000));
         }
       }
-      let restart: Promise<{ times: RestartTimes; countsBeforeDown: ConsulRequestCounts | undefined; startMs: number }> | undefined;
+      let restart:
+        | Promise<{ times: RestartTimes; countsBeforeDown: ConsulRequestCounts | undefined; startMs: number }>
+        | undefined;
       if (scenario.restart && phases) {
-        restart = this.#restartConsul(consul, scenario, prefix, keys, phases[1]!.startMs, phases[2]!.startMs, originMs, client);
+        restart = this.#restartConsul(
+          consul,
+          scenario,
+          prefix,
+          keys,
+          phases[1]!.startMs,
+          phases[2]!.startMs,
+          originMs,
+          client,
+        );
         restart.catch(() => {}); // awaited after the load; a failure fails the row there
       }
       if (proxy && scenario.fault && phases) {
         const p = proxy;
         const fault = scenario.fault;
         const label = fault.type;
-        timers.push(setTimeout(() => void p.apply(fault).then(() => this.emit('fault', { scenario: scenario.name, client, action: 'start', fault: label }), (e: Error) => this.emit('notice', `could not start the fault: ${e.message}`)), phases[1]!.startMs));
-        timers.push(setTimeout(() => void p.end(fault).then(() => this.emit('fault', { scenario: scenario.name, client, action: 'end', fault: label }), (e: Error) => this.emit('notice', `could not end the fault: ${e.message}`)), phases[2]!.startMs));
+        timers.push(
+          setTimeout(
+            () =>
+              void p.apply(fault).then(
+                () => this.emit('fault', { scenario: scenario.name, client, action: 'start', fault: label }),
+                (e: Error) => this.emit('notice', `could not start the fault: ${e.message}`),
+              ),
+            phases[1]!.startMs,
+          ),
+        );
+        timers.push(
+          setTimeout(
+            () =>
+              void p.end(fault).then(
+                () => this.emit('fault', { scenario: scenario.name, client, action: 'end', fault: label }),
+                (e: Error) => this.emit('notice', `could not end the fault: ${e.message}`),
+              ),
+            phases[2]!.startMs,
+          ),
+        );
       }
       const load = await run('measure', measuredSeconds(scenario));
       for (const t of timers) clearTimeout(t);
@@ -365,7 +482,19 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
       const service = await stats?.();
       await proxy?.clear();
       const after = await consulRequestCounts(consul);
-      const row = buildRow({ scenario, client, description: spec.description, kind: spec.kind, connections, load, service, direct, before, after, flags });
+      const row = buildRow({
+        scenario,
+        client,
+        description: spec.description,
+        kind: spec.kind,
+        connections,
+        load,
+        service,
+        direct,
+        before,
+        after,
+        flags,
+      });
       if (spec.module) row.clientModule = spec.module;
       if (spec.client !== spec.name && !spec.module) row.strategy = spec.client;
       if (spec.options) row.clientOptions = { ...spec.options };
@@ -386,14 +515,18 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
             probeIntervalMs: fresh.probeIntervalMs,
             writeFailures: writer.failures,
             ...analyzeStaleness(writer.acks, prober.reads),
-            consulRequestsPerSecond: row.consulRequests !== null && measuredS > 0 ? row.consulRequests / measuredS : null,
+            consulRequestsPerSecond:
+              row.consulRequests !== null && measuredS > 0 ? row.consulRequests / measuredS : null,
           };
         }
       }
       if (phases && scenario.phases) {
         const endMs = measuredSeconds(scenario) * 1000;
         row.phases = load.phases.map((p, i): PhaseResult => {
-          const ok = Object.entries(p.byStatus).reduce((n, [st, c]) => (Number(st) >= 200 && Number(st) < 300 ? n + c : n), 0);
+          const ok = Object.entries(p.byStatus).reduce(
+            (n, [st, c]) => (Number(st) >= 200 && Number(st) < 300 ? n + c : n),
+            0,
+          );
           const durationMs = (phases[i + 1]?.startMs ?? endMs) - p.startMs;
           return {
             name: p.name as PhaseResult['name'],
@@ -411,18 +544,21 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
           const faultStartMs = phases[1]!.startMs;
           const drainStartMs = phases[2]!.startMs;
           row.timeline = service.timeline
-            .map((smp): TimelineSample => ({
-              tMs: smp.t - startedAt,
-              phase: smp.t - startedAt < faultStartMs ? 'baseline' : smp.t - startedAt < drainStartMs ? 'fault' : 'drain',
-              inFlight: smp.inFlight,
-              longPolls: smp.longPolls,
-              ...(smp.sockets ? { sockets: smp.sockets } : {}),
-              resources: smp.resources,
-              heapUsedBytes: smp.heapUsedBytes,
-              rssBytes: smp.rssBytes,
-              elu: smp.elu,
-              eventLoopDelayP99Ms: smp.eventLoopDelayP99Ms,
-            }))
+            .map(
+              (smp): TimelineSample => ({
+                tMs: smp.t - startedAt,
+                phase:
+                  smp.t - startedAt < faultStartMs ? 'baseline' : smp.t - startedAt < drainStartMs ? 'fault' : 'drain',
+                inFlight: smp.inFlight,
+                longPolls: smp.longPolls,
+                ...(smp.sockets ? { sockets: smp.sockets } : {}),
+                resources: smp.resources,
+                heapUsedBytes: smp.heapUsedBytes,
+                rssBytes: smp.rssBytes,
+                elu: smp.elu,
+                eventLoopDelayP99Ms: smp.eventLoopDelayP99Ms,
+              }),
+            )
             .filter((smp) => smp.tMs >= 0 && smp.tMs <= endMs);
           const verdict = judgeLeak(row.timeline, { faultStartMs, drainStartMs, endMs });
           const { verdict: v, ...evidence } = verdict;
@@ -461,7 +597,8 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
     const control = consul.restart;
     const restart = scenario.restart;
     const fresh = scenario.freshness;
-    if (!control || !restart || !fresh) throw new BenchError('USAGE', `${scenario.name}: this Consul cannot be restarted by the harness`);
+    if (!control || !restart || !fresh)
+      throw new BenchError('USAGE', `${scenario.name}: this Consul cannot be restarted by the harness`);
     const signal = this.#options.signal;
     const now = (): number => performance.now() - originMs;
     const waitUntil = async (t: number): Promise<void> => {
@@ -471,7 +608,12 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
     await waitUntil(downAtMs);
     const countsBeforeDown = await consulRequestCounts(consul);
     const downMs = now();
-    this.emit('fault', { scenario: scenario.name, client, action: 'start', fault: `consul-restart (${restart.keepData ? 'keeping its data' : 'fresh data dir'})` });
+    this.emit('fault', {
+      scenario: scenario.name,
+      client,
+      action: 'start',
+      fault: `consul-restart (${restart.keepData ? 'keeping its data' : 'fresh data dir'})`,
+    });
     await control.down();
     await waitUntil(upAtMs);
     const upMs = now();
@@ -486,7 +628,11 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
     }
     const freshAckMs = now();
     this.emit('fault', { scenario: scenario.name, client, action: 'end', fault: 'consul-restart' });
-    return { times: { downMs, upMs, backMs, freshAckMs, freshVersions: Array.from({ length: fresh.keys }, () => 1), endMs: 0 }, countsBeforeDown, startMs };
+    return {
+      times: { downMs, upMs, backMs, freshAckMs, freshVersions: Array.from({ length: fresh.keys }, () => 1), endMs: 0 },
+      countsBeforeDown,
+      startMs,
+    };
   }
 }
 
@@ -495,7 +641,13 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
  * first `freshness.keys`), which carry `version` (see harness/freshness/versioned-value.ts).
  * @param onlyProbed only the probed keys.
  */
-export function scenarioValues(scenario: Pick<Scenario, 'keys' | 'freshness'>, prefix: string, keys: readonly string[], version: number, onlyProbed = false): Map<string, Uint8Array> {
+export function scenarioValues(
+  scenario: Pick<Scenario, 'keys' | 'freshness'>,
+  prefix: string,
+  keys: readonly string[],
+  version: number,
+  onlyProbed = false,
+): Map<string, Uint8Array> {
   const probed = scenario.freshness?.keys ?? 0;
   const size = scenario.keys.valueBytes;
   const out = new Map<string, Uint8Array>();
@@ -523,7 +675,10 @@ interface RowInputs {
 /** Turns what a row measured into its raw result. Pure. */
 export function buildRow(i: RowInputs): ResultRow {
   const { load, service } = i;
-  const ok = Object.entries(load.byStatus).reduce((n, [status, c]) => (Number(status) >= 200 && Number(status) < 300 ? n + c : n), 0);
+  const ok = Object.entries(load.byStatus).reduce(
+    (n, [status, c]) => (Number(status) >= 200 && Number(status) < 300 ? n + c : n),
+    0,
+  );
   const non2xx = load.responses - ok;
   const causes = service?.causes;
   const consul429 = causes ? causes.consul429 : (load.byStatus['429'] ?? 0);
@@ -596,7 +751,9 @@ export function runSummary(row: ResultRow): RunSummary {
     heapBytesPerRequest: row.heapBytesPerRequest,
     inFlightPeak: row.inFlightPeak,
     ...(row.leak ? { leak: row.leak.verdict } : {}),
-    ...(row.staleness ? { propagationP99Us: row.staleness.propagationUs.p99, staleShare: row.staleness.staleShare } : {}),
+    ...(row.staleness
+      ? { propagationP99Us: row.staleness.propagationUs.p99, staleShare: row.staleness.staleShare }
+      : {}),
     ...(row.recovery ? { recoveryMs: row.recovery.recoveryMs, recovered: row.recovery.recovered } : {}),
   };
 }
@@ -611,7 +768,8 @@ export function mergeRun(merged: ResultRow, run: ResultRow): ResultRow {
   const histogram = mergeHistograms([decodeHistogram(merged.histogram), decodeHistogram(run.histogram)]);
   const sum = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a + b);
   const errors = { ...merged.errors };
-  for (const k of Object.keys(errors) as Array<keyof typeof errors>) errors[k] = (merged.errors[k] ?? 0) + (run.errors[k] ?? 0);
+  for (const k of Object.keys(errors) as Array<keyof typeof errors>)
+    errors[k] = (merged.errors[k] ?? 0) + (run.errors[k] ?? 0);
   const requests = merged.requests + run.requests;
   const ok = merged.ok + run.ok;
   const durationMs = merged.durationMs + run.durationMs;
@@ -628,10 +786,16 @@ export function mergeRun(merged: ResultRow, run: ResultRow): ResultRow {
     consulRequests,
     consulRequestsPerRequest: consulRequests !== null && requests > 0 ? consulRequests / requests : null,
     heapBytesPerRequest:
-      merged.heapBytesPerRequest === null || run.heapBytesPerRequest === null ? null : (merged.heapBytesPerRequest * merged.requests + run.heapBytesPerRequest * run.requests) / Math.max(1, requests),
+      merged.heapBytesPerRequest === null || run.heapBytesPerRequest === null
+        ? null
+        : (merged.heapBytesPerRequest * merged.requests + run.heapBytesPerRequest * run.requests) /
+          Math.max(1, requests),
     consulConnectionsOpened: merged.consulConnectionsOpened + run.consulConnectionsOpened,
     consulConnectionsPeak: Math.max(merged.consulConnectionsPeak, run.consulConnectionsPeak),
-    inFlightPeak: merged.inFlightPeak === null || run.inFlightPeak === null ? null : Math.max(merged.inFlightPeak, run.inFlightPeak),
+    inFlightPeak:
+      merged.inFlightPeak === null || run.inFlightPeak === null
+        ? null
+        : Math.max(merged.inFlightPeak, run.inFlightPeak),
     flags: [...new Set([...merged.flags, ...run.flags])],
     runs,
   };

@@ -17,7 +17,9 @@ if (major >= MIN_MAJOR) {
 } else {
   const pinned = path.join(here, '..', 'node_modules', 'node', 'bin', 'node');
   if (!existsSync(pinned)) {
-    process.stderr.write(`consul-kv-bench: needs Node >= ${MIN_MAJOR} (this is ${process.version}): run npm ci in ${path.dirname(here)} to install the pinned Node, or use Node ${MIN_MAJOR}\n`);
+    process.stderr.write(
+      `consul-kv-bench: needs Node >= ${MIN_MAJOR} (this is ${process.version}): run npm ci in ${path.dirname(here)} to install the pinned Node, or use Node ${MIN_MAJOR}\n`,
+    );
     process.exit(2);
   }
   const child = spawn(pinned, [path.join(here, 'cli.ts'), ...process.argv.slice(2)], { stdio: 'inherit' });

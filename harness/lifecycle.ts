@@ -45,7 +45,9 @@ export class Teardown {
         try {
           await step.run();
         } catch (err) {
-          errors.push(new Error(`teardown of ${step.name} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
+          errors.push(
+            new Error(`teardown of ${step.name} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
+          );
         }
       }
       return errors;

@@ -24,7 +24,9 @@ export function attachProgress(run: BenchRun, stream: NodeJS.WriteStream = proce
   run.on('scenario-start', ({ scenario, index, total, repeat }) => {
     const rows = scenario.clients.length * repeat;
     const perRow = scenario.load.warmupS + measuredSeconds(scenario);
-    line(`scenario ${scenario.name} (${index + 1}/${total}): ${rows} rows × ${perRow} s ≈ ${Math.ceil((rows * (perRow + 2)) / 60)} min`);
+    line(
+      `scenario ${scenario.name} (${index + 1}/${total}): ${rows} rows × ${perRow} s ≈ ${Math.ceil((rows * (perRow + 2)) / 60)} min`,
+    );
   });
   run.on('row-start', ({ client, index, total }) => {
     rowLabel = `[${index + 1}/${total}] ${client}`;
@@ -41,13 +43,21 @@ export function attachProgress(run: BenchRun, stream: NodeJS.WriteStream = proce
     line(
       `  ${rowLabel}: ${int(row.rps)} RPS, p99 ${msFromUs(row.latencyUs.p99)} ms, errors ${int(row.errors.total)}` +
         (row.leak ? `, peak in flight ${int(row.inFlightPeak ?? 0)}, verdict ${row.leak.verdict}` : '') +
-        (row.staleness ? `, propagation p99 ${msFromUs(row.staleness.propagationUs.p99)} ms, stale reads ${(row.staleness.staleShare * 100).toFixed(2)}%` : '') +
-        (row.recovery ? `, ${row.recovery.recovered ? `fresh ${((row.recovery.recoveryMs ?? 0) / 1000).toFixed(2)} s after the post-restart write` : 'never served the post-restart value'}` : '') +
+        (row.staleness
+          ? `, propagation p99 ${msFromUs(row.staleness.propagationUs.p99)} ms, stale reads ${(row.staleness.staleShare * 100).toFixed(2)}%`
+          : '') +
+        (row.recovery
+          ? `, ${row.recovery.recovered ? `fresh ${((row.recovery.recoveryMs ?? 0) / 1000).toFixed(2)} s after the post-restart write` : 'never served the post-restart value'}`
+          : '') +
         (row.flags.length ? ` [${row.flags.join(', ')}]` : ''),
     );
   });
   run.on('fault', ({ action, fault }) =>
-    line(fault.startsWith('consul-restart') ? `  ${rowLabel}: ${action === 'start' ? `Consul stopped: ${fault}` : 'Consul back'}` : `  ${rowLabel}: ${fault} fault ${action === 'start' ? 'started' : 'ended'}`),
+    line(
+      fault.startsWith('consul-restart')
+        ? `  ${rowLabel}: ${action === 'start' ? `Consul stopped: ${fault}` : 'Consul back'}`
+        : `  ${rowLabel}: ${fault} fault ${action === 'start' ? 'started' : 'ended'}`,
+    ),
   );
   run.on('row-failed', ({ client, error }) => line(`  ${rowLabel || client}: failed: ${error.message}`));
   run.on('notice', (text) => line(`  note: ${text}`));

@@ -10,6 +10,7 @@ import restart from './consul-restart.ts';
 export default {
   ...restart,
   name: 'consul-restart-fresh',
-  description: 'Consul stopped for 10 s and restarted on a fresh data dir, keys seeded again: who notices the index went back',
+  description:
+    'Consul stopped for 10 s and restarted on a fresh data dir, keys seeded again: who notices the index went back',
   restart: { keepData: false },
 } satisfies ScenarioInput;

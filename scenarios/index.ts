@@ -11,7 +11,14 @@ import networkStall from './network-stall.ts';
 import watchPropagation from './watch-propagation.ts';
 
 /** Registered scenarios; the first is the default of `consul-kv-bench run`. */
-export const SCENARIOS: readonly ScenarioInput[] = [articles, light, networkStall, watchPropagation, consulRestart, consulRestartFresh];
+export const SCENARIOS: readonly ScenarioInput[] = [
+  articles,
+  light,
+  networkStall,
+  watchPropagation,
+  consulRestart,
+  consulRestartFresh,
+];
 
 /** Name of the scenario `run` uses when none is given. */
 export const DEFAULT_SCENARIO = 'articles';

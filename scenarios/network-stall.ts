@@ -11,7 +11,7 @@ import type { ScenarioInput } from '../harness/scenario/scenario-schema.ts';
 
 export default {
   name: 'network-stall',
-  description: 'baseline, a stall of Consul\'s answers, drain: who piles up requests and sockets, and who recovers',
+  description: "baseline, a stall of Consul's answers, drain: who piles up requests and sockets, and who recovers",
   keys: { count: 20, valueBytes: 1024 },
   load: { connections: 50, warmupS: 2, timeoutS: 2 },
   phases: { baselineS: 10, faultS: 20, drainS: 15 },

@@ -13,7 +13,8 @@ import type { ScenarioInput } from '../harness/scenario/scenario-schema.ts';
 
 export default {
   name: 'watch-propagation',
-  description: 'reads under load while a writer updates keys: propagation delay, stale reads, Consul req/s per instance',
+  description:
+    'reads under load while a writer updates keys: propagation delay, stale reads, Consul req/s per instance',
   keys: { count: 100, valueBytes: 1024 },
   load: { connections: 50, durationS: 20, warmupS: 3, timeoutS: 10 },
   freshness: { keys: 5, writesPerSecond: 10, probeIntervalMs: 2, settleS: 3 },

@@ -2,8 +2,9 @@
  * Opens a report.html in headless Chromium (Debian's package, found by harness/provision/chromium.ts; `npm test`'s
  * pretest installs it where missing) through playwright-core, and reads back what a person would see.
  */
-import { chromium } from 'playwright-core';
+
 import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
 import { HEADLESS_FLAGS, resolveChromium } from '../harness/provision/chromium.ts';
 
 /** What the page showed. */
@@ -26,7 +27,11 @@ export interface RenderedPage {
  */
 export async function renderInChromium(file: string, screenshotPath: string): Promise<RenderedPage> {
   const { path: executablePath } = await resolveChromium();
-  const browser = await chromium.launch({ executablePath, args: HEADLESS_FLAGS.filter((f) => f !== '--headless'), timeout: 60_000 });
+  const browser = await chromium.launch({
+    executablePath,
+    args: HEADLESS_FLAGS.filter((f) => f !== '--headless'),
+    timeout: 60_000,
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
     const errors: string[] = [];

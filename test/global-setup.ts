@@ -14,7 +14,11 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const consul = await startLocalConsul({ backend: 'local', httpMaxConnsPerClient: 200, onProgress: (l) => console.error(l) });
+  const consul = await startLocalConsul({
+    backend: 'local',
+    httpMaxConnsPerClient: 200,
+    onProgress: (l) => console.error(l),
+  });
   project.provide('consulUrl', consul.httpUrl);
   project.provide('consulVersion', consul.version);
   return () => consul.stop();

@@ -1,6 +1,7 @@
 /** Helpers shared by the tests. */
-import { execa } from 'execa';
+
 import path from 'node:path';
+import { execa } from 'execa';
 
 /** Project root. */
 export const ROOT = path.join(import.meta.dirname, '..');

@@ -27,14 +27,19 @@ export default function createMyClient(options: Options) {
   return {
     async get(key: string): Promise<Uint8Array | undefined> {
       const path = key.split('/').map(encodeURIComponent).join('/');
-      const res = await fetch(`${options.consulUrl}/v1/kv/${path}?raw`, { headers, signal: AbortSignal.timeout(timeoutMs) });
+      const res = await fetch(`${options.consulUrl}/v1/kv/${path}?raw`, {
+        headers,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       if (res.status === 404) {
         await res.body?.cancel();
         return undefined;
       }
       if (!res.ok) {
         await res.body?.cancel();
-        throw Object.assign(new Error(`Consul answered ${res.status}`), { code: res.status === 429 ? 'CONSUL_TOO_MANY_CONNECTIONS' : 'CONSUL_HTTP_ERROR' });
+        throw Object.assign(new Error(`Consul answered ${res.status}`), {
+          code: res.status === 429 ? 'CONSUL_TOO_MANY_CONNECTIONS' : 'CONSUL_HTTP_ERROR',
+        });
       }
       return new Uint8Array(await res.arrayBuffer());
     },

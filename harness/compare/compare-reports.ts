@@ -8,7 +8,7 @@
  */
 import { runSummary } from '../bench-run.ts';
 import type { Report, ResultRow, RunSummary } from '../report/report-schema.ts';
-import { MIN_SAMPLES, type MedianCi, mannWhitneyU, medianCi } from '../stats/compare-stats.ts';
+import { type MedianCi, MIN_SAMPLES, mannWhitneyU, medianCi } from '../stats/compare-stats.ts';
 
 /** A metric that can be compared and budgeted. */
 export interface MetricDef {
@@ -33,12 +33,24 @@ export const METRICS: Readonly<Record<string, MetricDef>> = {
   consulRequestsPerRequest: { better: 'lower', unit: 'req/req', value: (r) => r.consulRequestsPerRequest },
   heapBytesPerRequest: { better: 'lower', unit: 'bytes', value: (r) => r.heapBytesPerRequest },
   inFlightPeak: { better: 'lower', unit: 'requests', value: (r) => r.inFlightPeak },
-  propagationP99: { better: 'lower', unit: 'ms', value: (r) => (r.propagationP99Us === undefined ? null : r.propagationP99Us / 1000) },
+  propagationP99: {
+    better: 'lower',
+    unit: 'ms',
+    value: (r) => (r.propagationP99Us === undefined ? null : r.propagationP99Us / 1000),
+  },
   recoveryMs: { better: 'lower', unit: 'ms', value: (r) => r.recoveryMs ?? null },
 };
 
 /** The compared metrics, in output order. */
-export const COMPARED_METRICS = ['rps', 'p50', 'p99', 'p99.9', 'errors', 'consulRequestsPerRequest', 'heapBytesPerRequest'] as const;
+export const COMPARED_METRICS = [
+  'rps',
+  'p50',
+  'p99',
+  'p99.9',
+  'errors',
+  'consulRequestsPerRequest',
+  'heapBytesPerRequest',
+] as const;
 
 /** A row's runs: `results[].runs`, or the row itself as its one run. */
 export function runsOf(row: ResultRow): RunSummary[] {
@@ -49,7 +61,9 @@ export function runsOf(row: ResultRow): RunSummary[] {
 export function samples(row: ResultRow, metric: string): number[] {
   const def = METRICS[metric];
   if (!def) return [];
-  return runsOf(row).map(def.value).filter((v): v is number => v !== null && Number.isFinite(v));
+  return runsOf(row)
+    .map(def.value)
+    .filter((v): v is number => v !== null && Number.isFinite(v));
 }
 
 /** One line of a comparison. */

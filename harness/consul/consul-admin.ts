@@ -27,7 +27,16 @@ export const ADMIN_SOURCE_ADDRESS = '127.0.0.2';
 const adminAgent = new Agent({ localAddress: ADMIN_SOURCE_ADDRESS });
 
 /** undici `request` for admin calls: from {@link ADMIN_SOURCE_ADDRESS} when Consul is on 127.0.0.1, falling back to the default source where that address cannot be bound. */
-async function request(url: string, options: { method?: Dispatcher.HttpMethod; body?: Uint8Array; headers: Record<string, string>; signal: AbortSignal; reset?: boolean }): Promise<Dispatcher.ResponseData> {
+async function request(
+  url: string,
+  options: {
+    method?: Dispatcher.HttpMethod;
+    body?: Uint8Array;
+    headers: Record<string, string>;
+    signal: AbortSignal;
+    reset?: boolean;
+  },
+): Promise<Dispatcher.ResponseData> {
   if (new URL(url).hostname === '127.0.0.1') {
     try {
       return await undiciRequest(url, { ...options, dispatcher: adminAgent });
@@ -53,10 +62,16 @@ function kvUrl(ep: ConsulEndpoint, key: string): string {
  */
 export async function hasKnownLeader(ep: ConsulEndpoint, timeoutMs = 2000): Promise<boolean> {
   try {
-    const leader = await request(`${ep.httpUrl}/v1/status/leader`, { headers: headers(ep), signal: AbortSignal.timeout(timeoutMs) });
+    const leader = await request(`${ep.httpUrl}/v1/status/leader`, {
+      headers: headers(ep),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     const body = await leader.body.text();
     if (leader.statusCode !== 200 || body.replaceAll('"', '').trim() === '') return false;
-    const nodes = await request(`${ep.httpUrl}/v1/catalog/nodes`, { headers: headers(ep), signal: AbortSignal.timeout(timeoutMs) });
+    const nodes = await request(`${ep.httpUrl}/v1/catalog/nodes`, {
+      headers: headers(ep),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     await nodes.body.dump();
     return nodes.statusCode === 200 && nodes.headers['x-consul-knownleader'] === 'true';
   } catch {
@@ -85,7 +100,10 @@ export async function waitForLeader(ep: ConsulEndpoint, options: WaitForLeaderOp
   const timeoutMs = options.timeoutMs ?? 30_000;
   const deadline = performance.now() + timeoutMs;
   let gaveUp = false;
-  options.abandon?.then(() => (gaveUp = true), () => (gaveUp = true));
+  options.abandon?.then(
+    () => (gaveUp = true),
+    () => (gaveUp = true),
+  );
   while (performance.now() < deadline && !gaveUp) {
     if (await hasKnownLeader(ep)) return;
     await sleep(options.intervalMs ?? 100);
@@ -103,7 +121,10 @@ export async function waitForLeader(ep: ConsulEndpoint, options: WaitForLeaderOp
 /** Consul's version from `/v1/agent/self` (`Config.Version`), or `unknown` when the token may not read it. */
 export async function consulVersion(ep: ConsulEndpoint): Promise<string> {
   try {
-    const res = await request(`${ep.httpUrl}/v1/agent/self`, { headers: headers(ep), signal: AbortSignal.timeout(5000) });
+    const res = await request(`${ep.httpUrl}/v1/agent/self`, {
+      headers: headers(ep),
+      signal: AbortSignal.timeout(5000),
+    });
     if (res.statusCode !== 200) {
       await res.body.dump();
       return 'unknown';
@@ -117,10 +138,18 @@ export async function consulVersion(ep: ConsulEndpoint): Promise<string> {
 
 /** Writes one key. @throws {BenchError} `SEED_FAILED` when Consul refuses. */
 export async function putKey(ep: ConsulEndpoint, key: string, value: Uint8Array): Promise<number> {
-  const res = await request(kvUrl(ep, key), { method: 'PUT', body: value, headers: headers(ep), signal: AbortSignal.timeout(10_000) });
+  const res = await request(kvUrl(ep, key), {
+    method: 'PUT',
+    body: value,
+    headers: headers(ep),
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = await res.body.text();
   if (res.statusCode !== 200 || text.trim() !== 'true') {
-    throw new BenchError('SEED_FAILED', `writing ${key} to Consul failed (HTTP ${res.statusCode} ${text.trim().slice(0, 80)}): check the ACL token's key write rights`);
+    throw new BenchError(
+      'SEED_FAILED',
+      `writing ${key} to Consul failed (HTTP ${res.statusCode} ${text.trim().slice(0, 80)}): check the ACL token's key write rights`,
+    );
   }
   return Number(res.headers['x-consul-index'] ?? 0);
 }
@@ -133,14 +162,19 @@ export async function deleteKeys(ep: ConsulEndpoint, key: string, recurse = fals
     signal: AbortSignal.timeout(10_000),
   });
   await res.body.dump();
-  if (res.statusCode !== 200) throw new BenchError('SEED_FAILED', `deleting ${key} in Consul failed (HTTP ${res.statusCode})`);
+  if (res.statusCode !== 200)
+    throw new BenchError('SEED_FAILED', `deleting ${key} in Consul failed (HTTP ${res.statusCode})`);
 }
 
 /**
  * Writes `values` under their keys, `concurrency` at a time (default 16).
  * @throws {BenchError} `SEED_FAILED`.
  */
-export async function seedKeys(ep: ConsulEndpoint, values: ReadonlyMap<string, Uint8Array>, concurrency = 16): Promise<void> {
+export async function seedKeys(
+  ep: ConsulEndpoint,
+  values: ReadonlyMap<string, Uint8Array>,
+  concurrency = 16,
+): Promise<void> {
   const queue = [...values];
   await Promise.all(
     Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
@@ -166,7 +200,11 @@ export interface ConsulRequestCounts {
 export async function consulRequestCounts(ep: ConsulEndpoint): Promise<ConsulRequestCounts | undefined> {
   try {
     // reset: true closes the connection afterwards, so it never counts among the connections a row measures.
-    const res = await request(`${ep.httpUrl}/v1/agent/metrics?format=prometheus`, { headers: headers(ep), reset: true, signal: AbortSignal.timeout(5000) });
+    const res = await request(`${ep.httpUrl}/v1/agent/metrics?format=prometheus`, {
+      headers: headers(ep),
+      reset: true,
+      signal: AbortSignal.timeout(5000),
+    });
     if (res.statusCode !== 200) {
       await res.body.dump();
       return undefined;

@@ -23,7 +23,10 @@ export const CONSUL_IMAGE = `hashicorp/consul:${CONSUL_VERSION}`;
 export async function containerRuntimeAvailable(timeoutMs = 5000): Promise<boolean> {
   try {
     const { getContainerRuntimeClient } = await import('testcontainers');
-    const probe = getContainerRuntimeClient().then(() => true, () => false);
+    const probe = getContainerRuntimeClient().then(
+      () => true,
+      () => false,
+    );
     const timer = new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref());
     return await Promise.race([probe, timer]);
   } catch {
@@ -37,14 +40,28 @@ export async function containerRuntimeAvailable(timeoutMs = 5000): Promise<boole
  */
 export async function startContainerConsul(options: StartConsulOptions): Promise<StartedConsul> {
   if (!(await containerRuntimeAvailable())) {
-    throw new BenchError('CONTAINER_RUNTIME_UNAVAILABLE', '--consul container needs a container runtime (Docker or compatible) and none answered: start one, or use --consul local');
+    throw new BenchError(
+      'CONTAINER_RUNTIME_UNAVAILABLE',
+      '--consul container needs a container runtime (Docker or compatible) and none answered: start one, or use --consul local',
+    );
   }
   const { GenericContainer, Wait } = await import('testcontainers');
   options.onProgress?.(`starting ${CONSUL_IMAGE} with Testcontainers`);
   const container = await new GenericContainer(CONSUL_IMAGE)
-    .withCommand(['agent', '-dev', '-client', '0.0.0.0', '-log-level', 'info', '-hcl', consulHcl(options.httpMaxConnsPerClient)])
+    .withCommand([
+      'agent',
+      '-dev',
+      '-client',
+      '0.0.0.0',
+      '-log-level',
+      'info',
+      '-hcl',
+      consulHcl(options.httpMaxConnsPerClient),
+    ])
     .withExposedPorts(8500)
-    .withWaitStrategy(Wait.forHttp('/v1/status/leader', 8500).forResponsePredicate((body) => body.replaceAll('"', '').trim() !== ''))
+    .withWaitStrategy(
+      Wait.forHttp('/v1/status/leader', 8500).forResponsePredicate((body) => body.replaceAll('"', '').trim() !== ''),
+    )
     .withStartupTimeout(options.readyTimeoutMs ?? 60_000)
     .start();
   const host = container.getHost() === 'localhost' ? '127.0.0.1' : container.getHost();

@@ -22,19 +22,28 @@ export function normaliseConsulAddr(addr: string): string {
 export async function connectExternalConsul(env: NodeJS.ProcessEnv): Promise<StartedConsul> {
   const addr = env.CONSUL_HTTP_ADDR;
   if (!addr) {
-    throw new BenchError('CONSUL_UNREACHABLE', '--consul external needs CONSUL_HTTP_ADDR (e.g. CONSUL_HTTP_ADDR=http://127.0.0.1:8500), or use --consul local');
+    throw new BenchError(
+      'CONSUL_UNREACHABLE',
+      '--consul external needs CONSUL_HTTP_ADDR (e.g. CONSUL_HTTP_ADDR=http://127.0.0.1:8500), or use --consul local',
+    );
   }
   let httpUrl: string;
   try {
     httpUrl = normaliseConsulAddr(addr);
     new URL(httpUrl);
   } catch {
-    throw new BenchError('CONSUL_UNREACHABLE', `CONSUL_HTTP_ADDR=${addr} is not an address: use the form http://127.0.0.1:8500`);
+    throw new BenchError(
+      'CONSUL_UNREACHABLE',
+      `CONSUL_HTTP_ADDR=${addr} is not an address: use the form http://127.0.0.1:8500`,
+    );
   }
   await assertLoopback(httpUrl, 'CONSUL_HTTP_ADDR');
   const token = env.CONSUL_HTTP_TOKEN || undefined;
   if (!(await hasKnownLeader({ httpUrl, token }, 3000))) {
-    throw new BenchError('CONSUL_UNREACHABLE', `Consul at ${httpUrl} (CONSUL_HTTP_ADDR) did not answer with a known leader: start it, fix CONSUL_HTTP_ADDR, or use --consul local`);
+    throw new BenchError(
+      'CONSUL_UNREACHABLE',
+      `Consul at ${httpUrl} (CONSUL_HTTP_ADDR) did not answer with a known leader: start it, fix CONSUL_HTTP_ADDR, or use --consul local`,
+    );
   }
   return {
     httpUrl,

@@ -33,7 +33,11 @@ export function consulHcl(httpMaxConnsPerClient: number): string {
  * @throws {BenchError} see {@link startConsul}.
  */
 export async function startLocalConsul(options: StartConsulOptions): Promise<StartedConsul> {
-  const binary = await resolveConsulBinary({ env: options.env ?? process.env, signal: options.signal, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const binary = await resolveConsulBinary({
+    env: options.env ?? process.env,
+    signal: options.signal,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -56,7 +60,14 @@ interface AgentProcess {
 }
 
 function spawnAgent(bin: string, args: string[], tail: LogTail): AgentProcess {
-  const child = execa(bin, args, { cleanup: true, reject: false, forceKillAfterDelay: 5000, stdin: 'ignore', buffer: false, all: true });
+  const child = execa(bin, args, {
+    cleanup: true,
+    reject: false,
+    forceKillAfterDelay: 5000,
+    stdin: 'ignore',
+    buffer: false,
+    all: true,
+  });
   child.all?.on('data', (c: Buffer) => tail.push(c));
   let result: { exitCode?: number | undefined; signal?: string | undefined } | undefined;
   const exited = child.then((r) => (result = r));
@@ -70,7 +81,12 @@ function spawnAgent(bin: string, args: string[], tail: LogTail): AgentProcess {
   };
 }
 
-async function startOnce(bin: string, binVersion: string, provenance: string, options: StartConsulOptions): Promise<StartedConsul> {
+async function startOnce(
+  bin: string,
+  binVersion: string,
+  provenance: string,
+  options: StartConsulOptions,
+): Promise<StartedConsul> {
   const persistent = options.persistent ?? false;
   let dataDir = await mkdtemp(path.join(os.tmpdir(), 'consul-kv-bench-consul-'));
   const ports: number[] = [];
@@ -80,25 +96,50 @@ async function startOnce(bin: string, binVersion: string, provenance: string, op
   const args = (): string[] => [
     'agent',
     ...(persistent ? ['-server', '-bootstrap', '-node', 'consul-kv-bench'] : ['-dev']),
-    '-bind', '127.0.0.1', '-client', '127.0.0.1',
-    '-http-port', String(http), '-server-port', String(server),
-    '-serf-lan-port', String(serfLan), '-serf-wan-port', String(serfWan),
-    '-dns-port', '-1', '-grpc-port', '-1', '-grpc-tls-port', '-1',
-    '-log-level', 'info',
-    '-data-dir', dataDir,
-    '-hcl', consulHcl(options.httpMaxConnsPerClient) + (persistent ? '\n' + SERVER_HCL : ''),
+    '-bind',
+    '127.0.0.1',
+    '-client',
+    '127.0.0.1',
+    '-http-port',
+    String(http),
+    '-server-port',
+    String(server),
+    '-serf-lan-port',
+    String(serfLan),
+    '-serf-wan-port',
+    String(serfWan),
+    '-dns-port',
+    '-1',
+    '-grpc-port',
+    '-1',
+    '-grpc-tls-port',
+    '-1',
+    '-log-level',
+    'info',
+    '-data-dir',
+    dataDir,
+    '-hcl',
+    consulHcl(options.httpMaxConnsPerClient) + (persistent ? '\n' + SERVER_HCL : ''),
   ];
   let agent = spawnAgent(bin, args(), tail);
   const endpoint = { httpUrl: `http://127.0.0.1:${http}` };
   const label = persistent ? 'consul agent -server' : 'consul agent -dev';
   const waitReady = async (): Promise<void> => {
     try {
-      await waitForLeader(endpoint, { timeoutMs: options.readyTimeoutMs ?? 30_000, abandon: agent.exited, logTail: () => tail.toString() });
+      await waitForLeader(endpoint, {
+        timeoutMs: options.readyTimeoutMs ?? 30_000,
+        abandon: agent.exited,
+        logTail: () => tail.toString(),
+      });
     } catch (err) {
       const r = agent.exitResult();
       const exitedEarly = r ? `exit code ${r.exitCode ?? r.signal}` : undefined;
       if (err instanceof BenchError && exitedEarly) {
-        throw new BenchError('CONSUL_EXITED', `${label} exited (${exitedEarly}) before it was ready: see --verbose for its log`, { details: tail.toString(), cause: err });
+        throw new BenchError(
+          'CONSUL_EXITED',
+          `${label} exited (${exitedEarly}) before it was ready: see --verbose for its log`,
+          { details: tail.toString(), cause: err },
+        );
       }
       throw err;
     }

@@ -101,8 +101,16 @@ export function judgeLeak(samples: readonly VerdictSample[], bounds: PhaseBounds
   const drain = samples.filter((s) => s.tMs >= bounds.drainStartMs && s.tMs <= bounds.endMs);
   const tailCount = Math.max(VERDICT_MIN_SAMPLES.drainTail, Math.ceil(drain.length / 4));
   const drainTail = drain.slice(-tailCount);
-  const counts = { baseline: base.length, fault: fault.length, drainTail: drain.length >= VERDICT_MIN_SAMPLES.drainTail ? drainTail.length : drain.length };
-  if (base.length < VERDICT_MIN_SAMPLES.baseline || fault.length < VERDICT_MIN_SAMPLES.fault || drain.length < VERDICT_MIN_SAMPLES.drainTail) {
+  const counts = {
+    baseline: base.length,
+    fault: fault.length,
+    drainTail: drain.length >= VERDICT_MIN_SAMPLES.drainTail ? drainTail.length : drain.length,
+  };
+  if (
+    base.length < VERDICT_MIN_SAMPLES.baseline ||
+    fault.length < VERDICT_MIN_SAMPLES.fault ||
+    drain.length < VERDICT_MIN_SAMPLES.drainTail
+  ) {
     return {
       verdict: 'inconclusive',
       reason: `too short to judge: ${base.length} baseline, ${fault.length} fault and ${drain.length} drain samples (need ${VERDICT_MIN_SAMPLES.baseline}, ${VERDICT_MIN_SAMPLES.fault} and ${VERDICT_MIN_SAMPLES.drainTail})`,
@@ -126,14 +134,23 @@ export function judgeLeak(samples: readonly VerdictSample[], bounds: PhaseBounds
     if (r.stayedUp) grownResources[type] = Math.round(r.residual);
   }
 
-  const leaked = [inFlight, establishedSockets].filter((e): e is SignalEvidence => e !== undefined && e.rose && e.stayedUp);
+  const leaked = [inFlight, establishedSockets].filter(
+    (e): e is SignalEvidence => e !== undefined && e.rose && e.stayedUp,
+  );
   const back = [inFlight, establishedSockets].every((e) => e === undefined || !e.stayedUp);
   const describe = (name: string, e: SignalEvidence) =>
     `${name} went from ${fmt(e.baseline)} to a peak of ${fmt(e.faultPeak)} during the fault (${e.faultSlopePerS >= 0 ? '+' : ''}${fmt(e.faultSlopePerS)}/s) and ended the drain at ${fmt(e.drainEnd)}`;
   if (leaked.length > 0) {
     const e = leaked[0]!;
     const name = e === inFlight ? 'requests in flight to Consul' : 'sockets ESTABLISHED to Consul';
-    return { verdict: 'leak', reason: `${describe(name, e)}, ${fmt(e.residual)} above baseline (tolerance ${fmt(e.tolerance)}): nothing ended them`, inFlight, establishedSockets, grownResources, samples: counts };
+    return {
+      verdict: 'leak',
+      reason: `${describe(name, e)}, ${fmt(e.residual)} above baseline (tolerance ${fmt(e.tolerance)}): nothing ended them`,
+      inFlight,
+      establishedSockets,
+      grownResources,
+      samples: counts,
+    };
   }
   if (back) {
     return {

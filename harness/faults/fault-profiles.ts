@@ -45,7 +45,13 @@ export type FaultProfile = z.output<typeof FaultProfileSchema>;
 export async function applyFault(client: Toxiproxy, proxyName: string, fault: FaultProfile): Promise<void> {
   const proxy = await client.get(proxyName);
   const add = (type: string, attributes: Record<string, number>) =>
-    proxy.addToxic({ name: `bench-${type}`, type: type as never, stream: 'downstream' as never, toxicity: 1, attributes: attributes as never });
+    proxy.addToxic({
+      name: `bench-${type}`,
+      type: type as never,
+      stream: 'downstream' as never,
+      toxicity: 1,
+      attributes: attributes as never,
+    });
   switch (fault.type) {
     case 'stall':
       await add('timeout', { timeout: 0 });

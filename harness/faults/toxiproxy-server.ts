@@ -11,7 +11,7 @@ import { type Proxy, Toxiproxy } from 'toxiproxy-node-client';
 import { BenchError } from '../errors.ts';
 import { LogTail } from '../lifecycle.ts';
 import { resolveToxiproxyBinary } from '../provision/toxiproxy-binary.ts';
-import { type FaultProfile, applyFault, clearFaults, endFault } from './fault-profiles.ts';
+import { applyFault, clearFaults, endFault, type FaultProfile } from './fault-profiles.ts';
 
 /** A proxy in front of one upstream. */
 export interface FaultProxy {
@@ -52,7 +52,11 @@ export interface StartToxiproxyOptions {
  * @throws {BenchError} `TOXIPROXY_UNAVAILABLE` (no binary, no Go, or it did not start; details hold its log).
  */
 export async function startToxiproxy(options: StartToxiproxyOptions = {}): Promise<StartedToxiproxy> {
-  const bin = await resolveToxiproxyBinary({ env: options.env ?? process.env, signal: options.signal, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const bin = await resolveToxiproxyBinary({
+    env: options.env ?? process.env,
+    signal: options.signal,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
   const port = await getPort({ host: '127.0.0.1' });
   const tail = new LogTail(40);
   const child = execa(bin.path, ['-host', '127.0.0.1', '-port', String(port)], {
@@ -67,10 +71,11 @@ export async function startToxiproxy(options: StartToxiproxyOptions = {}): Promi
   let exited = false;
   const done = child.then(() => void (exited = true));
   let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => (stopped ??= (async () => {
-    if (!exited) child.kill('SIGTERM');
-    await done;
-  })());
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      if (!exited) child.kill('SIGTERM');
+      await done;
+    })());
   const apiUrl = `http://127.0.0.1:${port}`;
   const client = new Toxiproxy(apiUrl);
   const deadline = Date.now() + (options.readyTimeoutMs ?? 10_000);
@@ -81,7 +86,11 @@ export async function startToxiproxy(options: StartToxiproxyOptions = {}): Promi
     } catch {
       if (exited || Date.now() > deadline) {
         await stop();
-        throw new BenchError('TOXIPROXY_UNAVAILABLE', `toxiproxy-server did not answer on ${apiUrl} within ${options.readyTimeoutMs ?? 10_000} ms: see --verbose for its log`, { details: tail.toString() });
+        throw new BenchError(
+          'TOXIPROXY_UNAVAILABLE',
+          `toxiproxy-server did not answer on ${apiUrl} within ${options.readyTimeoutMs ?? 10_000} ms: see --verbose for its log`,
+          { details: tail.toString() },
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -93,7 +102,11 @@ export async function startToxiproxy(options: StartToxiproxyOptions = {}): Promi
     async proxy(name, upstreamUrl) {
       const upstream = new URL(upstreamUrl);
       const listenPort = await getPort({ host: '127.0.0.1' });
-      const proxy: Proxy = await client.createProxy({ name, listen: `127.0.0.1:${listenPort}`, upstream: `${upstream.hostname}:${upstream.port}` });
+      const proxy: Proxy = await client.createProxy({
+        name,
+        listen: `127.0.0.1:${listenPort}`,
+        upstream: `${upstream.hostname}:${upstream.port}`,
+      });
       return {
         url: `http://127.0.0.1:${listenPort}`,
         port: listenPort,

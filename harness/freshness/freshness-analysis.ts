@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { createLatencyHistogram, encodeHistogram, type LatencySummaryUs, recordMs, summarize } from '../load/latency-histogram.ts';
+import {
+  createLatencyHistogram,
+  encodeHistogram,
+  type LatencySummaryUs,
+  recordMs,
+  summarize,
+} from '../load/latency-histogram.ts';
 import type { WriteAck } from './key-writer.ts';
 import type { ProbeRead } from './prober.ts';
 
@@ -146,9 +152,11 @@ export interface RecoveryAnalysis {
 export function analyzeRecovery(reads: readonly ProbeRead[], t: RestartTimes): RecoveryAnalysis {
   const after = reads.filter((r) => r.sentMs >= t.downMs).sort((x, y) => x.receivedMs - y.receivedMs);
   const failed = after.filter((r) => r.status !== 200);
-  const errorWindowMs = failed.length > 0 ? Math.max(0, failed.at(-1)!.receivedMs - Math.min(...failed.map((r) => r.sentMs))) : null;
+  const errorWindowMs =
+    failed.length > 0 ? Math.max(0, failed.at(-1)!.receivedMs - Math.min(...failed.map((r) => r.sentMs))) : null;
   const staleWhileDown = after.filter((r) => r.status === 200 && r.receivedMs <= t.backMs).length;
-  const isFresh = (r: ProbeRead): boolean => r.status === 200 && r.version !== null && r.version >= (t.freshVersions[r.keyIndex] ?? Number.POSITIVE_INFINITY);
+  const isFresh = (r: ProbeRead): boolean =>
+    r.status === 200 && r.version !== null && r.version >= (t.freshVersions[r.keyIndex] ?? Number.POSITIVE_INFINITY);
   const staleAfterBack = after.filter((r) => r.sentMs >= t.freshAckMs && r.status === 200 && !isFresh(r)).length;
   let recoveryMs: number | null = 0;
   let recovered = true;
@@ -162,5 +170,13 @@ export function analyzeRecovery(reads: readonly ProbeRead[], t: RestartTimes): R
     if (!last || !isFresh(last)) recovered = false;
     if (!last || last.status === 0) serviceAnswering = false;
   }
-  return { errorWindowMs, failedReads: failed.length, staleWhileDown, staleAfterBack, recoveryMs, recovered, serviceAnswering };
+  return {
+    errorWindowMs,
+    failedReads: failed.length,
+    staleWhileDown,
+    staleAfterBack,
+    recoveryMs,
+    recovered,
+    serviceAnswering,
+  };
 }

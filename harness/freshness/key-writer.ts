@@ -8,8 +8,8 @@
  * @module
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { putKey } from '../consul/consul-admin.ts';
 import type { ConsulEndpoint } from '../consul/consul-admin.ts';
+import { putKey } from '../consul/consul-admin.ts';
 import { versionedValue } from './versioned-value.ts';
 
 /** One acknowledged write. Times are ms on the run's clock (`performance.now()` minus the run's origin). */

@@ -34,9 +34,35 @@ export type Op = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
 /** A parsed budget. `line` is 1-based in the budgets file. */
 export type Budget =
-  | { kind: 'absolute'; scenario: string; row: string; metric: string; op: Op; value: number; text: string; line: number }
-  | { kind: 'leak'; scenario: string; row: string; op: '==' | '!='; verdict: 'leak' | 'no-leak' | 'inconclusive'; text: string; line: number }
-  | { kind: 'relative'; scenario: string; left: { row: string; metric: string }; op: Op; factor: number; right: { row: string; metric: string }; text: string; line: number };
+  | {
+      kind: 'absolute';
+      scenario: string;
+      row: string;
+      metric: string;
+      op: Op;
+      value: number;
+      text: string;
+      line: number;
+    }
+  | {
+      kind: 'leak';
+      scenario: string;
+      row: string;
+      op: '==' | '!=';
+      verdict: 'leak' | 'no-leak' | 'inconclusive';
+      text: string;
+      line: number;
+    }
+  | {
+      kind: 'relative';
+      scenario: string;
+      left: { row: string; metric: string };
+      op: Op;
+      factor: number;
+      right: { row: string; metric: string };
+      text: string;
+      line: number;
+    };
 
 /** A validated budgets file. */
 export interface Budgets {
@@ -46,22 +72,46 @@ export interface Budgets {
 }
 
 const FileSchema = z.strictObject({
-  alpha: z.number({ error: 'alpha must be a number between 0 and 1, e.g. 0.05' }).gt(0, 'alpha must be above 0').lt(1, 'alpha must be below 1').default(0.05),
-  minEffect: z.number({ error: 'minEffect must be a relative change such as 0.1 (10%)' }).min(0, 'minEffect must be ≥ 0').max(100, 'minEffect must be ≤ 100').default(0.1),
+  alpha: z
+    .number({ error: 'alpha must be a number between 0 and 1, e.g. 0.05' })
+    .gt(0, 'alpha must be above 0')
+    .lt(1, 'alpha must be below 1')
+    .default(0.05),
+  minEffect: z
+    .number({ error: 'minEffect must be a relative change such as 0.1 (10%)' })
+    .min(0, 'minEffect must be ≥ 0')
+    .max(100, 'minEffect must be ≤ 100')
+    .default(0.1),
   scenarios: z.record(
     z.string(),
-    z.strictObject({
-      rows: z.record(z.string(), z.array(z.string({ error: 'a budget is a string such as "p99 < 50ms"' }), { error: 'a row holds a list of budgets such as ["p99 < 50ms"]' })).default({}),
-      relative: z.array(z.string({ error: 'a relative budget is a string such as "pooled.p99 <= 0.5 * naive-fetch.p99"' })).default([]),
-    }, { error: 'a scenario holds rows: and/or relative:' }),
+    z.strictObject(
+      {
+        rows: z
+          .record(
+            z.string(),
+            z.array(z.string({ error: 'a budget is a string such as "p99 < 50ms"' }), {
+              error: 'a row holds a list of budgets such as ["p99 < 50ms"]',
+            }),
+          )
+          .default({}),
+        relative: z
+          .array(z.string({ error: 'a relative budget is a string such as "pooled.p99 <= 0.5 * naive-fetch.p99"' }))
+          .default([]),
+      },
+      { error: 'a scenario holds rows: and/or relative:' },
+    ),
     { error: 'scenarios must map scenario names to their rows and relative budgets' },
   ),
 });
 
 const OP = '(<=|>=|==|!=|<|>)';
-const ABSOLUTE = new RegExp(`^\\s*([A-Za-z][\\w.]*)\\s*${OP}\\s*(-?\\d+(?:\\.\\d+)?(?:e-?\\d+)?)\\s*(us|µs|ms|s)?\\s*$`);
+const ABSOLUTE = new RegExp(
+  `^\\s*([A-Za-z][\\w.]*)\\s*${OP}\\s*(-?\\d+(?:\\.\\d+)?(?:e-?\\d+)?)\\s*(us|µs|ms|s)?\\s*$`,
+);
 const LEAK = /^\s*leak\s*(==|!=)\s*(leak|no-leak|inconclusive)\s*$/;
-const RELATIVE = new RegExp(`^\\s*([a-z0-9][a-z0-9-]*)\\.([A-Za-z][\\w.]*)\\s*${OP}\\s*(?:(\\d+(?:\\.\\d+)?)\\s*\\*\\s*)?([a-z0-9][a-z0-9-]*)\\.([A-Za-z][\\w.]*)\\s*$`);
+const RELATIVE = new RegExp(
+  `^\\s*([a-z0-9][a-z0-9-]*)\\.([A-Za-z][\\w.]*)\\s*${OP}\\s*(?:(\\d+(?:\\.\\d+)?)\\s*\\*\\s*)?([a-z0-9][a-z0-9-]*)\\.([A-Za-z][\\w.]*)\\s*$`,
+);
 const UNIT_TO_MS: Record<string, number> = { us: 0.001, µs: 0.001, ms: 1, s: 1000 };
 
 /**
@@ -95,7 +145,9 @@ export function parseBudgets(text: string, file: string): Budgets {
     // a map key's own line (the value of `scenarios.light` starts on the next line)
     const last = path.at(-1);
     if (typeof last === 'string') {
-      const parent = doc.getIn(path.slice(0, -1), true) as { items?: Array<{ key?: { value?: unknown; range?: [number, number, number] } }> } | undefined;
+      const parent = doc.getIn(path.slice(0, -1), true) as
+        | { items?: Array<{ key?: { value?: unknown; range?: [number, number, number] } }> }
+        | undefined;
       const pair = parent?.items?.find((i) => i.key?.value === last);
       if (pair?.key?.range) return lines.linePos(pair.key.range[0]).line;
     }
@@ -110,19 +162,31 @@ export function parseBudgets(text: string, file: string): Budgets {
     const issue = parsed.error.issues[0]!;
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
     const where = path.length ? ` (${path.join('.')})` : '';
-    const unknownKey = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}: use alpha, minEffect and scenarios; a scenario has rows and relative` : issue.message;
+    const unknownKey =
+      issue.code === 'unrecognized_keys'
+        ? `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}: use alpha, minEffect and scenarios; a scenario has rows and relative`
+        : issue.message;
     throw usageError(`${file}:${lineOf(path)}: ${unknownKey}${where}`);
   }
   const known = scenarioNames();
   const budgets: Budget[] = [];
   for (const [scenario, spec] of Object.entries(parsed.data.scenarios)) {
-    if (!known.includes(scenario)) throw usageError(`${file}:${lineOf(['scenarios', scenario])}: unknown scenario ${JSON.stringify(scenario)}: use one of ${known.join(', ')}`);
+    if (!known.includes(scenario))
+      throw usageError(
+        `${file}:${lineOf(['scenarios', scenario])}: unknown scenario ${JSON.stringify(scenario)}: use one of ${known.join(', ')}`,
+      );
     const rows = new Set([...loadScenario(scenario).clients.map(rowName), ...CLIENT_NAMES]);
     const checkRow = (row: string, path: (string | number)[]): void => {
-      if (!rows.has(row)) throw usageError(`${file}:${lineOf(path)}: unknown row ${JSON.stringify(row)} in ${scenario}: use one of ${[...rows].join(', ')}`);
+      if (!rows.has(row))
+        throw usageError(
+          `${file}:${lineOf(path)}: unknown row ${JSON.stringify(row)} in ${scenario}: use one of ${[...rows].join(', ')}`,
+        );
     };
     const checkMetric = (metric: string, path: (string | number)[]): void => {
-      if (!Object.hasOwn(METRICS, metric)) throw usageError(`${file}:${lineOf(path)}: unknown metric ${JSON.stringify(metric)}: use one of ${Object.keys(METRICS).join(', ')}, or leak`);
+      if (!Object.hasOwn(METRICS, metric))
+        throw usageError(
+          `${file}:${lineOf(path)}: unknown metric ${JSON.stringify(metric)}: use one of ${Object.keys(METRICS).join(', ')}, or leak`,
+        );
     };
     for (const [row, list] of Object.entries(spec.rows)) {
       checkRow(row, ['scenarios', scenario, 'rows', row]);
@@ -131,30 +195,76 @@ export function parseBudgets(text: string, file: string): Budgets {
         const line = lineOf(path);
         const leak = LEAK.exec(expr);
         if (leak) {
-          budgets.push({ kind: 'leak', scenario, row, op: leak[1] as '==' | '!=', verdict: leak[2] as 'leak' | 'no-leak' | 'inconclusive', text: expr.trim(), line });
+          budgets.push({
+            kind: 'leak',
+            scenario,
+            row,
+            op: leak[1] as '==' | '!=',
+            verdict: leak[2] as 'leak' | 'no-leak' | 'inconclusive',
+            text: expr.trim(),
+            line,
+          });
           return;
         }
         const m = ABSOLUTE.exec(expr);
-        if (!m) throw usageError(`${file}:${line}: cannot read budget ${JSON.stringify(expr)}: write <metric> <op> <number>[unit], e.g. "p99 < 50ms", "rps > 1000", "errors == 0", "leak == no-leak"`);
+        if (!m)
+          throw usageError(
+            `${file}:${line}: cannot read budget ${JSON.stringify(expr)}: write <metric> <op> <number>[unit], e.g. "p99 < 50ms", "rps > 1000", "errors == 0", "leak == no-leak"`,
+          );
         const [, metric, op, num, unit] = m as unknown as [string, string, Op, string, string | undefined];
         checkMetric(metric, path);
-        if (unit && METRICS[metric]!.unit !== 'ms') throw usageError(`${file}:${line}: ${metric} is in ${METRICS[metric]!.unit}, not a duration: drop the unit ${unit}`);
-        budgets.push({ kind: 'absolute', scenario, row, metric, op, value: Number(num) * (unit ? UNIT_TO_MS[unit]! : 1), text: expr.trim(), line });
+        if (unit && METRICS[metric]!.unit !== 'ms')
+          throw usageError(
+            `${file}:${line}: ${metric} is in ${METRICS[metric]!.unit}, not a duration: drop the unit ${unit}`,
+          );
+        budgets.push({
+          kind: 'absolute',
+          scenario,
+          row,
+          metric,
+          op,
+          value: Number(num) * (unit ? UNIT_TO_MS[unit]! : 1),
+          text: expr.trim(),
+          line,
+        });
       });
     }
     spec.relative.forEach((expr, i) => {
       const path = ['scenarios', scenario, 'relative', i];
       const line = lineOf(path);
       const m = RELATIVE.exec(expr);
-      if (!m) throw usageError(`${file}:${line}: cannot read relative budget ${JSON.stringify(expr)}: write <row>.<metric> <op> [<factor> *] <row>.<metric>, e.g. "pooled.p99 <= 0.5 * naive-fetch.p99"`);
-      const [, lrow, lmetric, op, factor, rrow, rmetric] = m as unknown as [string, string, string, Op, string | undefined, string, string];
+      if (!m)
+        throw usageError(
+          `${file}:${line}: cannot read relative budget ${JSON.stringify(expr)}: write <row>.<metric> <op> [<factor> *] <row>.<metric>, e.g. "pooled.p99 <= 0.5 * naive-fetch.p99"`,
+        );
+      const [, lrow, lmetric, op, factor, rrow, rmetric] = m as unknown as [
+        string,
+        string,
+        string,
+        Op,
+        string | undefined,
+        string,
+        string,
+      ];
       checkRow(lrow, path);
       checkRow(rrow, path);
       checkMetric(lmetric, path);
       checkMetric(rmetric, path);
-      budgets.push({ kind: 'relative', scenario, left: { row: lrow, metric: lmetric }, op, factor: factor === undefined ? 1 : Number(factor), right: { row: rrow, metric: rmetric }, text: expr.trim(), line });
+      budgets.push({
+        kind: 'relative',
+        scenario,
+        left: { row: lrow, metric: lmetric },
+        op,
+        factor: factor === undefined ? 1 : Number(factor),
+        right: { row: rrow, metric: rmetric },
+        text: expr.trim(),
+        line,
+      });
     });
   }
-  if (budgets.length === 0) throw usageError(`${file}:1: no budgets: add scenarios.<name>.rows.<row>: ["p99 < 50ms"] (see .github/consul-kv-bench-budgets.yml)`);
+  if (budgets.length === 0)
+    throw usageError(
+      `${file}:1: no budgets: add scenarios.<name>.rows.<row>: ["p99 < 50ms"] (see .github/consul-kv-bench-budgets.yml)`,
+    );
   return { alpha: parsed.data.alpha, minEffect: parsed.data.minEffect, budgets };
 }

@@ -11,7 +11,8 @@ import type { BudgetResult } from './gate.ts';
 
 // The package is CommonJS: under Node's ESM its default import is the builder itself, while its typings describe
 // an ES module default; take whichever holds newBuilder.
-const junit = ((junitModule as unknown as { default?: Builder }).default ?? (junitModule as unknown as Builder)) as Builder;
+const junit = ((junitModule as unknown as { default?: Builder }).default ??
+  (junitModule as unknown as Builder)) as Builder;
 
 const HEAD = ['', 'budget', 'measured', 'threshold', 'margin', 'note'];
 const cells = (r: BudgetResult): string[] => [r.pass ? '✓' : '✗', r.name, r.measured, r.threshold, r.margin, r.note];
@@ -32,7 +33,14 @@ export function gateTable(results: readonly BudgetResult[]): string {
 /** The markdown summary (escapes `|` in cells). */
 export function gateMarkdown(results: readonly BudgetResult[], context: string): string {
   const esc = (s: string): string => s.replaceAll('|', '\\|');
-  return [`### consul-kv-bench gate: ${gateHeadline(results)}`, '', context, '', markdownTable([HEAD, ...results.map((r) => cells(r).map(esc))]), ''].join('\n');
+  return [
+    `### consul-kv-bench gate: ${gateHeadline(results)}`,
+    '',
+    context,
+    '',
+    markdownTable([HEAD, ...results.map((r) => cells(r).map(esc))]),
+    '',
+  ].join('\n');
 }
 
 /** JUnit XML: a suite `consul-kv-bench budgets`, a case per budget (class = scenario.row), failures with the numbers. */
@@ -41,8 +49,15 @@ export function gateJunit(results: readonly BudgetResult[]): string {
   const suite = builder.testSuite().name('consul-kv-bench budgets');
   for (const r of results) {
     const b = r.budget;
-    const c = suite.testCase().className(b.kind === 'relative' ? `${b.scenario}` : `${b.scenario}.${b.row}`).name(b.text);
-    if (!r.pass) c.failure(`${r.name}: measured ${r.measured}, threshold ${r.threshold}, margin ${r.margin}${r.note ? `; ${r.note}` : ''}`, 'budget');
+    const c = suite
+      .testCase()
+      .className(b.kind === 'relative' ? `${b.scenario}` : `${b.scenario}.${b.row}`)
+      .name(b.text);
+    if (!r.pass)
+      c.failure(
+        `${r.name}: measured ${r.measured}, threshold ${r.threshold}, margin ${r.margin}${r.note ? `; ${r.note}` : ''}`,
+        'budget',
+      );
     else if (r.note) c.standardOutput(r.note);
   }
   return builder.build();

@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { assertLoopback } from '../loopback.ts';
-import { type LatencyHistogram, createLatencyHistogram, recordMs } from './latency-histogram.ts';
+import { createLatencyHistogram, type LatencyHistogram, recordMs } from './latency-histogram.ts';
 
 /** Options of {@link runLoad}. */
 export interface LoadOptions {
@@ -97,15 +97,25 @@ export async function runLoad(options: LoadOptions, events?: LoadEvents): Promis
   const t0 = performance.now();
   let aborted = false;
   const finished = Promise.withResolvers<{ errors: number; timeouts: number }>();
-  const instance = autocannon({
-    url: options.url,
-    connections: options.connections,
-    duration: options.durationS,
-    timeout: options.timeoutS,
-    pipelining: 1,
-    requests: options.paths.map((path) => ({ method: 'GET' as const, path })),
-  }, (err, res) => (err ? finished.reject(err) : finished.resolve(res)));
-  const phases: PhaseLoadResult[] = (options.phases ?? []).map((p) => ({ name: p.name, startMs: p.startMs, histogram: createLatencyHistogram(), responses: 0, byStatus: {}, requestErrors: 0 }));
+  const instance = autocannon(
+    {
+      url: options.url,
+      connections: options.connections,
+      duration: options.durationS,
+      timeout: options.timeoutS,
+      pipelining: 1,
+      requests: options.paths.map((path) => ({ method: 'GET' as const, path })),
+    },
+    (err, res) => (err ? finished.reject(err) : finished.resolve(res)),
+  );
+  const phases: PhaseLoadResult[] = (options.phases ?? []).map((p) => ({
+    name: p.name,
+    startMs: p.startMs,
+    histogram: createLatencyHistogram(),
+    responses: 0,
+    byStatus: {},
+    requestErrors: 0,
+  }));
   const phaseAt = (offsetMs: number): PhaseLoadResult | undefined => {
     let found: PhaseLoadResult | undefined;
     for (const p of phases) if (p.startMs <= offsetMs) found = p;
@@ -128,7 +138,9 @@ export async function runLoad(options: LoadOptions, events?: LoadEvents): Promis
     if (phase) phase.requestErrors++;
   });
   let ticks = 0;
-  (instance as unknown as EventEmitter).on('tick', (t: { counter: number }) => events?.emit('tick', { elapsedS: ++ticks, responses: t.counter }));
+  (instance as unknown as EventEmitter).on('tick', (t: { counter: number }) =>
+    events?.emit('tick', { elapsedS: ++ticks, responses: t.counter }),
+  );
   const stop = (): void => {
     aborted = true;
     instance.stop();

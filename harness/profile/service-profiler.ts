@@ -52,21 +52,30 @@ export function createServiceProfiler(kind: ProfileKind, outDir: string, runDir:
       if (kind === 'cpu') return { files };
       try {
         const cmd = path.join(path.dirname(require.resolve('0x/package.json')), 'cmd.js');
-        const result = await execa(process.execPath, [cmd, '--visualize-cpu-profile', path.join(dir, profiles[0]!), '--name', 'flamegraph', '--quiet'], {
-          cwd: dir,
-          reject: false,
-          timeout: 120_000,
-        });
-        if (result.exitCode !== 0) return { files, error: `0x failed (exit ${result.exitCode}): ${String(result.stderr).split('\n').slice(-3).join(' ')}` };
+        const result = await execa(
+          process.execPath,
+          [cmd, '--visualize-cpu-profile', path.join(dir, profiles[0]!), '--name', 'flamegraph', '--quiet'],
+          {
+            cwd: dir,
+            reject: false,
+            timeout: 120_000,
+          },
+        );
+        if (result.exitCode !== 0)
+          return {
+            files,
+            error: `0x failed (exit ${result.exitCode}): ${String(result.stderr).split('\n').slice(-3).join(' ')}`,
+          };
         const html = (await readdir(dir)).filter((f) => f.endsWith('.html'));
-        return html.length ? { files: [...html.map((f) => path.join(rel, f)), ...files] } : { files, error: '0x wrote no flamegraph' };
+        return html.length
+          ? { files: [...html.map((f) => path.join(rel, f)), ...files] }
+          : { files, error: '0x wrote no flamegraph' };
       } catch (err) {
         return { files, error: `0x failed: ${(err as Error).message.split('\n')[0]}` };
       }
     },
   };
 }
-
 
 /** The part of `@clinic/doctor`'s API used here (its README: collect(args, cb), visualize(dataDir, html, cb)). */
 interface ClinicDoctor {
@@ -105,17 +114,25 @@ function createDoctorProfiler(outDir: string, runDir: string): RowProfiler {
     },
     async finish(scenario, row) {
       const state = collected.get(key(scenario, row));
-      if (!state?.dataDir) return { files: [], error: `clinic doctor collected nothing: ${state?.error ?? 'it did not run'}` };
+      if (!state?.dataDir)
+        return { files: [], error: `clinic doctor collected nothing: ${state?.error ?? 'it did not run'}` };
       const html = `${state.dataDir}.html`;
       try {
         const Doctor = require('@clinic/doctor') as new (options: { dest: string }) => ClinicDoctor;
         const doctor = new Doctor({ dest: path.dirname(state.dataDir) });
-        const dataDir = path.isAbsolute(state.dataDir) ? state.dataDir : path.join(outDir, profileDir(runDir, scenario, row), state.dataDir);
+        const dataDir = path.isAbsolute(state.dataDir)
+          ? state.dataDir
+          : path.join(outDir, profileDir(runDir, scenario, row), state.dataDir);
         const out = path.isAbsolute(html) ? html : `${dataDir}.html`;
-        await new Promise<void>((resolve, reject) => doctor.visualize(dataDir, out, (err) => (err ? reject(err) : resolve())));
+        await new Promise<void>((resolve, reject) =>
+          doctor.visualize(dataDir, out, (err) => (err ? reject(err) : resolve())),
+        );
         return { files: [path.relative(outDir, out)] };
       } catch (err) {
-        return { files: [], error: `clinic doctor could not render its report: ${(err as Error).message.split('\n')[0]}` };
+        return {
+          files: [],
+          error: `clinic doctor could not render its report: ${(err as Error).message.split('\n')[0]}`,
+        };
       }
     },
   };

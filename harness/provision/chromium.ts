@@ -49,7 +49,8 @@ export interface ResolveChromiumOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const FIX = "install Debian's chromium package (apt-get install chromium), or set CHROMIUM_BIN to a Chromium or Chrome binary";
+const FIX =
+  "install Debian's chromium package (apt-get install chromium), or set CHROMIUM_BIN to a Chromium or Chrome binary";
 
 /**
  * `<bin> --version`.
@@ -60,14 +61,22 @@ export async function chromiumVersion(bin: string): Promise<string> {
     const { stdout } = await execa(bin, ['--version'], { timeout: 30_000 });
     return stdout.trim().split('\n')[0] ?? '';
   } catch (err) {
-    throw new BenchError('CHROMIUM_UNAVAILABLE', `${bin} does not run (${(err as Error).message.split('\n')[0]}): ${FIX}`, { cause: err });
+    throw new BenchError(
+      'CHROMIUM_UNAVAILABLE',
+      `${bin} does not run (${(err as Error).message.split('\n')[0]}): ${FIX}`,
+      { cause: err },
+    );
   }
 }
 
 async function find(env: NodeJS.ProcessEnv): Promise<{ path: string; source: 'env' | 'PATH' } | undefined> {
   const fromEnv = env.CHROMIUM_BIN;
   if (fromEnv) {
-    if (!(await isExecutable(fromEnv))) throw new BenchError('CHROMIUM_UNAVAILABLE', `CHROMIUM_BIN=${fromEnv} is not an executable file: point it at a Chromium binary, or unset it`);
+    if (!(await isExecutable(fromEnv)))
+      throw new BenchError(
+        'CHROMIUM_UNAVAILABLE',
+        `CHROMIUM_BIN=${fromEnv} is not an executable file: point it at a Chromium binary, or unset it`,
+      );
     return { path: fromEnv, source: 'env' };
   }
   for (const name of CHROMIUM_NAMES) {
@@ -86,26 +95,39 @@ export async function resolveChromium(options: ResolveChromiumOptions = {}): Pro
   const env = options.env ?? process.env;
   const found = await find(env);
   if (found) return { ...found, version: await chromiumVersion(found.path) };
-  if (!options.install) throw new BenchError('CHROMIUM_UNAVAILABLE', `no Chromium found (CHROMIUM_BIN, ${CHROMIUM_NAMES.join(', ')} on PATH): ${FIX}, or run consul-kv-bench provision --browser`);
+  if (!options.install)
+    throw new BenchError(
+      'CHROMIUM_UNAVAILABLE',
+      `no Chromium found (CHROMIUM_BIN, ${CHROMIUM_NAMES.join(', ')} on PATH): ${FIX}, or run consul-kv-bench provision --browser`,
+    );
   const aptGet = await which('apt-get', env);
   if (!aptGet) throw new BenchError('CHROMIUM_UNAVAILABLE', `no Chromium found and no apt-get to install it: ${FIX}`);
   const root = process.getuid?.() === 0;
   const sudo = root ? undefined : await which('sudo', env);
-  if (!root && !sudo) throw new BenchError('CHROMIUM_UNAVAILABLE', `no Chromium found, and installing it needs root: ${FIX}`);
+  if (!root && !sudo)
+    throw new BenchError('CHROMIUM_UNAVAILABLE', `no Chromium found, and installing it needs root: ${FIX}`);
   const run = async (args: string[]): Promise<void> => {
     const [cmd, argv] = root ? [aptGet, args] : [sudo!, ['-n', aptGet, ...args]];
     options.onProgress?.(`chromium: ${root ? '' : 'sudo '}apt-get ${args.join(' ')}`);
     try {
-      await execa(cmd, argv, { env: { ...env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 15 * 60_000, stdin: 'ignore' });
+      await execa(cmd, argv, {
+        env: { ...env, DEBIAN_FRONTEND: 'noninteractive' },
+        timeout: 15 * 60_000,
+        stdin: 'ignore',
+      });
     } catch (err) {
       const e = err as { stderr?: string; shortMessage?: string };
       const last = (e.stderr ?? '').trim().split('\n').pop() || e.shortMessage || String(err);
-      throw new BenchError('CHROMIUM_UNAVAILABLE', `apt-get ${args.join(' ')} failed (${last}): ${FIX}`, { cause: err, details: e.stderr });
+      throw new BenchError('CHROMIUM_UNAVAILABLE', `apt-get ${args.join(' ')} failed (${last}): ${FIX}`, {
+        cause: err,
+        details: e.stderr,
+      });
     }
   };
   await run(['update', '-qq']);
   await run(['install', '-y', '-qq', 'chromium']);
   const installed = await find(env);
-  if (!installed) throw new BenchError('CHROMIUM_UNAVAILABLE', `apt-get installed chromium but no binary was found on PATH: ${FIX}`);
+  if (!installed)
+    throw new BenchError('CHROMIUM_UNAVAILABLE', `apt-get installed chromium but no binary was found on PATH: ${FIX}`);
   return { path: installed.path, source: 'installed', version: await chromiumVersion(installed.path) };
 }

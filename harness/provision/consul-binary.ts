@@ -10,7 +10,14 @@ import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { BenchError } from '../errors.ts';
-import { type GoBinarySpec, type ResolveOptions, type ResolvedBinary, cachedBinaryPath, resolveGoBinary, runGo } from './go-binary.ts';
+import {
+  cachedBinaryPath,
+  type GoBinarySpec,
+  type ResolvedBinary,
+  type ResolveOptions,
+  resolveGoBinary,
+  runGo,
+} from './go-binary.ts';
 
 /** The Consul version the harness pins, builds and records. Matches `consul-module/go.mod`. */
 export const CONSUL_VERSION = '1.22.7';
@@ -29,7 +36,11 @@ export async function consulBinaryVersion(bin: string): Promise<string> {
     if (!m?.[1]) throw new Error(`unexpected output: ${stdout.split('\n')[0]}`);
     return m[1];
   } catch (err) {
-    throw new BenchError('CONSUL_BINARY_UNAVAILABLE', `${bin} is not a working consul binary (${(err as Error).message.split('\n')[0]}): point CONSUL_BIN at one, or unset it`, { cause: err });
+    throw new BenchError(
+      'CONSUL_BINARY_UNAVAILABLE',
+      `${bin} is not a working consul binary (${(err as Error).message.split('\n')[0]}): point CONSUL_BIN at one, or unset it`,
+      { cause: err },
+    );
   }
 }
 

@@ -75,7 +75,10 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Cached path of a spec's binary. */
-export function cachedBinaryPath(spec: Pick<GoBinarySpec, 'name' | 'version'>, env: NodeJS.ProcessEnv = process.env): string {
+export function cachedBinaryPath(
+  spec: Pick<GoBinarySpec, 'name' | 'version'>,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   return path.join(cacheDir(env), spec.name, `v${spec.version}`, spec.name);
 }
 
@@ -121,7 +124,10 @@ export async function resolveGoBinary(spec: GoBinarySpec, options: ResolveOption
   if (fromEnv) {
     const bin = path.resolve(fromEnv);
     if (!(await isExecutable(bin))) {
-      throw new BenchError(spec.unavailableCode, `${spec.envVar}=${fromEnv} is not an executable file: fix the path or unset ${spec.envVar}`);
+      throw new BenchError(
+        spec.unavailableCode,
+        `${spec.envVar}=${fromEnv} is not an executable file: fix the path or unset ${spec.envVar}`,
+      );
     }
     return { path: bin, version: await spec.versionOf(bin), source: 'env' };
   }
@@ -161,15 +167,21 @@ async function buildIntoCache(
     try {
       const out = path.join(workDir, `${spec.name}.out`);
       const started = Date.now();
-      progress(`building ${spec.name} v${spec.version} from the Go module proxy with ${go} (one time; cached at ${target})`);
-      const ticker = setInterval(() => progress(`  still building ${spec.name}… ${Math.round((Date.now() - started) / 1000)} s`), 30_000);
+      progress(
+        `building ${spec.name} v${spec.version} from the Go module proxy with ${go} (one time; cached at ${target})`,
+      );
+      const ticker = setInterval(
+        () => progress(`  still building ${spec.name}… ${Math.round((Date.now() - started) / 1000)} s`),
+        30_000,
+      );
       ticker.unref();
       try {
         await spec.build({ go, out, workDir, env, progress, signal });
       } finally {
         clearInterval(ticker);
       }
-      if (signal?.aborted) throw new BenchError('INTERRUPTED', `the ${spec.name} build was interrupted; it starts again next time`);
+      if (signal?.aborted)
+        throw new BenchError('INTERRUPTED', `the ${spec.name} build was interrupted; it starts again next time`);
       await chmod(out, 0o755);
       await rename(out, target).catch(async () => {
         await cp(out, `${target}.tmp`);
@@ -222,7 +234,17 @@ async function acquireLock(lock: string, name: string, progress: (line: string) 
  * tail of its output.
  * @throws {BenchError} `code` when go exits non-zero.
  */
-export async function runGo(ctx: BuildContext, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; code: 'CONSUL_BUILD_FAILED' | 'TOXIPROXY_UNAVAILABLE'; what: string; fix: string }): Promise<void> {
+export async function runGo(
+  ctx: BuildContext,
+  args: readonly string[],
+  options: {
+    cwd: string;
+    env?: NodeJS.ProcessEnv;
+    code: 'CONSUL_BUILD_FAILED' | 'TOXIPROXY_UNAVAILABLE';
+    what: string;
+    fix: string;
+  },
+): Promise<void> {
   const { execa } = await import('execa');
   const child = execa(ctx.go, [...args], {
     cwd: options.cwd,
@@ -244,7 +266,15 @@ export async function runGo(ctx: BuildContext, args: readonly string[], options:
   const result = await child;
   if (ctx.signal?.aborted) return;
   if (result.exitCode !== 0) {
-    const tail = String(result.all ?? '').split('\n').filter((l) => !l.startsWith('go: downloading')).slice(-15).join('\n');
-    throw new BenchError(options.code, `${options.what} failed (exit ${result.exitCode}): ${options.fix}, or see --verbose for the build output`, { details: tail });
+    const tail = String(result.all ?? '')
+      .split('\n')
+      .filter((l) => !l.startsWith('go: downloading'))
+      .slice(-15)
+      .join('\n');
+    throw new BenchError(
+      options.code,
+      `${options.what} failed (exit ${result.exitCode}): ${options.fix}, or see --verbose for the build output`,
+      { details: tail },
+    );
   }
 }

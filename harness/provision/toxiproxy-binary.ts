@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { BenchError } from '../errors.ts';
-import { type GoBinarySpec, type ResolveOptions, type ResolvedBinary, resolveGoBinary, runGo } from './go-binary.ts';
+import { type GoBinarySpec, type ResolvedBinary, type ResolveOptions, resolveGoBinary, runGo } from './go-binary.ts';
 
 /** The Toxiproxy version the harness pins. */
 export const TOXIPROXY_VERSION = '2.12.0';
@@ -21,7 +21,11 @@ export async function toxiproxyBinaryVersion(bin: string): Promise<string> {
     if (!m?.[1]) throw new Error(`unexpected output: ${stdout || stderr}`);
     return m[1].replace(/^v/, '');
   } catch (err) {
-    throw new BenchError('TOXIPROXY_UNAVAILABLE', `${bin} is not a working toxiproxy-server (${(err as Error).message.split('\n')[0]}): point TOXIPROXY_BIN at one, or unset it`, { cause: err });
+    throw new BenchError(
+      'TOXIPROXY_UNAVAILABLE',
+      `${bin} is not a working toxiproxy-server (${(err as Error).message.split('\n')[0]}): point TOXIPROXY_BIN at one, or unset it`,
+      { cause: err },
+    );
   }
 }
 
@@ -37,13 +41,22 @@ export const TOXIPROXY_BINARY: GoBinarySpec = {
     const gobin = path.join(ctx.workDir, 'bin');
     // go install leaves Version at its default ("git"); stamp the pinned one so reports can state it.
     const ldflags = `-X github.com/Shopify/toxiproxy/v2.Version=${TOXIPROXY_VERSION}`;
-    await runGo(ctx, ['install', '-trimpath', `-ldflags=${ldflags}`, `github.com/Shopify/toxiproxy/v2/cmd/server@v${TOXIPROXY_VERSION}`], {
-      cwd: ctx.workDir,
-      env: { ...ctx.env, GOBIN: gobin, GOFLAGS: '' },
-      code: 'TOXIPROXY_UNAVAILABLE',
-      what: `building toxiproxy-server v${TOXIPROXY_VERSION} with go`,
-      fix: 'set TOXIPROXY_BIN to a prebuilt toxiproxy-server',
-    });
+    await runGo(
+      ctx,
+      [
+        'install',
+        '-trimpath',
+        `-ldflags=${ldflags}`,
+        `github.com/Shopify/toxiproxy/v2/cmd/server@v${TOXIPROXY_VERSION}`,
+      ],
+      {
+        cwd: ctx.workDir,
+        env: { ...ctx.env, GOBIN: gobin, GOFLAGS: '' },
+        code: 'TOXIPROXY_UNAVAILABLE',
+        what: `building toxiproxy-server v${TOXIPROXY_VERSION} with go`,
+        fix: 'set TOXIPROXY_BIN to a prebuilt toxiproxy-server',
+      },
+    );
     const { rename } = await import('node:fs/promises');
     await rename(path.join(gobin, 'server'), ctx.out);
   },

@@ -8,8 +8,9 @@
  *
  * @module
  */
-import * as echarts from 'echarts';
+
 import type { EChartsOption } from 'echarts';
+import * as echarts from 'echarts';
 import { decodeHistogram } from '../load/latency-histogram.ts';
 import { int, msFromUs, ratio } from './format.ts';
 import type { ResultRow, ScenarioResult, TimelineSample } from './report-schema.ts';
@@ -34,7 +35,20 @@ export interface Chart {
 }
 
 /** Twelve distinguishable colours (ECharts' default palette has nine; the articles scenario has eleven rows). */
-export const PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452', '#9a60b4', '#ea7ccc', '#1b2a6b', '#8c564b', '#17becf'];
+export const PALETTE = [
+  '#5470c6',
+  '#91cc75',
+  '#fac858',
+  '#ee6666',
+  '#73c0de',
+  '#3ba272',
+  '#fc8452',
+  '#9a60b4',
+  '#ea7ccc',
+  '#1b2a6b',
+  '#8c564b',
+  '#17becf',
+];
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", Arial, sans-serif';
 const WIDTH = 760;
 
@@ -46,7 +60,13 @@ const WIDTH = 760;
 export function renderSvg(option: EChartsOption, height: number): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: WIDTH, height });
   try {
-    chart.setOption({ animation: false, color: PALETTE, textStyle: { fontFamily: FONT }, backgroundColor: '#fff', ...option });
+    chart.setOption({
+      animation: false,
+      color: PALETTE,
+      textStyle: { fontFamily: FONT },
+      backgroundColor: '#fff',
+      ...option,
+    });
     return chart.renderToSVGString();
   } finally {
     chart.dispose();
@@ -73,7 +93,10 @@ export function spectrumUs(encoded: string): number[] | null {
 /** Legend on top, wrapping; room for it grows with the number of entries. */
 function legendTop(n: number): { legend: EChartsOption['legend']; top: number } {
   const lines = Math.ceil(n / 5);
-  return { legend: { top: 4, left: 'center', type: 'plain', itemGap: 14, textStyle: { fontSize: 12 } }, top: 30 + lines * 22 };
+  return {
+    legend: { top: 4, left: 'center', type: 'plain', itemGap: 14, textStyle: { fontSize: 12 } },
+    top: 30 + lines * 22,
+  };
 }
 
 interface SpectrumSeries {
@@ -83,7 +106,9 @@ interface SpectrumSeries {
 
 /** A percentile spectrum (log x = percentile, log y = ms), one line per series, and its table in ms. */
 function spectrumChart(id: string, title: string, caption: string, series: readonly SpectrumSeries[]): Chart | null {
-  const lines = series.map((s) => ({ name: s.name, us: spectrumUs(s.encoded) })).filter((s): s is { name: string; us: number[] } => s.us !== null);
+  const lines = series
+    .map((s) => ({ name: s.name, us: spectrumUs(s.encoded) }))
+    .filter((s): s is { name: string; us: number[] } => s.us !== null);
   if (lines.length === 0) return null;
   const { legend, top } = legendTop(lines.length);
   const svg = renderSvg(
@@ -101,7 +126,12 @@ function spectrumChart(id: string, title: string, caption: string, series: reado
         axisLabel: { formatter: (v: number) => percentileLabel(v), showMinLabel: true },
         splitLine: { show: true },
       },
-      yAxis: { type: 'log', name: 'ms (log)', nameTextStyle: { align: 'right' }, axisLabel: { formatter: (v: number) => String(Number(v.toPrecision(3))) } },
+      yAxis: {
+        type: 'log',
+        name: 'ms (log)',
+        nameTextStyle: { align: 'right' },
+        axisLabel: { formatter: (v: number) => String(Number(v.toPrecision(3))) },
+      },
       series: lines.map((l) => ({
         name: l.name,
         type: 'line',
@@ -156,10 +186,13 @@ const BASELINE_COLOR = '#8c959f';
  */
 function barChart(spec: BarSpec): Chart | null {
   if (spec.categories.length === 0 || spec.series.every((s) => s.values.every((v) => v === null))) return null;
-  const plotted = (v: number | null | undefined): number | null => (v === null || v === undefined || (spec.log && v <= 0) ? null : v);
+  const plotted = (v: number | null | undefined): number | null =>
+    v === null || v === undefined || (spec.log && v <= 0) ? null : v;
   const multi = spec.series.length > 1;
   const { legend, top } = legendTop(spec.series.length);
-  const baselineNames = [...new Set(spec.series.flatMap((s) => s.baselines.filter((b) => b.value !== null).map((b) => b.name)))];
+  const baselineNames = [
+    ...new Set(spec.series.flatMap((s) => s.baselines.filter((b) => b.value !== null).map((b) => b.name))),
+  ];
   const categories = [...baselineNames.map((b) => `${b} (baseline)`), ...spec.categories];
   const gridTop = multi ? top : 20;
   const svg = renderSvg(
@@ -185,7 +218,12 @@ function barChart(spec: BarSpec): Chart | null {
           }),
           ...s.values.map((v) => plotted(v) ?? '-'),
         ],
-        label: { show: true, position: 'right', fontSize: 11, formatter: (p: { value: unknown }) => (typeof p.value === 'number' ? spec.format(p.value) : '') },
+        label: {
+          show: true,
+          position: 'right',
+          fontSize: 11,
+          formatter: (p: { value: unknown }) => (typeof p.value === 'number' ? spec.format(p.value) : ''),
+        },
         markLine: {
           symbol: 'none',
           silent: true,
@@ -206,7 +244,10 @@ function barChart(spec: BarSpec): Chart | null {
     table: {
       headers: ['row', ...spec.series.map((s) => s.name)],
       rows: [
-        ...baselineNames.map((b) => [`${b} (baseline)`, ...spec.series.map((s) => cell(s.baselines.find((x) => x.name === b)?.value))]),
+        ...baselineNames.map((b) => [
+          `${b} (baseline)`,
+          ...spec.series.map((s) => cell(s.baselines.find((x) => x.name === b)?.value)),
+        ]),
         ...spec.categories.map((c, i) => [c, ...spec.series.map((s) => cell(s.values[i]))]),
       ],
     },
@@ -227,9 +268,24 @@ interface Signal {
 
 const SIGNALS: readonly Signal[] = [
   { id: 'in-flight', title: 'Requests in flight to Consul', read: (s) => s.inFlight, available: () => true },
-  { id: 'sockets', title: 'Sockets ESTABLISHED to Consul', read: (s) => s.sockets?.ESTABLISHED ?? 0, available: (s) => s.sockets !== undefined },
-  { id: 'time-wait', title: 'Sockets in TIME_WAIT', read: (s) => s.sockets?.TIME_WAIT ?? 0, available: (s) => s.sockets !== undefined },
-  { id: 'handles', title: 'Active handles and requests (process.getActiveResourcesInfo())', read: (s) => Object.values(s.resources).reduce((a, b) => a + b, 0), available: () => true },
+  {
+    id: 'sockets',
+    title: 'Sockets ESTABLISHED to Consul',
+    read: (s) => s.sockets?.ESTABLISHED ?? 0,
+    available: (s) => s.sockets !== undefined,
+  },
+  {
+    id: 'time-wait',
+    title: 'Sockets in TIME_WAIT',
+    read: (s) => s.sockets?.TIME_WAIT ?? 0,
+    available: (s) => s.sockets !== undefined,
+  },
+  {
+    id: 'handles',
+    title: 'Active handles and requests (process.getActiveResourcesInfo())',
+    read: (s) => Object.values(s.resources).reduce((a, b) => a + b, 0),
+    available: () => true,
+  },
 ];
 
 /** A row's samples in {@link TIMELINE_BIN_MS} bins (the highest value of a bin), keyed by the bin's start in ms. */
@@ -261,7 +317,13 @@ function timelineCharts(scenario: ScenarioResult): Chart[] {
       {
         legend,
         grid: { left: 70, right: 30, top, bottom: 50 },
-        xAxis: { type: 'value', name: 's since the measured window started', nameLocation: 'middle', nameGap: 30, min: 0 },
+        xAxis: {
+          type: 'value',
+          name: 's since the measured window started',
+          nameLocation: 'middle',
+          nameGap: 30,
+          min: 0,
+        },
         yAxis: { type: 'value', name: 'count', minInterval: 1 },
         series: lines.map((l, i) => ({
           name: l.name,
@@ -275,7 +337,12 @@ function timelineCharts(scenario: ScenarioResult): Chart[] {
                   silent: true,
                   itemStyle: { color: 'rgba(238, 102, 102, 0.12)' },
                   label: { position: 'insideTop', color: '#a33', fontSize: 12 },
-                  data: [[{ name: faultLabel, xAxis: fault.startMs / 1000 }, { xAxis: (fault.startMs + fault.durationMs) / 1000 }]],
+                  data: [
+                    [
+                      { name: faultLabel, xAxis: fault.startMs / 1000 },
+                      { xAxis: (fault.startMs + fault.durationMs) / 1000 },
+                    ],
+                  ],
                 },
               }
             : {}),
@@ -284,7 +351,8 @@ function timelineCharts(scenario: ScenarioResult): Chart[] {
       top + 300,
     );
     const times = [...new Set(lines.flatMap((l) => [...l.bins.keys()]))].sort((a, b) => a - b);
-    const phaseAt = (t: number): string => (fault && t >= fault.startMs && t < fault.startMs + fault.durationMs ? faultLabel : '');
+    const phaseAt = (t: number): string =>
+      fault && t >= fault.startMs && t < fault.startMs + fault.durationMs ? faultLabel : '';
     charts.push({
       id: `timeline-${signal.id}`,
       title: signal.title,
@@ -292,7 +360,11 @@ function timelineCharts(scenario: ScenarioResult): Chart[] {
       svg,
       table: {
         headers: ['t s', 'phase', ...lines.map((l) => l.name)],
-        rows: times.map((t) => [(t / 1000).toFixed(2), phaseAt(t), ...lines.map((l) => (l.bins.has(t) ? int(l.bins.get(t)!) : '–'))]),
+        rows: times.map((t) => [
+          (t / 1000).toFixed(2),
+          phaseAt(t),
+          ...lines.map((l) => (l.bins.has(t) ? int(l.bins.get(t)!) : '–')),
+        ]),
       },
     });
   }
@@ -312,19 +384,21 @@ export function scenarioCharts(scenario: ScenarioResult): Chart[] {
   const baselines = baselineRows(scenario);
   const names = clients.map((r) => r.client);
   const charts: (Chart | null)[] = [];
-  const baselineValues = (f: (r: ResultRow) => number | null) => baselines.map((b) => ({ name: b.client, value: f(b) }));
+  const baselineValues = (f: (r: ResultRow) => number | null) =>
+    baselines.map((b) => ({ name: b.client, value: f(b) }));
 
   charts.push(
     spectrumChart(
       'latency-spectrum',
       'Latency percentile spectrum',
-      'Latency of 2xx answers at p50 … p99.99 from each row\'s HDR histogram, both axes log. Lower is better; a line that bends up late has a long tail.',
+      "Latency of 2xx answers at p50 … p99.99 from each row's HDR histogram, both axes log. Lower is better; a line that bends up late has a long tail.",
       scenario.results.filter((r) => r.ok > 0).map((r) => ({ name: r.client, encoded: r.histogram })),
     ),
     barChart({
       id: 'rps',
       title: 'Throughput (RPS)',
-      caption: '2xx answers per second of the measured window. Grey bars and dashed lines: the baselines (no-consul answers from a constant; consul-direct is autocannon reading Consul itself).',
+      caption:
+        '2xx answers per second of the measured window. Grey bars and dashed lines: the baselines (no-consul answers from a constant; consul-direct is autocannon reading Consul itself).',
       axisName: 'RPS',
       log: false,
       categories: names,
@@ -338,18 +412,29 @@ export function scenarioCharts(scenario: ScenarioResult): Chart[] {
       axisName: 'p99 ms (log)',
       log: true,
       categories: names,
-      series: [{ name: 'p99 ms', values: clients.map((r) => (r.ok > 0 ? r.latencyUs.p99 / 1000 : null)), baselines: baselineValues((r) => (r.ok > 0 ? r.latencyUs.p99 / 1000 : null)) }],
+      series: [
+        {
+          name: 'p99 ms',
+          values: clients.map((r) => (r.ok > 0 ? r.latencyUs.p99 / 1000 : null)),
+          baselines: baselineValues((r) => (r.ok > 0 ? r.latencyUs.p99 / 1000 : null)),
+        },
+      ],
       format: (v) => msFromUs(v * 1000), // as in the tables
     }),
     barChart({
       id: 'consul-connections',
       title: 'TCP connections to Consul',
-      caption: 'Connections opened in the measured window and the most open at once, log scale (a row with 0 has no bar; see the table). Reusing connections keeps "opened" near the pool size.',
+      caption:
+        'Connections opened in the measured window and the most open at once, log scale (a row with 0 has no bar; see the table). Reusing connections keeps "opened" near the pool size.',
       axisName: 'connections (log)',
       log: true,
       categories: names,
       series: [
-        { name: 'opened', values: clients.map((r) => r.consulConnectionsOpened), baselines: baselineValues((r) => (r.client === 'no-consul' ? null : r.consulConnectionsOpened)) },
+        {
+          name: 'opened',
+          values: clients.map((r) => r.consulConnectionsOpened),
+          baselines: baselineValues((r) => (r.client === 'no-consul' ? null : r.consulConnectionsOpened)),
+        },
         { name: 'peak open', values: clients.map((r) => r.consulConnectionsPeak), baselines: [] },
       ],
       format: (v) => int(v),
@@ -372,13 +457,14 @@ export function scenarioCharts(scenario: ScenarioResult): Chart[] {
       spectrumChart(
         'propagation-spectrum',
         'Propagation delay: write acknowledged → first service answer with it',
-        'Distribution of each row\'s propagation delays (HDR histogram), percentiles on a log axis, ms on a log axis.',
+        "Distribution of each row's propagation delays (HDR histogram), percentiles on a log axis, ms on a log axis.",
         fresh.map((r) => ({ name: r.client, encoded: r.staleness!.propagationHistogram })),
       ),
       barChart({
         id: 'stale-share',
         title: 'Stale reads',
-        caption: 'Share of probe reads older than the newest write Consul had acknowledged before the read was sent, %.',
+        caption:
+          'Share of probe reads older than the newest write Consul had acknowledged before the read was sent, %.',
         axisName: 'stale reads %',
         log: false,
         categories: fresh.map((r) => r.client),
@@ -394,13 +480,24 @@ export function scenarioCharts(scenario: ScenarioResult): Chart[] {
       barChart({
         id: 'recovery',
         title: 'Consul restart: error window and time to fresh',
-        caption: 'Seconds. Error window: first to last failed probe read (no bar: never failed). Fresh after: from the post-restart write to the first answer with the new value (no bar: never recovered).',
+        caption:
+          'Seconds. Error window: first to last failed probe read (no bar: never failed). Fresh after: from the post-restart write to the first answer with the new value (no bar: never recovered).',
         axisName: 's',
         log: false,
         categories: restarted.map((r) => r.client),
         series: [
-          { name: 'error window s', values: restarted.map((r) => (r.recovery!.errorWindowMs === null ? null : r.recovery!.errorWindowMs / 1000)), baselines: [] },
-          { name: 'fresh after s', values: restarted.map((r) => (r.recovery!.recoveryMs === null ? null : r.recovery!.recoveryMs / 1000)), baselines: [] },
+          {
+            name: 'error window s',
+            values: restarted.map((r) =>
+              r.recovery!.errorWindowMs === null ? null : r.recovery!.errorWindowMs / 1000,
+            ),
+            baselines: [],
+          },
+          {
+            name: 'fresh after s',
+            values: restarted.map((r) => (r.recovery!.recoveryMs === null ? null : r.recovery!.recoveryMs / 1000)),
+            baselines: [],
+          },
         ],
         format: (v) => v.toFixed(2),
       }),

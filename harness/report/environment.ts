@@ -19,7 +19,10 @@ export function packageVersion(name: string): string {
     let dir = path.dirname(entry);
     for (let i = 0; i < 6; i++) {
       try {
-        const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+        const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+          name?: string;
+          version?: string;
+        };
         if (pkg.name === name && pkg.version) return pkg.version;
       } catch {
         // keep walking up
@@ -34,7 +37,9 @@ export function packageVersion(name: string): string {
 
 /** This project's version (package.json). */
 export function benchVersion(): string {
-  const pkg = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 

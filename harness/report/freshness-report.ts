@@ -10,7 +10,8 @@ import { int, msFromUs } from './format.ts';
 import type { Recovery, ResultRow, ScenarioResult, Staleness } from './report-schema.ts';
 
 const seconds = (ms: number | null): string => (ms === null ? '–' : (ms / 1000).toFixed(ms < 10_000 ? 2 : 1));
-const share = (n: number): string => (n === 0 ? '0%' : n < 0.0001 ? '<0.01%' : `${(n * 100).toFixed(n < 0.01 ? 2 : 1)}%`);
+const share = (n: number): string =>
+  n === 0 ? '0%' : n < 0.0001 ? '<0.01%' : `${(n * 100).toFixed(n < 0.01 ? 2 : 1)}%`;
 const perSecond = (n: number | null): string => (n === null ? '–' : n >= 100 ? int(n) : n.toFixed(1));
 
 /** The staleness table of one scenario; empty when no row has staleness. */
@@ -25,7 +26,18 @@ export function stalenessSection(scenario: ScenarioResult): string {
     '',
     markdownTable(
       [
-        ['row', 'propagation p50 ms', 'p99 ms', 'max ms', 'writes seen', 'stale reads', 'Consul req/s (one instance)', 'read RPS', 'read p99 ms', 'errors'],
+        [
+          'row',
+          'propagation p50 ms',
+          'p99 ms',
+          'max ms',
+          'writes seen',
+          'stale reads',
+          'Consul req/s (one instance)',
+          'read RPS',
+          'read p99 ms',
+          'errors',
+        ],
         ...rows.map((r) => {
           const s = r.staleness;
           return [
@@ -45,9 +57,9 @@ export function stalenessSection(scenario: ScenarioResult): string {
       { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] },
     ),
     '',
-    '- **propagation**: from the write\'s acknowledgement by Consul to the first service answer carrying that value (or a newer one). A read-through client shows its own read latency; a cache adds how long it takes to hear of the change (a watch: one blocking-query return; polling: up to its interval).',
+    "- **propagation**: from the write's acknowledgement by Consul to the first service answer carrying that value (or a newer one). A read-through client shows its own read latency; a cache adds how long it takes to hear of the change (a watch: one blocking-query return; polling: up to its interval).",
     '- **stale reads**: probe answers older than the newest write Consul had acknowledged before the read was sent (a read-through client on one server should show none).',
-    '- **Consul req/s**: KV GETs Consul counted per second of the window for this one service instance (the prober\'s reads included); multiply by your instance count.',
+    "- **Consul req/s**: KV GETs Consul counted per second of the window for this one service instance (the prober's reads included); multiply by your instance count.",
     '',
   ].join('\n');
 }
@@ -64,7 +76,18 @@ export function recoverySection(scenario: ScenarioResult): string {
     '',
     markdownTable(
       [
-        ['row', 'Consul away s', 'error window s', 'failed probe reads', 'errors (load) while down / after', 'stale answers while down', 'stale answers after the write', 'fresh after s', 'recovered', 'service answering'],
+        [
+          'row',
+          'Consul away s',
+          'error window s',
+          'failed probe reads',
+          'errors (load) while down / after',
+          'stale answers while down',
+          'stale answers after the write',
+          'fresh after s',
+          'recovered',
+          'service answering',
+        ],
         ...rows.map((r) => {
           const v = r.recovery;
           const ph = Object.fromEntries((r.phases ?? []).map((p) => [p.name, p]));

@@ -9,8 +9,8 @@
 import { Marked } from 'marked';
 import type { Chart } from './charts.ts';
 import { scenarioCharts } from './charts.ts';
-import { describeRun, failuresMarkdown, HOW_TO_READ, scenarioMarkdown } from './markdown-report.ts';
 import type { MarkdownOptions } from './markdown-report.ts';
+import { describeRun, failuresMarkdown, HOW_TO_READ, scenarioMarkdown } from './markdown-report.ts';
 import type { Report, ScenarioResult } from './report-schema.ts';
 
 /** Escapes text for HTML element content and double-quoted attribute values (`& < > " '`). */
@@ -24,7 +24,10 @@ const md = (lines: readonly string[]): string => markdown.parse(lines.join('\n')
 
 /** An anchor id from a scenario name: lowercase letters, digits and dashes. */
 export function anchorId(name: string): string {
-  return `scenario-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+  return `scenario-${name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')}`;
 }
 
 /**
@@ -47,7 +50,10 @@ function chartHtml(scenario: ScenarioResult, chart: Chart): string {
     '<table>',
     `<thead><tr>${chart.table.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>`,
     '<tbody>',
-    ...chart.table.rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`),
+    ...chart.table.rows.map(
+      (r) =>
+        `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`,
+    ),
     '</tbody>',
     '</table>',
   ].join('\n');
@@ -99,7 +105,9 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
   body.push(md([...describeRun(report), ...(options.runLines ?? [])]));
   if (options.afterRun?.length) body.push(`<div class="wrap">\n${md(options.afterRun)}\n</div>`);
   if (report.scenarios.length > 1) {
-    body.push(`<nav><strong>Scenarios</strong><ul>${report.scenarios.map((s) => `<li><a href="#${anchorId(s.name)}">${escapeHtml(s.name)}</a></li>`).join('')}</ul></nav>`);
+    body.push(
+      `<nav><strong>Scenarios</strong><ul>${report.scenarios.map((s) => `<li><a href="#${anchorId(s.name)}">${escapeHtml(s.name)}</a></li>`).join('')}</ul></nav>`,
+    );
   }
   for (const scenario of report.scenarios) {
     const { head, rest } = scenarioMarkdown(scenario, options);
@@ -114,7 +122,10 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
     );
   }
   body.push(md(failuresMarkdown(report)));
-  body.push(md(HOW_TO_READ), `<p class="note">Rendered from report.json by consul-kv-bench; charts: Apache ECharts (server-side SVG). Every chart's values are in the table under it.</p>`);
+  body.push(
+    md(HOW_TO_READ),
+    `<p class="note">Rendered from report.json by consul-kv-bench; charts: Apache ECharts (server-side SVG). Every chart's values are in the table under it.</p>`,
+  );
   return [
     '<!doctype html>',
     '<html lang="en">',

@@ -35,19 +35,32 @@ const handles = (s: TimelineSample) => Object.values(s.resources).reduce((a, b) 
 /** Sparklines of one signal across the three phases, one cell per phase, on a common scale. */
 function phaseSparks(timeline: readonly TimelineSample[], f: (s: TimelineSample) => number): string {
   const max = peak(timeline, f);
-  return (['baseline', 'fault', 'drain'] as const).map((p) => sparkline(timeline.filter((s) => s.phase === p).map(f), max, 8)).join(' │ ');
+  return (['baseline', 'fault', 'drain'] as const)
+    .map((p) => sparkline(timeline.filter((s) => s.phase === p).map(f), max, 8))
+    .join(' │ ');
 }
 
 /** The fault section of one scenario: verdict table, per-phase latency, timelines. Empty when no row has a verdict. */
 export function leakSection(scenario: ScenarioResult): string {
-  const rows = scenario.results.filter((r): r is ResultRow & { leak: NonNullable<ResultRow['leak']> } => r.leak !== undefined);
+  const rows = scenario.results.filter(
+    (r): r is ResultRow & { leak: NonNullable<ResultRow['leak']> } => r.leak !== undefined,
+  );
   if (rows.length === 0) return '';
   const out: string[] = [];
   out.push(
     '### Leak verdicts',
     '',
     markdownTable([
-      ['row', 'verdict', 'peak in flight', 'in flight: baseline → end of drain', 'sockets ESTABLISHED: peak, end of drain', 'TIME_WAIT peak', 'handles peak', 'grew and stayed'],
+      [
+        'row',
+        'verdict',
+        'peak in flight',
+        'in flight: baseline → end of drain',
+        'sockets ESTABLISHED: peak, end of drain',
+        'TIME_WAIT peak',
+        'handles peak',
+        'grew and stayed',
+      ],
       ...rows.map((r) => {
         const tl = r.timeline ?? [];
         const e = r.leak.evidence;
@@ -59,7 +72,9 @@ export function leakSection(scenario: ScenarioResult): string {
           e.establishedSockets ? `${int(e.establishedSockets.faultPeak)}, ${int(e.establishedSockets.drainEnd)}` : '–',
           tl.some((s) => s.sockets) ? int(peak(tl, timeWait)) : '–',
           int(peak(tl, handles)),
-          Object.entries(e.grownResources).map(([k, v]) => `${k} +${v}`).join(', ') || '–',
+          Object.entries(e.grownResources)
+            .map(([k, v]) => `${k} +${v}`)
+            .join(', ') || '–',
         ];
       }),
     ]),
@@ -73,7 +88,16 @@ export function leakSection(scenario: ScenarioResult): string {
       ...rows.map((r) => {
         const ph = Object.fromEntries((r.phases ?? []).map((p) => [p.name, p]));
         const cell = (n: string, k: 'p99' | 'max') => (ph[n] && ph[n].ok > 0 ? msFromUs(ph[n].latencyUs[k]) : '–');
-        return [r.client, cell('baseline', 'p99'), cell('baseline', 'max'), cell('fault', 'p99'), cell('fault', 'max'), int(ph.fault?.errors ?? 0), cell('drain', 'p99'), cell('drain', 'max')];
+        return [
+          r.client,
+          cell('baseline', 'p99'),
+          cell('baseline', 'max'),
+          cell('fault', 'p99'),
+          cell('fault', 'max'),
+          int(ph.fault?.errors ?? 0),
+          cell('drain', 'p99'),
+          cell('drain', 'max'),
+        ];
       }),
     ]),
     '',

@@ -12,11 +12,14 @@ import type { Report, ResultRow, ScenarioResult } from './report-schema.ts';
 
 /** Explanations of row flags, shown under each table that has them. */
 export const FLAG_LEGEND: Record<string, string> = {
-  'load-generator-saturated': 'the load generator (autocannon, one thread) was at ≥ 90% event-loop utilisation: the row measures the generator as much as the target',
-  'consul-429': "Consul refused connections with 429 (limits.http_max_conns_per_client): the client opened more connections than a stock agent allows",
-  'connections-capped': "consul-direct ran with fewer connections than the scenario, to stay under Consul's per-client connection limit",
-  'errors': 'some requests failed; see the errors table',
-  'interrupted': 'the run was stopped before this row finished its measured window',
+  'load-generator-saturated':
+    'the load generator (autocannon, one thread) was at ≥ 90% event-loop utilisation: the row measures the generator as much as the target',
+  'consul-429':
+    'Consul refused connections with 429 (limits.http_max_conns_per_client): the client opened more connections than a stock agent allows',
+  'connections-capped':
+    "consul-direct ran with fewer connections than the scenario, to stay under Consul's per-client connection limit",
+  errors: 'some requests failed; see the errors table',
+  interrupted: 'the run was stopped before this row finished its measured window',
 };
 
 /**
@@ -46,7 +49,9 @@ export function describeRun(report: Report): string[] {
     `- **Machine**: ${env.cpuModel}, ${env.cpuCount} CPUs, ${bytes(env.totalMemoryBytes)} RAM, ${env.platform} ${env.osRelease} ${env.arch}`,
     `- **Node**: ${env.node}`,
     `- **Consul**: ${env.consul.version} (${env.consul.backend}: ${env.consul.provenance}${limit ? `; http_max_conns_per_client = ${limit}` : ''})`,
-    `- **Tools**: ${Object.entries(env.tools).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `- **Tools**: ${Object.entries(env.tools)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
   ];
 }
 
@@ -62,7 +67,9 @@ export function headlineTable(scenario: ScenarioResult): string {
     msFromUs(r.latencyUs.p99),
     msFromUs(r.latencyUs.p999),
     msFromUs(r.latencyUs.max),
-    r.errors.total === 0 ? '0' : `${int(r.errors.total)} (${((r.errors.total / Math.max(1, r.requests + r.errors.timeouts + r.errors.connection)) * 100).toFixed(1)}%)`,
+    r.errors.total === 0
+      ? '0'
+      : `${int(r.errors.total)} (${((r.errors.total / Math.max(1, r.requests + r.errors.timeouts + r.errors.connection)) * 100).toFixed(1)}%)`,
     bytes(r.heapBytesPerRequest),
     bytes(r.peakRssBytes),
     `${int(r.consulConnectionsOpened)} / ${int(r.consulConnectionsPeak)}`,
@@ -71,7 +78,22 @@ export function headlineTable(scenario: ScenarioResult): string {
   ]);
   return markdownTable(
     [
-      ['row', 'RPS', 'of no-consul', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'errors', 'heap/req', 'peak RSS', 'Consul conns opened / peak', 'Consul req/req', 'flags'],
+      [
+        'row',
+        'RPS',
+        'of no-consul',
+        'p50 ms',
+        'p90 ms',
+        'p99 ms',
+        'p99.9 ms',
+        'max ms',
+        'errors',
+        'heap/req',
+        'peak RSS',
+        'Consul conns opened / peak',
+        'Consul req/req',
+        'flags',
+      ],
       ...rows,
     ],
     { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'] },
@@ -82,8 +104,23 @@ export function headlineTable(scenario: ScenarioResult): string {
 export function errorsTable(scenario: ScenarioResult): string {
   const failing = scenario.results.filter((r) => r.errors.total > 0);
   if (failing.length === 0) return '';
-  const causes = ['non2xx', 'timeouts', 'connection', 'consul429', 'clientTimeout', 'consulHttp', 'unreachable', 'notFound', 'rateLimited', 'cacheTooStale', 'other'] as const;
-  return markdownTable([['row', ...causes], ...failing.map((r) => [r.client, ...causes.map((c) => int(r.errors[c] ?? 0))])]);
+  const causes = [
+    'non2xx',
+    'timeouts',
+    'connection',
+    'consul429',
+    'clientTimeout',
+    'consulHttp',
+    'unreachable',
+    'notFound',
+    'rateLimited',
+    'cacheTooStale',
+    'other',
+  ] as const;
+  return markdownTable([
+    ['row', ...causes],
+    ...failing.map((r) => [r.client, ...causes.map((c) => int(r.errors[c] ?? 0))]),
+  ]);
 }
 
 function loadLine(scenario: ScenarioResult): string {
@@ -94,11 +131,12 @@ function loadLine(scenario: ScenarioResult): string {
     fault?: Record<string, unknown>;
     restart?: { keepData: boolean };
   };
-  const window = s.phases && s.restart
-    ? `through baseline ${s.phases.baselineS} s → Consul stopped ${s.phases.faultS} s → restarted ${s.restart.keepData ? 'with its data' : 'on a fresh data dir'}, ${s.phases.drainS} s (the load generator gives up on a request after ${s.load?.timeoutS} s)`
-    : s.phases
-    ? `through baseline ${s.phases.baselineS} s → ${String(s.fault?.type)} fault ${s.phases.faultS} s → drain ${s.phases.drainS} s (Toxiproxy between the service and Consul; the load generator gives up on a request after ${s.load?.timeoutS} s and sends another)`
-    : `for ${s.load?.durationS} s`;
+  const window =
+    s.phases && s.restart
+      ? `through baseline ${s.phases.baselineS} s → Consul stopped ${s.phases.faultS} s → restarted ${s.restart.keepData ? 'with its data' : 'on a fresh data dir'}, ${s.phases.drainS} s (the load generator gives up on a request after ${s.load?.timeoutS} s)`
+      : s.phases
+        ? `through baseline ${s.phases.baselineS} s → ${String(s.fault?.type)} fault ${s.phases.faultS} s → drain ${s.phases.drainS} s (Toxiproxy between the service and Consul; the load generator gives up on a request after ${s.load?.timeoutS} s and sends another)`
+        : `for ${s.load?.durationS} s`;
   return `Load: ${s.load?.connections} connections ${window} per row after a ${s.load?.warmupS} s warm-up (discarded); ${s.keys?.count} keys of ${s.keys?.valueBytes} bytes read round-robin. Closed model (autocannon): latencies are not corrected for coordinated omission.`;
 }
 
@@ -119,7 +157,16 @@ export interface ScenarioMarkdown {
 /** Renders one scenario's markdown (see {@link ScenarioMarkdown}); `renderMarkdown` joins head and rest. */
 export function scenarioMarkdown(scenario: ScenarioResult, options: MarkdownOptions = {}): ScenarioMarkdown {
   const linkBase = options.linkBase ?? '';
-  const head = [`## ${scenario.name}`, '', scenario.description + '.', '', loadLine(scenario), '', headlineTable(scenario), ''];
+  const head = [
+    `## ${scenario.name}`,
+    '',
+    scenario.description + '.',
+    '',
+    loadLine(scenario),
+    '',
+    headlineTable(scenario),
+    '',
+  ];
   const out: string[] = [];
   const errors = errorsTable(scenario);
   if (errors) out.push('Errors by cause:', '', errors, '');
@@ -139,7 +186,9 @@ export function scenarioMarkdown(scenario: ScenarioResult, options: MarkdownOpti
     out.push('### Profiles', '');
     for (const r of profiled) {
       const p = r.profile!;
-      out.push(`- **${r.client}** (${p.kind}): ${p.files.map((f) => `[${path.basename(f)}](${encodeURI(linkBase + f)})`).join(', ') || 'no file'}${p.error ? ` (failed: ${p.error})` : ''}`);
+      out.push(
+        `- **${r.client}** (${p.kind}): ${p.files.map((f) => `[${path.basename(f)}](${encodeURI(linkBase + f)})`).join(', ') || 'no file'}${p.error ? ` (failed: ${p.error})` : ''}`,
+      );
     }
     out.push('');
   }
@@ -149,7 +198,12 @@ export function scenarioMarkdown(scenario: ScenarioResult, options: MarkdownOpti
 /** The run's failures (a `## Failures` section), or no lines when there were none. */
 export function failuresMarkdown(report: Report): string[] {
   if (!report.failures.length) return [];
-  return ['## Failures', '', ...report.failures.map((f) => `- ${f.scenario}${f.client ? ` / ${f.client}` : ''}: ${f.code}: ${f.message}`), ''];
+  return [
+    '## Failures',
+    '',
+    ...report.failures.map((f) => `- ${f.scenario}${f.client ? ` / ${f.client}` : ''}: ${f.code}: ${f.message}`),
+    '',
+  ];
 }
 
 /** The closing "How to read this" section: what each headline column means. */
@@ -159,7 +213,7 @@ export const HOW_TO_READ: readonly string[] = [
   '- **RPS**: 2xx answers per second of the measured window; **of no-consul**: that RPS as a share of the `no-consul` baseline (the service answering from a constant).',
   '- **p50…max**: latency of 2xx answers seen by the load generator, recorded at µs resolution in an HDR histogram.',
   '- **errors**: non-2xx answers, load-generator timeouts and connection errors, with the share of all requests.',
-  '- **heap/req**: heap bytes the service allocated per answered request (v8.GCProfiler estimate). **peak RSS**: the service\'s resident memory.',
+  "- **heap/req**: heap bytes the service allocated per answered request (v8.GCProfiler estimate). **peak RSS**: the service's resident memory.",
   '- **Consul conns opened / peak**: TCP connections to Consul opened during the window, and the most open at once.',
   '- **Consul req/req**: KV GETs Consul itself counted (its `consul_api_http` metric) per answered request: 1 for a read-through client, near 0 for a cache.',
   '',

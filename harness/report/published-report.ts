@@ -10,10 +10,11 @@
  *
  * @module
  */
-import { renderHtml } from './html-report.ts';
-import { HOW_TO_READ, describeRun, failuresMarkdown, scenarioMarkdown } from './markdown-report.ts';
+
 import { markdownTable } from 'markdown-table';
 import { bytes, int, msFromUs } from './format.ts';
+import { renderHtml } from './html-report.ts';
+import { describeRun, failuresMarkdown, HOW_TO_READ, scenarioMarkdown } from './markdown-report.ts';
 import type { Report, ResultRow } from './report-schema.ts';
 
 /** One lesson of the Go articles, with their figures and ours. */
@@ -35,8 +36,11 @@ export interface ArticleComparison {
 const find = (report: Report, scenario: string, client: string): ResultRow | undefined =>
   report.scenarios.find((s) => s.name === scenario)?.results.find((r) => r.client === client);
 const factor = (worse: number | null | undefined, better: number | null | undefined): number | null =>
-  worse === null || worse === undefined || better === null || better === undefined || better <= 0 ? null : worse / better;
-const phase = (r: ResultRow | undefined, name: 'baseline' | 'fault' | 'drain') => r?.phases?.find((p) => p.name === name);
+  worse === null || worse === undefined || better === null || better === undefined || better <= 0
+    ? null
+    : worse / better;
+const phase = (r: ResultRow | undefined, name: 'baseline' | 'fault' | 'drain') =>
+  r?.phases?.find((p) => p.name === name);
 const ms = (us: number): string => `${msFromUs(us)} ms`;
 
 /**
@@ -53,16 +57,59 @@ export function articleComparisons(report: Report): ArticleComparison[] {
   const wWatch = find(report, 'watch-propagation', 'watch-cached');
   const wPoll = find(report, 'watch-propagation', 'polling');
   const out: ArticleComparison[] = [];
-  const pair = (a: ResultRow | undefined, b: ResultRow | undefined, f: (r: ResultRow) => string): string => (a && b ? `${a.client} ${f(a)} → ${b.client} ${f(b)}` : 'not measured');
+  const pair = (a: ResultRow | undefined, b: ResultRow | undefined, f: (r: ResultRow) => string): string =>
+    a && b ? `${a.client} ${f(a)} → ${b.client} ${f(b)}` : 'not measured';
   const lesson1 = '1. Pool connections, watch';
 
   out.push(
-    { lesson: lesson1, measure: 'throughput (QPS/RPS)', theirs: '382 → 1 211 QPS', theirRatio: 1211 / 382, ours: pair(fresh, pooled, (r) => `${int(r.rps)} RPS`), ourRatio: factor(pooled?.rps, fresh?.rps) },
-    { lesson: lesson1, measure: 'throughput, watch + local cache', theirs: '382 → 1 211 QPS', theirRatio: 1211 / 382, ours: pair(fresh, watch, (r) => `${int(r.rps)} RPS`), ourRatio: factor(watch?.rps, fresh?.rps) },
-    { lesson: lesson1, measure: 'p99 latency', theirs: '412 ms → 118 ms', theirRatio: 412 / 118, ours: pair(fresh, pooled, (r) => ms(r.latencyUs.p99)), ourRatio: factor(fresh?.latencyUs.p99, pooled?.latencyUs.p99) },
-    { lesson: lesson1, measure: 'p99 latency, watch + local cache', theirs: '412 ms → 118 ms', theirRatio: 412 / 118, ours: pair(fresh, watch, (r) => ms(r.latencyUs.p99)), ourRatio: factor(fresh?.latencyUs.p99, watch?.latencyUs.p99) },
-    { lesson: lesson1, measure: 'peak TCP connections (to Consul)', theirs: '1 840 → 212', theirRatio: 1840 / 212, ours: pair(fresh, pooled, (r) => int(r.consulConnectionsPeak)), ourRatio: factor(fresh?.consulConnectionsPeak, pooled?.consulConnectionsPeak) },
-    { lesson: lesson1, measure: 'memory allocated per request', theirs: '1.2 MB → 0.3 MB', theirRatio: 1.2 / 0.3, ours: pair(fresh, pooled, (r) => bytes(r.heapBytesPerRequest)), ourRatio: factor(fresh?.heapBytesPerRequest, pooled?.heapBytesPerRequest) },
+    {
+      lesson: lesson1,
+      measure: 'throughput (QPS/RPS)',
+      theirs: '382 → 1 211 QPS',
+      theirRatio: 1211 / 382,
+      ours: pair(fresh, pooled, (r) => `${int(r.rps)} RPS`),
+      ourRatio: factor(pooled?.rps, fresh?.rps),
+    },
+    {
+      lesson: lesson1,
+      measure: 'throughput, watch + local cache',
+      theirs: '382 → 1 211 QPS',
+      theirRatio: 1211 / 382,
+      ours: pair(fresh, watch, (r) => `${int(r.rps)} RPS`),
+      ourRatio: factor(watch?.rps, fresh?.rps),
+    },
+    {
+      lesson: lesson1,
+      measure: 'p99 latency',
+      theirs: '412 ms → 118 ms',
+      theirRatio: 412 / 118,
+      ours: pair(fresh, pooled, (r) => ms(r.latencyUs.p99)),
+      ourRatio: factor(fresh?.latencyUs.p99, pooled?.latencyUs.p99),
+    },
+    {
+      lesson: lesson1,
+      measure: 'p99 latency, watch + local cache',
+      theirs: '412 ms → 118 ms',
+      theirRatio: 412 / 118,
+      ours: pair(fresh, watch, (r) => ms(r.latencyUs.p99)),
+      ourRatio: factor(fresh?.latencyUs.p99, watch?.latencyUs.p99),
+    },
+    {
+      lesson: lesson1,
+      measure: 'peak TCP connections (to Consul)',
+      theirs: '1 840 → 212',
+      theirRatio: 1840 / 212,
+      ours: pair(fresh, pooled, (r) => int(r.consulConnectionsPeak)),
+      ourRatio: factor(fresh?.consulConnectionsPeak, pooled?.consulConnectionsPeak),
+    },
+    {
+      lesson: lesson1,
+      measure: 'memory allocated per request',
+      theirs: '1.2 MB → 0.3 MB',
+      theirRatio: 1.2 / 0.3,
+      ours: pair(fresh, pooled, (r) => bytes(r.heapBytesPerRequest)),
+      ourRatio: factor(fresh?.heapBytesPerRequest, pooled?.heapBytesPerRequest),
+    },
   );
 
   const lesson2 = '2. Cancel or time out';
@@ -76,7 +123,10 @@ export function articleComparisons(report: Report): ArticleComparison[] {
       measure: 'p99 latency (Go: over hours of network blips; ours: in the drain after the stall)',
       theirs: '2 100 ms → 42 ms',
       theirRatio: 2100 / 42,
-      ours: drainP99(leaky) !== null && drainP99(fixed) !== null ? `leaky ${ms(drainP99(leaky)!)} → fixed ${ms(drainP99(fixed)!)}` : 'not measured',
+      ours:
+        drainP99(leaky) !== null && drainP99(fixed) !== null
+          ? `leaky ${ms(drainP99(leaky)!)} → fixed ${ms(drainP99(fixed)!)}`
+          : 'not measured',
       ourRatio: factor(drainP99(leaky), drainP99(fixed)),
     },
     {
@@ -84,9 +134,10 @@ export function articleComparisons(report: Report): ArticleComparison[] {
       measure: 'requests during the stall',
       theirs: 'hang (no timeout) → fail at 500 ms',
       theirRatio: null,
-      ours: leaky && fixed
-        ? `leaky: ${int(leaky.errors.timeouts)} never answered (the load generator gave up after its timeout) → fixed: ${int(fixed.errors.clientTimeout)} answered 503 when its own timeout fired`
-        : 'not measured',
+      ours:
+        leaky && fixed
+          ? `leaky: ${int(leaky.errors.timeouts)} never answered (the load generator gave up after its timeout) → fixed: ${int(fixed.errors.clientTimeout)} answered 503 when its own timeout fired`
+          : 'not measured',
       ourRatio: null,
     },
     {
@@ -94,17 +145,23 @@ export function articleComparisons(report: Report): ArticleComparison[] {
       measure: 'what piles up (Go: goroutines; Node: requests in flight to Consul), at the end',
       theirs: '> 10 000 (after 4 h) → < 200',
       theirRatio: 10_000 / 200,
-      ours: leaky?.leak && fixed?.leak
-        ? `leaky ${int(leaky.leak.evidence.inFlight?.drainEnd ?? 0)} → fixed ${int(fixed.leak.evidence.inFlight?.drainEnd ?? 0)} at the end of the drain (peaks ${int(leaky.inFlightPeak ?? 0)} and ${int(fixed.inFlightPeak ?? 0)}; verdicts ${leaky.leak.verdict}, ${fixed.leak.verdict})`
-        : 'not measured',
-      ourRatio: factor(leaky?.leak?.evidence.inFlight?.drainEnd, Math.max(1, fixed?.leak?.evidence.inFlight?.drainEnd ?? 0)),
+      ours:
+        leaky?.leak && fixed?.leak
+          ? `leaky ${int(leaky.leak.evidence.inFlight?.drainEnd ?? 0)} → fixed ${int(fixed.leak.evidence.inFlight?.drainEnd ?? 0)} at the end of the drain (peaks ${int(leaky.inFlightPeak ?? 0)} and ${int(fixed.inFlightPeak ?? 0)}; verdicts ${leaky.leak.verdict}, ${fixed.leak.verdict})`
+          : 'not measured',
+      ourRatio: factor(
+        leaky?.leak?.evidence.inFlight?.drainEnd,
+        Math.max(1, fixed?.leak?.evidence.inFlight?.drainEnd ?? 0),
+      ),
     },
     {
       lesson: lesson2,
       measure: 'pile-up rate during the fault',
       theirs: '20+ goroutines/s',
       theirRatio: null,
-      ours: leaky?.leak?.evidence.inFlight ? `leaky +${leaky.leak.evidence.inFlight.faultSlopePerS.toFixed(1)} in flight/s; fixed ${fixed?.leak?.evidence.inFlight ? `${fixed.leak.evidence.inFlight.faultSlopePerS >= 0 ? '+' : ''}${fixed.leak.evidence.inFlight.faultSlopePerS.toFixed(1)}/s` : '–'}` : 'not measured',
+      ours: leaky?.leak?.evidence.inFlight
+        ? `leaky +${leaky.leak.evidence.inFlight.faultSlopePerS.toFixed(1)} in flight/s; fixed ${fixed?.leak?.evidence.inFlight ? `${fixed.leak.evidence.inFlight.faultSlopePerS >= 0 ? '+' : ''}${fixed.leak.evidence.inFlight.faultSlopePerS.toFixed(1)}/s` : '–'}`
+        : 'not measured',
       ourRatio: null,
     },
   );
@@ -117,7 +174,10 @@ export function articleComparisons(report: Report): ArticleComparison[] {
       measure: 'change propagation delay, p50 (polling → watch)',
       theirs: 'polling ≥ its interval; long polling ~100 ms–5 s',
       theirRatio: null,
-      ours: wPoll?.staleness && wWatch?.staleness ? `polling ${ms(prop(wPoll, 'p50')!)} → watch-cached ${ms(prop(wWatch, 'p50')!)} (p99 ${ms(prop(wPoll, 'p99')!)} → ${ms(prop(wWatch, 'p99')!)})` : 'not measured',
+      ours:
+        wPoll?.staleness && wWatch?.staleness
+          ? `polling ${ms(prop(wPoll, 'p50')!)} → watch-cached ${ms(prop(wWatch, 'p50')!)} (p99 ${ms(prop(wPoll, 'p99')!)} → ${ms(prop(wWatch, 'p99')!)})`
+          : 'not measured',
       ourRatio: factor(prop(wPoll, 'p50'), prop(wWatch, 'p50')),
     },
     {
@@ -125,7 +185,10 @@ export function articleComparisons(report: Report): ArticleComparison[] {
       measure: 'KV requests Consul serves per second, one service instance',
       theirs: 'no figure given',
       theirRatio: null,
-      ours: wPooled?.staleness && wWatch?.staleness ? `pooled ${int(wPooled.staleness.consulRequestsPerSecond ?? 0)}/s → watch-cached ${(wWatch.staleness.consulRequestsPerSecond ?? 0).toFixed(1)}/s` : 'not measured',
+      ours:
+        wPooled?.staleness && wWatch?.staleness
+          ? `pooled ${int(wPooled.staleness.consulRequestsPerSecond ?? 0)}/s → watch-cached ${(wWatch.staleness.consulRequestsPerSecond ?? 0).toFixed(1)}/s`
+          : 'not measured',
       ourRatio: factor(wPooled?.staleness?.consulRequestsPerSecond, wWatch?.staleness?.consulRequestsPerSecond),
     },
   );
@@ -137,17 +200,26 @@ const times = (n: number | null): string => (n === null ? '–' : `${n >= 100 ? 
 /** The comparison with the Go articles as a markdown section. */
 export function articleSection(report: Report): string[] {
   const rows = articleComparisons(report);
-  const stall = (report.scenarios.find((s) => s.name === 'network-stall')?.settings as { phases?: { faultS?: number } } | undefined)?.phases?.faultS;
+  const stall = (
+    report.scenarios.find((s) => s.name === 'network-stall')?.settings as { phases?: { faultS?: number } } | undefined
+  )?.phases?.faultS;
   return [
-    '## The Go articles\' figures beside ours',
+    "## The Go articles' figures beside ours",
     '',
-    'Their figures are from Go, on their machines, as the articles state them (summarised in the project\'s seeds); ours are from this run. Compare the ratios, not the absolute numbers: each ratio is how many times better the recommended practice did than the one it replaces, measured in the same run.',
+    "Their figures are from Go, on their machines, as the articles state them (summarised in the project's seeds); ours are from this run. Compare the ratios, not the absolute numbers: each ratio is how many times better the recommended practice did than the one it replaces, measured in the same run.",
     '',
     markdownTable(
       [
         ['lesson', 'measure', 'theirs (Go)', 'their ratio', 'ours (Node.js, this run)', 'our ratio'],
         // a lesson's text only on its first row
-        ...rows.map((r, i) => [i > 0 && rows[i - 1]!.lesson === r.lesson ? '' : r.lesson, r.measure, r.theirs, times(r.theirRatio), r.ours, times(r.ourRatio)]),
+        ...rows.map((r, i) => [
+          i > 0 && rows[i - 1]!.lesson === r.lesson ? '' : r.lesson,
+          r.measure,
+          r.theirs,
+          times(r.theirRatio),
+          r.ours,
+          times(r.ourRatio),
+        ]),
       ],
       { align: ['l', 'l', 'l', 'r', 'l', 'r'], alignDelimiters: false },
     ),
@@ -157,7 +229,7 @@ export function articleSection(report: Report): string[] {
     '1. **Pool connections, watch** (500 readers, 1 KB values): Go\'s default client opens a new connection per request, as our `fresh-connection` does; their "pooled transport + watch" is our `pooled` (keep-alive pool) and `watch-cached` (blocking-query watch into a local map), scenario `articles`.',
     `2. **Cancel or time out** (a network stall): Go without a context timeout, then with a 500 ms one; ours \`leaky-without-abort\` (retries that never cancel) and \`fixed\` (the same code with a deadline), Consul's answers stalled by Toxiproxy${stall === undefined ? '' : ` for ${stall} s`}, scenario \`network-stall\`. Our closed-model load generator gives up on a request after its timeout, so hung requests show as load timeouts, not as latency; the p99 compared is the drain's, after the stall.`,
     '3. **Blocking queries, not polling**: writes under read load, scenario `watch-propagation`; `polling` reads every 1 s.',
-    '5. **A local cache, not a read per request** (client-go\'s informers): what one service instance costs Consul, `pooled` against `watch-cached`, scenario `watch-propagation`.',
+    "5. **A local cache, not a read per request** (client-go's informers): what one service instance costs Consul, `pooled` against `watch-cached`, scenario `watch-propagation`.",
     '',
   ];
 }
@@ -167,12 +239,19 @@ export interface PublishSource {
   /** The raw results, merged when there are several sources. */
   readonly report: Report;
   /** Each source report.json: `link` relative to the README's folder, `path` as given on the command line, its own date and command. */
-  readonly sources: readonly { readonly link: string; readonly path: string; readonly createdAt: string; readonly command: string; readonly status: string }[];
+  readonly sources: readonly {
+    readonly link: string;
+    readonly path: string;
+    readonly createdAt: string;
+    readonly command: string;
+    readonly status: string;
+  }[];
   /** The command that regenerates everything, e.g. `npm run report:all`. */
   readonly regenerate: string;
 }
 
-const runLines = (p: PublishSource): string[] => p.sources.map((s) => `- **Run**: \`${s.command}\` at ${s.createdAt} (${s.status})`);
+const runLines = (p: PublishSource): string[] =>
+  p.sources.map((s) => `- **Run**: \`${s.command}\` at ${s.createdAt} (${s.status})`);
 
 /** The opening paragraphs; `htmlName` null for the HTML page itself (no link to itself). */
 function opening(p: PublishSource, htmlName: string | null): string[] {
@@ -185,7 +264,8 @@ function opening(p: PublishSource, htmlName: string | null): string[] {
   ];
 }
 
-const NOISE = 'These machines are shared and noisy: compare rows within one scenario (same run, same machine) as ratios, and re-run before reading much into a few percent.';
+const NOISE =
+  'These machines are shared and noisy: compare rows within one scenario (same run, same machine) as ratios, and re-run before reading much into a few percent.';
 
 /** `reports/README.md`: intro, machine and commands, the articles' ratios, then every scenario's full section. */
 export function renderPublishedMarkdown(p: PublishSource, htmlName: string): string {

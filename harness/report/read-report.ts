@@ -17,7 +17,9 @@ export async function readReport(file: string, abs: string): Promise<Report> {
   try {
     text = await readFile(abs, 'utf8');
   } catch {
-    throw usageError(`${file}: no such file (${abs}): give the report.json a run wrote (e.g. reports/latest/report.json)`);
+    throw usageError(
+      `${file}: no such file (${abs}): give the report.json a run wrote (e.g. reports/latest/report.json)`,
+    );
   }
   let json: unknown;
   try {
@@ -28,7 +30,9 @@ export async function readReport(file: string, abs: string): Promise<Report> {
   const parsed = ReportSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw usageError(`${file}: not a consul-kv-bench report (${issue.path.join('.') || 'top level'}: ${issue.message}): give the report.json a run wrote`);
+    throw usageError(
+      `${file}: not a consul-kv-bench report (${issue.path.join('.') || 'top level'}: ${issue.message}): give the report.json a run wrote`,
+    );
   }
   return parsed.data;
 }

@@ -33,12 +33,16 @@ export const ErrorsSchema = z
     non2xx: count.describe('answers with a status outside 2xx'),
     timeouts: count.describe('requests the load generator gave up on after load.timeoutS'),
     connection: count.describe('requests that failed without an answer (refused, reset)'),
-    consul429: count.describe("Consul's 429 (http_max_conns_per_client) seen by the service, or by the load for consul-direct"),
+    consul429: count.describe(
+      "Consul's 429 (http_max_conns_per_client) seen by the service, or by the load for consul-direct",
+    ),
     clientTimeout: count.describe("the client's own per-request timeout fired"),
     consulHttp: count.describe('other non-2xx answers from Consul'),
     unreachable: count.describe('transport errors between the service and Consul'),
     notFound: count.describe('404: a seeded key was not found'),
-    rateLimited: count.optional().describe("the client's own rate limiter refused the read (its wait would outlast the deadline)"),
+    rateLimited: count
+      .optional()
+      .describe("the client's own rate limiter refused the read (its wait would outlast the deadline)"),
     cacheTooStale: count.optional().describe('a cache past its stale-while-error bound refused the read'),
     other: count,
   })
@@ -62,14 +66,18 @@ export const LeakSchema = z
       reason: z.string().describe('one sentence a reader can check against the timeline'),
       inFlight: SignalEvidenceSchema.optional().describe('requests in flight to Consul (long polls excluded)'),
       establishedSockets: SignalEvidenceSchema.optional().describe('client sockets ESTABLISHED to Consul (Linux)'),
-      grownResources: z.record(z.string(), z.number()).describe('active resource types above baseline at the end of the drain, by how many'),
+      grownResources: z
+        .record(z.string(), z.number())
+        .describe('active resource types above baseline at the end of the drain, by how many'),
       samples: z.object({ baseline: count, fault: count, drainTail: count }),
     }),
   })
   .describe('the leak verdict of a fault scenario (harness/diagnosis/leak-verdict.ts)');
 
 export const PhaseResultSchema = z.object({
-  name: z.enum(['baseline', 'fault', 'drain']).describe('fault: the fault (or, for a restart, Consul down); drain: after it'),
+  name: z
+    .enum(['baseline', 'fault', 'drain'])
+    .describe('fault: the fault (or, for a restart, Consul down); drain: after it'),
   startMs: z.number().min(0).describe('offset from the measured window start'),
   durationMs: z.number().min(0),
   requests: count.describe('answers to requests sent in this phase'),
@@ -85,7 +93,12 @@ export const TimelineSampleSchema = z.object({
   phase: z.enum(['baseline', 'fault', 'drain']),
   inFlight: count.describe('requests to Consul in flight (long polls excluded)'),
   longPolls: count.describe('blocking queries held open on purpose'),
-  sockets: z.record(z.string(), count).optional().describe('sockets of connections to Consul by TCP state (/proc/net/tcp; Linux): the client side in every state, plus TIME_WAIT at either end'),
+  sockets: z
+    .record(z.string(), count)
+    .optional()
+    .describe(
+      'sockets of connections to Consul by TCP state (/proc/net/tcp; Linux): the client side in every state, plus TIME_WAIT at either end',
+    ),
   resources: z.record(z.string(), count).describe('process.getActiveResourcesInfo() by type'),
   heapUsedBytes: count,
   rssBytes: count,
@@ -97,33 +110,61 @@ export const StalenessSchema = z
   .object({
     keys: count.describe('keys written and probed'),
     writesPerSecond: z.number().min(0).describe('configured write rate over those keys'),
-    probeIntervalMs: z.number().min(0).describe("pause between one key's probe reads: the resolution, plus the service's latency"),
+    probeIntervalMs: z
+      .number()
+      .min(0)
+      .describe("pause between one key's probe reads: the resolution, plus the service's latency"),
     writes: count.describe('acknowledged writes (sent before the settle period)'),
     writeFailures: count.describe('writes Consul refused or that failed'),
     writesSeen: count.describe('writes whose value (or a newer one) a probe read returned'),
     writesUnseen: count.describe('writes never seen by the end of the row'),
-    propagationUs: LatencyUsSchema.describe("delay from a write's acknowledgement to the first service response carrying it, µs"),
+    propagationUs: LatencyUsSchema.describe(
+      "delay from a write's acknowledgement to the first service response carrying it, µs",
+    ),
     propagationHistogram: z.string().describe('the propagation delays, HDR histogram, µs, compressed base64'),
     reads: count.describe('probe reads answered 200 with a versioned value'),
     staleReads: count.describe('of those, reads older than the newest write acknowledged before the read was sent'),
     staleShare: z.number().min(0).max(1).describe('staleReads / reads'),
     failedReads: count.describe('probe reads without a 200'),
-    consulRequestsPerSecond: z.number().min(0).nullable().describe('KV GETs Consul counted per second of the window: what one client instance costs Consul'),
+    consulRequestsPerSecond: z
+      .number()
+      .min(0)
+      .nullable()
+      .describe('KV GETs Consul counted per second of the window: what one client instance costs Consul'),
   })
   .describe('freshness under writes (watch-propagation)');
 
 export const RecoverySchema = z
   .object({
-    keepData: z.boolean().describe('Consul restarted with its data (true) or on a fresh data dir, keys seeded again (false)'),
-    consulDownMs: z.number().min(0).describe('from the stop to a known leader again (and the keys seeded again, on a fresh data dir)'),
+    keepData: z
+      .boolean()
+      .describe('Consul restarted with its data (true) or on a fresh data dir, keys seeded again (false)'),
+    consulDownMs: z
+      .number()
+      .min(0)
+      .describe('from the stop to a known leader again (and the keys seeded again, on a fresh data dir)'),
     consulStartMs: z.number().min(0).describe('from the start command to a known leader'),
-    errorWindowMs: z.number().min(0).nullable().describe('from the first failed probe read to the last; null without failures'),
+    errorWindowMs: z
+      .number()
+      .min(0)
+      .nullable()
+      .describe('from the first failed probe read to the last; null without failures'),
     failedReads: count.describe('probe reads after the stop without a 200'),
     staleWhileDown: count.describe('probe reads answered 200 while Consul was down (served from a cache)'),
-    staleAfterBack: count.describe('probe reads sent after the post-restart write was acknowledged that still returned the old value'),
-    recoveryMs: z.number().min(0).nullable().describe('from the post-restart write to the first fresh response of the slowest key; null when it never recovered'),
+    staleAfterBack: count.describe(
+      'probe reads sent after the post-restart write was acknowledged that still returned the old value',
+    ),
+    recoveryMs: z
+      .number()
+      .min(0)
+      .nullable()
+      .describe(
+        'from the post-restart write to the first fresh response of the slowest key; null when it never recovered',
+      ),
     recovered: z.boolean().describe('every probed key ended on its post-restart value'),
-    serviceAnswering: z.boolean().describe('the last probe read of every key got an HTTP answer (the service was not wedged)'),
+    serviceAnswering: z
+      .boolean()
+      .describe('the last probe read of every key got an HTTP answer (the service was not wedged)'),
   })
   .describe('behaviour around a Consul restart (consul-restart)');
 
@@ -162,11 +203,23 @@ export const ResultSchema = z.object({
   latencyUs: LatencyUsSchema,
   histogram: z.string().describe('2xx latency HDR histogram, µs, compressed base64 (HdrHistogram encoding)'),
   errors: ErrorsSchema,
-  heapBytesPerRequest: z.number().min(0).nullable().describe('service heap bytes allocated per answered request (v8.GCProfiler estimate); null for consul-direct'),
-  peakRssBytes: count.nullable().describe('service peak RSS in the window (sampled every 250 ms); null for consul-direct'),
-  consulConnectionsOpened: count.describe('TCP connections to Consul opened in the window (by the service; by the load generator for consul-direct)'),
+  heapBytesPerRequest: z
+    .number()
+    .min(0)
+    .nullable()
+    .describe('service heap bytes allocated per answered request (v8.GCProfiler estimate); null for consul-direct'),
+  peakRssBytes: count
+    .nullable()
+    .describe('service peak RSS in the window (sampled every 250 ms); null for consul-direct'),
+  consulConnectionsOpened: count.describe(
+    'TCP connections to Consul opened in the window (by the service; by the load generator for consul-direct)',
+  ),
   consulConnectionsPeak: count.describe('most TCP connections to Consul open at once'),
-  consulRequests: count.nullable().describe("KV GETs Consul itself counted in the window (consul_api_http_count); null when its metrics are unavailable"),
+  consulRequests: count
+    .nullable()
+    .describe(
+      'KV GETs Consul itself counted in the window (consul_api_http_count); null when its metrics are unavailable',
+    ),
   consulRequestsPerRequest: z.number().min(0).nullable().describe('consulRequests / requests'),
   service: z
     .object({ elu: z.number().min(0).max(1), cpuPercent: z.number().min(0), gcCount: count })
@@ -175,18 +228,35 @@ export const ResultSchema = z.object({
   loadGenerator: z
     .object({ elu: z.number().min(0).max(1), cpuPercent: z.number().min(0), saturated: z.boolean() })
     .describe('the harness process running autocannon; saturated when ELU ≥ 0.9 (then the generator set the pace)'),
-  clientStats: z.record(z.string(), z.unknown()).describe("the client's own counters since the service started, warm-up included (gets, hits, misses, errors, and extras such as the watch's)"),
-  flags: z.array(z.string()).describe('caveats of this row, e.g. load-generator-saturated, consul-429, connections-capped'),
-  inFlightPeak: count.nullable().describe('most requests to Consul in flight at once in the window (long polls excluded); null for consul-direct'),
+  clientStats: z
+    .record(z.string(), z.unknown())
+    .describe(
+      "the client's own counters since the service started, warm-up included (gets, hits, misses, errors, and extras such as the watch's)",
+    ),
+  flags: z
+    .array(z.string())
+    .describe('caveats of this row, e.g. load-generator-saturated, consul-429, connections-capped'),
+  inFlightPeak: count
+    .nullable()
+    .describe('most requests to Consul in flight at once in the window (long polls excluded); null for consul-direct'),
   clientModule: z.string().optional().describe("path of a user's client module (--client ./file)"),
   phases: z.array(PhaseResultSchema).optional().describe('per phase, for fault scenarios'),
   timeline: z.array(TimelineSampleSchema).optional().describe('the service sampled every 250 ms through the phases'),
   leak: LeakSchema.optional(),
   staleness: StalenessSchema.optional(),
   recovery: RecoverySchema.optional(),
-  runs: z.array(RunSummarySchema).optional().describe('run --repeat N: every run of this row, in order; the row\'s own latency is from the merged histograms, its counts are sums'),
+  runs: z
+    .array(RunSummarySchema)
+    .optional()
+    .describe(
+      "run --repeat N: every run of this row, in order; the row's own latency is from the merged histograms, its counts are sums",
+    ),
   profile: z
-    .object({ kind: z.enum(['flame', 'cpu', 'doctor']), files: z.array(z.string()).describe('paths relative to the output directory (--out)'), error: z.string().optional() })
+    .object({
+      kind: z.enum(['flame', 'cpu', 'doctor']),
+      files: z.array(z.string()).describe('paths relative to the output directory (--out)'),
+      error: z.string().optional(),
+    })
     .optional()
     .describe('profile artifacts of the service (--profile)'),
 });
@@ -195,7 +265,9 @@ export const ScenarioResultSchema = z.object({
   name: z.string(),
   description: z.string(),
   settings: z.record(z.string(), z.unknown()).describe('the validated scenario as run (after --quick and overrides)'),
-  loadModel: z.literal('closed').describe('closed model: fixed connections; latencies are not corrected for coordinated omission'),
+  loadModel: z
+    .literal('closed')
+    .describe('closed model: fixed connections; latencies are not corrected for coordinated omission'),
   repeat: count.optional().describe('run --repeat N: runs per row, interleaved'),
   results: z.array(ResultSchema),
 });
@@ -212,9 +284,15 @@ export const EnvironmentSchema = z.object({
     version: z.string(),
     backend: z.enum(['local', 'container', 'external']),
     provenance: z.string().describe('binary path and source, image, or CONSUL_HTTP_ADDR'),
-    httpMaxConnsPerClient: count.nullable().describe('limits.http_max_conns_per_client in force; null when unknown (external)'),
+    httpMaxConnsPerClient: count
+      .nullable()
+      .describe('limits.http_max_conns_per_client in force; null when unknown (external)'),
   }),
-  tools: z.record(z.string(), z.string()).describe('versions of autocannon, undici, hdr-histogram-js, consul-kv-bench (and toxiproxy-server when a fault ran)'),
+  tools: z
+    .record(z.string(), z.string())
+    .describe(
+      'versions of autocannon, undici, hdr-histogram-js, consul-kv-bench (and toxiproxy-server when a fault ran)',
+    ),
 });
 
 export const ReportSchema = z.object({
@@ -225,7 +303,9 @@ export const ReportSchema = z.object({
   command: z.string().describe('the exact command line'),
   environment: EnvironmentSchema,
   scenarios: z.array(ScenarioResultSchema),
-  failures: z.array(z.object({ scenario: z.string(), client: z.string().nullable(), code: z.string(), message: z.string() })),
+  failures: z.array(
+    z.object({ scenario: z.string(), client: z.string().nullable(), code: z.string(), message: z.string() }),
+  ),
 });
 
 export type Report = z.infer<typeof ReportSchema>;

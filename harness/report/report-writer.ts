@@ -39,12 +39,20 @@ export async function writeReport(report: Report, outDir: string): Promise<Writt
   const json = JSON.stringify(report, null, 2) + '\n';
   const runDir = path.join(outDir, 'runs', runDirName(report.createdAt));
   // Artifact paths in results are relative to outDir; the timestamped copy sits two folders down.
-  for (const [dir, linkBase] of [[outDir, ''], [runDir, '../../']] as const) {
+  for (const [dir, linkBase] of [
+    [outDir, ''],
+    [runDir, '../../'],
+  ] as const) {
     await atomicWrite(path.join(dir, 'report.json'), json);
     await atomicWrite(path.join(dir, 'report.md'), renderMarkdown(report, { linkBase }));
     await atomicWrite(path.join(dir, 'report.html'), renderHtml(report, { linkBase }));
   }
-  return { json: path.join(outDir, 'report.json'), markdown: path.join(outDir, 'report.md'), html: path.join(outDir, 'report.html'), runDir };
+  return {
+    json: path.join(outDir, 'report.json'),
+    markdown: path.join(outDir, 'report.md'),
+    html: path.join(outDir, 'report.html'),
+    runDir,
+  };
 }
 
 /** Paths {@link rewriteRenderings} wrote. */

@@ -10,7 +10,19 @@ import type { ScenarioResult } from './report-schema.ts';
 /** A compact table of one scenario's rows. */
 export function renderTerminalTable(scenario: ScenarioResult): string {
   const table = new Table({
-    head: ['row', 'RPS', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'errors', 'heap/req', 'conns', 'Consul req/req', 'flags'],
+    head: [
+      'row',
+      'RPS',
+      'p50 ms',
+      'p99 ms',
+      'p99.9 ms',
+      'max ms',
+      'errors',
+      'heap/req',
+      'conns',
+      'Consul req/req',
+      'flags',
+    ],
     style: { head: [], border: [] },
   });
   for (const r of scenario.results) {
@@ -31,20 +43,41 @@ export function renderTerminalTable(scenario: ScenarioResult): string {
   const parts = [`${scenario.name}: ${scenario.description}`, table.toString()];
   const stale = scenario.results.filter((r) => r.staleness);
   if (stale.length) {
-    const t = new Table({ head: ['row', 'propagation p50 ms', 'p99 ms', 'max ms', 'stale reads', 'Consul req/s'], style: { head: [], border: [] } });
+    const t = new Table({
+      head: ['row', 'propagation p50 ms', 'p99 ms', 'max ms', 'stale reads', 'Consul req/s'],
+      style: { head: [], border: [] },
+    });
     for (const r of stale) {
       const s = r.staleness!;
-      t.push([r.client, msFromUs(s.propagationUs.p50), msFromUs(s.propagationUs.p99), msFromUs(s.propagationUs.max), `${(s.staleShare * 100).toFixed(2)}%`, s.consulRequestsPerSecond === null ? '–' : s.consulRequestsPerSecond.toFixed(1)]);
+      t.push([
+        r.client,
+        msFromUs(s.propagationUs.p50),
+        msFromUs(s.propagationUs.p99),
+        msFromUs(s.propagationUs.max),
+        `${(s.staleShare * 100).toFixed(2)}%`,
+        s.consulRequestsPerSecond === null ? '–' : s.consulRequestsPerSecond.toFixed(1),
+      ]);
     }
     parts.push(t.toString());
   }
   const rec = scenario.results.filter((r) => r.recovery);
   if (rec.length) {
     const sec = (ms: number | null): string => (ms === null ? '–' : (ms / 1000).toFixed(2));
-    const t = new Table({ head: ['row', 'Consul away s', 'error window s', 'stale while down', 'fresh after s', 'recovered', 'answering'], style: { head: [], border: [] } });
+    const t = new Table({
+      head: ['row', 'Consul away s', 'error window s', 'stale while down', 'fresh after s', 'recovered', 'answering'],
+      style: { head: [], border: [] },
+    });
     for (const r of rec) {
       const v = r.recovery!;
-      t.push([r.client, sec(v.consulDownMs), sec(v.errorWindowMs), int(v.staleWhileDown), sec(v.recoveryMs), v.recovered ? 'yes' : 'NO', v.serviceAnswering ? 'yes' : 'NO']);
+      t.push([
+        r.client,
+        sec(v.consulDownMs),
+        sec(v.errorWindowMs),
+        int(v.staleWhileDown),
+        sec(v.recoveryMs),
+        v.recovered ? 'yes' : 'NO',
+        v.serviceAnswering ? 'yes' : 'NO',
+      ]);
     }
     parts.push(t.toString());
   }

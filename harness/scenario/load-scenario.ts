@@ -5,7 +5,7 @@
  */
 import { SCENARIOS } from '../../scenarios/index.ts';
 import { BenchError } from '../errors.ts';
-import { type Scenario, parseScenario } from './scenario-schema.ts';
+import { parseScenario, type Scenario } from './scenario-schema.ts';
 
 /** Names of all registered scenarios, in registry order. */
 export function scenarioNames(): string[] {
@@ -19,7 +19,10 @@ export function scenarioNames(): string[] {
 export function loadScenario(name: string): Scenario {
   const input = SCENARIOS.find((s) => s.name === name);
   if (!input) {
-    throw new BenchError('UNKNOWN_SCENARIO', `unknown scenario ${JSON.stringify(name)}: use one of ${scenarioNames().join(', ')} (see consul-kv-bench list)`);
+    throw new BenchError(
+      'UNKNOWN_SCENARIO',
+      `unknown scenario ${JSON.stringify(name)}: use one of ${scenarioNames().join(', ')} (see consul-kv-bench list)`,
+    );
   }
   return parseScenario(input, `scenarios/${name}.ts`);
 }

@@ -11,9 +11,15 @@ import { BenchError } from '../errors.ts';
 import { FaultProfileSchema } from '../faults/fault-profiles.ts';
 
 const int = (name: string, min: number, max: number) =>
-  z.int({ error: `${name} must be a whole number from ${min} to ${max}` }).min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`);
+  z
+    .int({ error: `${name} must be a whole number from ${min} to ${max}` })
+    .min(min, `${name} must be at least ${min}`)
+    .max(max, `${name} must be at most ${max}`);
 const num = (name: string, min: number, max: number) =>
-  z.number({ error: `${name} must be a number from ${min} to ${max}` }).min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`);
+  z
+    .number({ error: `${name} must be a number from ${min} to ${max}` })
+    .min(min, `${name} must be at least ${min}`)
+    .max(max, `${name} must be at most ${max}`);
 
 /** Load shape. Durations in seconds. */
 export const LoadSchema = z.strictObject({
@@ -44,7 +50,9 @@ const clientOptionFields = {
   /** `wait` of the watches' blocking queries, ms. 1000–600 000 (Consul's maximum is 10 min). */
   watchWaitMs: int('clientOptions.watchWaitMs', 1000, 600_000),
   /** Read consistency mode (Consul docs, "Consistency Modes"): `default`, `stale` or `consistent`. */
-  consistency: z.enum(['default', 'stale', 'consistent'], { error: 'clientOptions.consistency must be default, stale or consistent' }),
+  consistency: z.enum(['default', 'stale', 'consistent'], {
+    error: 'clientOptions.consistency must be default, stale or consistent',
+  }),
   /** Interval of the `polling` strategy, ms. 10–600 000. */
   pollIntervalMs: int('clientOptions.pollIntervalMs', 10, 600_000),
   /** Stale-while-error bound of the caching strategies, ms. 0–3 600 000. */
@@ -151,43 +159,84 @@ export const RestartSchema = z.strictObject({
 });
 
 /** A scenario file's shape. */
-export const ScenarioSchema = z.strictObject({
-  /** Name used on the command line: lowercase letters, digits, dashes. */
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'name must be lowercase letters, digits and dashes'),
-  /** One line shown by `consul-kv-bench list` and in reports. */
-  description: z.string().min(1, 'description must not be empty'),
-  keys: KeysSchema,
-  load: LoadSchema,
-  /** Rows to run, in order: client names or variants (see {@link RowSchema}). Default: every registered client and baseline. */
-  clients: z.array(RowSchema).min(1, 'clients must name at least one client').default([...CLIENT_NAMES]),
-  clientOptions: ClientOptionsSchema.default(ClientOptionsSchema.parse({})),
-  consul: ConsulSettingsSchema.default(ConsulSettingsSchema.parse({})),
-  quick: QuickSchema.default(QuickSchema.parse({})),
-  /** Baseline → fault → drain, for fault scenarios. With it, each row's measured window is the three phases. */
-  phases: PhasesSchema.optional(),
-  /** The fault Toxiproxy injects between the service and Consul during `phases.faultS` (see faults/fault-profiles.ts). */
-  fault: FaultProfileSchema.optional(),
-  /** Stop Consul for `phases.faultS` and start it again (needs the harness's own Consul: `--consul local`). */
-  restart: RestartSchema.optional(),
-  /** Measure freshness (propagation delay, stale reads; recovery with `restart`). */
-  freshness: FreshnessSchema.optional(),
-  /**
-   * Published figures to print beside ours (e.g. the Go articles', ../shared/SEEDS.md): a source and
-   * label → value lines, shown as given.
-   */
-  reference: z.strictObject({ source: z.string(), figures: z.record(z.string(), z.string()) }).optional(),
-}).superRefine((s, ctx) => {
-  if (!s.phases && s.load.durationS === undefined) ctx.addIssue({ code: 'custom', path: ['load', 'durationS'], message: 'load.durationS is required unless the scenario has phases' });
-  if (s.phases && !s.fault && !s.restart) ctx.addIssue({ code: 'custom', path: ['fault'], message: 'phases need a fault (stall, latency, reset, bandwidth or down) or a restart' });
-  if ((s.fault || s.restart) && !s.phases) ctx.addIssue({ code: 'custom', path: ['phases'], message: 'a fault or restart needs phases (baselineS, faultS, drainS)' });
-  if (s.fault && s.restart) ctx.addIssue({ code: 'custom', path: ['restart'], message: 'a scenario has a fault or a restart, not both' });
-  if (s.restart && s.freshness && s.freshness.writesPerSecond > 0) ctx.addIssue({ code: 'custom', path: ['freshness', 'writesPerSecond'], message: 'a restart measures recovery with one write after Consul is back: set freshness.writesPerSecond to 0' });
-  if (s.restart && !s.freshness) ctx.addIssue({ code: 'custom', path: ['freshness'], message: 'a restart needs freshness (the probed keys show recovery)' });
-  if (s.freshness && s.freshness.keys > s.keys.count) ctx.addIssue({ code: 'custom', path: ['freshness', 'keys'], message: `freshness.keys must be at most keys.count (${s.keys.count})` });
-  const names = s.clients.map(rowName);
-  const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) ctx.addIssue({ code: 'custom', path: ['clients'], message: `row ${dup} appears twice in clients: give variants their own name` });
-});
+export const ScenarioSchema = z
+  .strictObject({
+    /** Name used on the command line: lowercase letters, digits, dashes. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'name must be lowercase letters, digits and dashes'),
+    /** One line shown by `consul-kv-bench list` and in reports. */
+    description: z.string().min(1, 'description must not be empty'),
+    keys: KeysSchema,
+    load: LoadSchema,
+    /** Rows to run, in order: client names or variants (see {@link RowSchema}). Default: every registered client and baseline. */
+    clients: z
+      .array(RowSchema)
+      .min(1, 'clients must name at least one client')
+      .default([...CLIENT_NAMES]),
+    clientOptions: ClientOptionsSchema.default(ClientOptionsSchema.parse({})),
+    consul: ConsulSettingsSchema.default(ConsulSettingsSchema.parse({})),
+    quick: QuickSchema.default(QuickSchema.parse({})),
+    /** Baseline → fault → drain, for fault scenarios. With it, each row's measured window is the three phases. */
+    phases: PhasesSchema.optional(),
+    /** The fault Toxiproxy injects between the service and Consul during `phases.faultS` (see faults/fault-profiles.ts). */
+    fault: FaultProfileSchema.optional(),
+    /** Stop Consul for `phases.faultS` and start it again (needs the harness's own Consul: `--consul local`). */
+    restart: RestartSchema.optional(),
+    /** Measure freshness (propagation delay, stale reads; recovery with `restart`). */
+    freshness: FreshnessSchema.optional(),
+    /**
+     * Published figures to print beside ours (e.g. the Go articles', ../shared/SEEDS.md): a source and
+     * label → value lines, shown as given.
+     */
+    reference: z.strictObject({ source: z.string(), figures: z.record(z.string(), z.string()) }).optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (!s.phases && s.load.durationS === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['load', 'durationS'],
+        message: 'load.durationS is required unless the scenario has phases',
+      });
+    if (s.phases && !s.fault && !s.restart)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fault'],
+        message: 'phases need a fault (stall, latency, reset, bandwidth or down) or a restart',
+      });
+    if ((s.fault || s.restart) && !s.phases)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phases'],
+        message: 'a fault or restart needs phases (baselineS, faultS, drainS)',
+      });
+    if (s.fault && s.restart)
+      ctx.addIssue({ code: 'custom', path: ['restart'], message: 'a scenario has a fault or a restart, not both' });
+    if (s.restart && s.freshness && s.freshness.writesPerSecond > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['freshness', 'writesPerSecond'],
+        message: 'a restart measures recovery with one write after Consul is back: set freshness.writesPerSecond to 0',
+      });
+    if (s.restart && !s.freshness)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['freshness'],
+        message: 'a restart needs freshness (the probed keys show recovery)',
+      });
+    if (s.freshness && s.freshness.keys > s.keys.count)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['freshness', 'keys'],
+        message: `freshness.keys must be at most keys.count (${s.keys.count})`,
+      });
+    const names = s.clients.map(rowName);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clients'],
+        message: `row ${dup} appears twice in clients: give variants their own name`,
+      });
+  });
 
 /** A scenario as written in a file (defaults may be omitted). */
 export type ScenarioInput = z.input<typeof ScenarioSchema>;
@@ -253,7 +302,10 @@ export function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides)
     if (phases && scenario.quick.phases) phases = scenario.quick.phases;
   }
   if (overrides.durationS !== undefined && phases) {
-    throw new BenchError('USAGE', `--duration does not apply to ${scenario.name}: its measured window is its phases (baseline ${phases.baselineS} s, fault ${phases.faultS} s, drain ${phases.drainS} s); use --quick for shorter ones`);
+    throw new BenchError(
+      'USAGE',
+      `--duration does not apply to ${scenario.name}: its measured window is its phases (baseline ${phases.baselineS} s, fault ${phases.faultS} s, drain ${phases.drainS} s); use --quick for shorter ones`,
+    );
   }
   if (overrides.connections !== undefined) load.connections = overrides.connections;
   if (overrides.durationS !== undefined) load.durationS = overrides.durationS;
@@ -265,12 +317,18 @@ export function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides)
       const row = scenario.clients.find((r) => rowName(r) === name);
       if (row) return row;
       if ((CLIENT_NAMES as string[]).includes(name)) return name;
-      throw new BenchError('UNKNOWN_CLIENT', `--clients ${name}: ${scenario.name} has no such row; use its rows (${scenario.clients.map(rowName).join(', ')}) or a registered client (${CLIENT_NAMES.join(', ')})`);
+      throw new BenchError(
+        'UNKNOWN_CLIENT',
+        `--clients ${name}: ${scenario.name} has no such row; use its rows (${scenario.clients.map(rowName).join(', ')}) or a registered client (${CLIENT_NAMES.join(', ')})`,
+      );
     });
   }
   const clientOptions = { ...scenario.clientOptions, ...(overrides.clientOptions ?? {}) };
   try {
-    return parseScenario({ ...scenario, load, clients, clientOptions, ...(phases ? { phases } : {}) }, `scenario ${scenario.name}`);
+    return parseScenario(
+      { ...scenario, load, clients, clientOptions, ...(phases ? { phases } : {}) },
+      `scenario ${scenario.name}`,
+    );
   } catch (err) {
     if (err instanceof BenchError) {
       const msg = err.message

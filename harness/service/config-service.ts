@@ -14,9 +14,9 @@
  */
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import { getEachMessage, sendMessage } from 'execa';
-import { CLIENTS, type KvClient, KvClientError, type KvClientFactory, isClientName } from '../../clients/index.ts';
 import { pathToFileURL } from 'node:url';
+import { getEachMessage, sendMessage } from 'execa';
+import { CLIENTS, isClientName, type KvClient, KvClientError, type KvClientFactory } from '../../clients/index.ts';
 import { ConsulConnectionMeter, InFlightMeter, ProcessMeter, ServiceSampler } from './service-meters.ts';
 import type { ErrorCause, ServiceConfig, ServiceStats } from './service-protocol.ts';
 
@@ -53,15 +53,30 @@ function causeOf(err: unknown): ErrorCause {
 }
 
 function emptyCauses(): Record<ErrorCause, number> {
-  return { notFound: 0, consul429: 0, clientTimeout: 0, consulHttp: 0, unreachable: 0, rateLimited: 0, cacheTooStale: 0, other: 0 };
+  return {
+    notFound: 0,
+    consul429: 0,
+    clientTimeout: 0,
+    consulHttp: 0,
+    unreachable: 0,
+    rateLimited: 0,
+    cacheTooStale: 0,
+    other: 0,
+  };
 }
 
 /** The factory of a registered client, or of a user's module (its default export or `createClient`). */
 async function loadFactory(config: ServiceConfig): Promise<KvClientFactory> {
   if (config.clientModule) {
-    const mod = (await import(pathToFileURL(config.clientModule).href)) as { default?: unknown; createClient?: unknown };
+    const mod = (await import(pathToFileURL(config.clientModule).href)) as {
+      default?: unknown;
+      createClient?: unknown;
+    };
     const factory = typeof mod.default === 'function' ? mod.default : mod.createClient;
-    if (typeof factory !== 'function') throw new Error(`${config.clientModule} exports no client factory: export default (options) => client, or export createClient`);
+    if (typeof factory !== 'function')
+      throw new Error(
+        `${config.clientModule} exports no client factory: export default (options) => client, or export createClient`,
+      );
     return factory as KvClientFactory;
   }
   if (!isClientName(config.client)) throw new Error(`unknown client ${config.client}`);
@@ -80,7 +95,9 @@ async function main(): Promise<void> {
   const meter = new ProcessMeter();
   const client: KvClient = factory(config.clientOptions);
   if (typeof client?.get !== 'function' || typeof client.close !== 'function') {
-    throw new Error(`the factory of ${config.clientModule ?? config.client} did not return a client with get() and close()`);
+    throw new Error(
+      `the factory of ${config.clientModule ?? config.client} did not return a client with get() and close()`,
+    );
   }
   await client.start?.();
 

@@ -51,7 +51,11 @@ export interface StartServiceOptions {
  */
 export async function startConfigService(options: StartServiceOptions): Promise<StartedService> {
   if (options.launch) return startLaunchedService(options, options.launch);
-  const config: ServiceConfig = { client: options.client, clientModule: options.clientModule, clientOptions: options.clientOptions };
+  const config: ServiceConfig = {
+    client: options.client,
+    clientModule: options.clientModule,
+    clientOptions: options.clientOptions,
+  };
   const tail = new LogTail(30);
   const child = execaNode(SERVICE_FILE, [JSON.stringify(config)], {
     ipc: true,
@@ -83,24 +87,37 @@ export async function startConfigService(options: StartServiceOptions): Promise<
   const timeoutMs = options.readyTimeoutMs ?? 30_000;
   let port: number;
   try {
-    const ready = child.getOneMessage({ filter: (m) => (m as { type?: string }).type === 'ready' }) as Promise<{ port: number }>;
+    const ready = child.getOneMessage({ filter: (m) => (m as { type?: string }).type === 'ready' }) as Promise<{
+      port: number;
+    }>;
     const failed = done.then((r) => {
       throw new Error(`exited with ${r.exitCode ?? r.signal}`);
     });
-    const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not ready within ${timeoutMs} ms`)), timeoutMs).unref());
+    const timer = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`not ready within ${timeoutMs} ms`)), timeoutMs).unref(),
+    );
     ({ port } = await Promise.race([ready, failed, timer]));
   } catch (err) {
     await stop();
-    throw new BenchError('SERVICE_FAILED', `the config service with client ${options.client} failed to start (${(err as Error).message}): see --verbose for its output`, {
-      details: tail.toString(),
-      cause: err,
-    });
+    throw new BenchError(
+      'SERVICE_FAILED',
+      `the config service with client ${options.client} failed to start (${(err as Error).message}): see --verbose for its output`,
+      {
+        details: tail.toString(),
+        cause: err,
+      },
+    );
   }
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid,
     async stats() {
-      if (exited) throw new BenchError('SERVICE_FAILED', `the config service with client ${options.client} exited during the run`, { details: tail.toString() });
+      if (exited)
+        throw new BenchError(
+          'SERVICE_FAILED',
+          `the config service with client ${options.client} exited during the run`,
+          { details: tail.toString() },
+        );
       const reply = child.getOneMessage({ filter: (m) => (m as { type?: string }).type === 'stats' });
       await child.sendMessage({ type: 'stats' });
       return ((await reply) as unknown as { stats: ServiceStats }).stats;
@@ -110,9 +127,17 @@ export async function startConfigService(options: StartServiceOptions): Promise<
 }
 
 /** {@link startConfigService} through a launcher (no IPC: ready file, HTTP stats, SIGTERM to stop). */
-async function startLaunchedService(options: StartServiceOptions, launch: (argv: string[]) => Promise<void>): Promise<StartedService> {
+async function startLaunchedService(
+  options: StartServiceOptions,
+  launch: (argv: string[]) => Promise<void>,
+): Promise<StartedService> {
   const readyFile = path.join(os.tmpdir(), `consul-kv-bench-ready-${process.pid}-${Date.now()}.json`);
-  const config: ServiceConfig = { client: options.client, clientModule: options.clientModule, clientOptions: options.clientOptions, readyFile };
+  const config: ServiceConfig = {
+    client: options.client,
+    clientModule: options.clientModule,
+    clientOptions: options.clientOptions,
+    readyFile,
+  };
   let finished = false;
   let launchError: unknown;
   const done = launch([process.execPath, ...(options.nodeOptions ?? []), SERVICE_FILE, JSON.stringify(config)]).then(
@@ -130,7 +155,10 @@ async function startLaunchedService(options: StartServiceOptions, launch: (argv:
       ready = JSON.parse(await readFile(readyFile, 'utf8')) as { port: number; pid: number };
     } catch {
       if (finished || Date.now() > deadline) {
-        throw new BenchError('SERVICE_FAILED', `the config service with client ${options.client} did not start under its launcher (${launchError ? (launchError as Error).message : finished ? 'it exited' : `not ready within ${timeoutMs} ms`})`);
+        throw new BenchError(
+          'SERVICE_FAILED',
+          `the config service with client ${options.client} did not start under its launcher (${launchError ? (launchError as Error).message : finished ? 'it exited' : `not ready within ${timeoutMs} ms`})`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }

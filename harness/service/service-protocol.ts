@@ -21,7 +21,15 @@ export interface ServiceConfig {
 }
 
 /** Why a request did not get a 2xx. */
-export type ErrorCause = 'notFound' | 'consul429' | 'clientTimeout' | 'consulHttp' | 'unreachable' | 'rateLimited' | 'cacheTooStale' | 'other';
+export type ErrorCause =
+  | 'notFound'
+  | 'consul429'
+  | 'clientTimeout'
+  | 'consulHttp'
+  | 'unreachable'
+  | 'rateLimited'
+  | 'cacheTooStale'
+  | 'other';
 
 /** What the service reports for a measurement window (since the previous stats request). */
 export interface ServiceStats {
@@ -39,4 +47,3 @@ export interface ServiceStats {
   /** The client's own counters and, when it has them, its extra statistics (e.g. the watch's). */
   client: Record<string, unknown>;
 }
-

@@ -4,7 +4,7 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CLIENTS, CLIENT_NAMES, KvClientError, type KvClient } from '../../clients/index.ts';
+import { CLIENT_NAMES, CLIENTS, type KvClient, KvClientError } from '../../clients/index.ts';
 import { deleteKeys, putKey } from '../../harness/consul/consul-admin.ts';
 
 const consulUrl = inject('consulUrl');
@@ -76,7 +76,16 @@ describe('errors', () => {
 });
 
 describe('consistency modes', () => {
-  const readers = ['naive-fetch', 'fresh-connection', 'pooled', 'fixed', 'consul-npm', 'polling', 'watch-cached', 'consul-npm-watch'] as const;
+  const readers = [
+    'naive-fetch',
+    'fresh-connection',
+    'pooled',
+    'fixed',
+    'consul-npm',
+    'polling',
+    'watch-cached',
+    'consul-npm-watch',
+  ] as const;
   const cases = readers.flatMap((name) => (['stale', 'consistent'] as const).map((mode) => ({ name, mode })));
   it.each(cases)('$name with $mode sends ?$mode and reads the same bytes', async ({ name, mode }) => {
     const paths: string[] = [];
@@ -103,7 +112,12 @@ describe('consistency modes', () => {
 
 describe('client-side rate limit', () => {
   it('pooled refuses at once, with CLIENT_RATE_LIMITED, a read whose token would come after its deadline', async () => {
-    const client = CLIENTS.pooled.factory({ consulUrl, prefix, requestTimeoutMs: 100, rateLimit: { qps: 2, burst: 1 } });
+    const client = CLIENTS.pooled.factory({
+      consulUrl,
+      prefix,
+      requestTimeoutMs: 100,
+      rateLimit: { qps: 2, burst: 1 },
+    });
     try {
       expect(await client.get(`${prefix}text`)).toBeDefined();
       const started = performance.now();
@@ -115,16 +129,24 @@ describe('client-side rate limit', () => {
     }
   });
 
-  it.each(['naive-fetch', 'consul-npm', 'pooled', 'fresh-connection', 'fixed'] as const)('%s paces reads to qps after its burst', async (name) => {
-    const client = CLIENTS[name].factory({ consulUrl, prefix, requestTimeoutMs: 5000, rateLimit: { qps: 20, burst: 2 } });
-    try {
-      const started = performance.now();
-      for (let i = 0; i < 8; i++) expect(await client.get(`${prefix}text`)).toBeDefined();
-      // 2 at once, then 6 more at 20/s: at least 6 × 50 ms
-      expect(performance.now() - started).toBeGreaterThanOrEqual(290);
-      expect(client.counters.errors).toBe(0);
-    } finally {
-      await client.close();
-    }
-  });
+  it.each(['naive-fetch', 'consul-npm', 'pooled', 'fresh-connection', 'fixed'] as const)(
+    '%s paces reads to qps after its burst',
+    async (name) => {
+      const client = CLIENTS[name].factory({
+        consulUrl,
+        prefix,
+        requestTimeoutMs: 5000,
+        rateLimit: { qps: 20, burst: 2 },
+      });
+      try {
+        const started = performance.now();
+        for (let i = 0; i < 8; i++) expect(await client.get(`${prefix}text`)).toBeDefined();
+        // 2 at once, then 6 more at 20/s: at least 6 × 50 ms
+        expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+        expect(client.counters.errors).toBe(0);
+      } finally {
+        await client.close();
+      }
+    },
+  );
 });

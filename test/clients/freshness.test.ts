@@ -10,8 +10,8 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENTS, CLIENT_NAMES, type KvClient } from '../../clients/index.ts';
 import { createConsulNpmWatchClient } from '../../clients/consul-npm-watch.ts';
+import { CLIENT_NAMES, CLIENTS, type KvClient } from '../../clients/index.ts';
 import { createPollingClient } from '../../clients/polling.ts';
 import { createWatchCachedClient } from '../../clients/watch-cached.ts';
 import { deleteKeys, putKey } from '../../harness/consul/consul-admin.ts';
@@ -39,9 +39,22 @@ describe('caches see a write within their bounds', () => {
   const prefix = 'test/fresh/bounds/';
   // documented bounds: polling ≤ one interval + one poll's timeout; a watch ≤ one blocking-query return (+ its token bucket)
   const cases = [
-    { name: 'polling', make: () => createPollingClient({ consulUrl: consul.httpUrl, prefix, pollIntervalMs: 200, requestTimeoutMs: 1000 }), boundMs: 200 + 1000 },
-    { name: 'watch-cached', make: () => createWatchCachedClient({ consulUrl: consul.httpUrl, prefix, watchWaitMs: 5000 }), boundMs: 1000 },
-    { name: 'consul-npm-watch', make: () => createConsulNpmWatchClient({ consulUrl: consul.httpUrl, prefix, watchWaitMs: 5000 }), boundMs: 1000 },
+    {
+      name: 'polling',
+      make: () =>
+        createPollingClient({ consulUrl: consul.httpUrl, prefix, pollIntervalMs: 200, requestTimeoutMs: 1000 }),
+      boundMs: 200 + 1000,
+    },
+    {
+      name: 'watch-cached',
+      make: () => createWatchCachedClient({ consulUrl: consul.httpUrl, prefix, watchWaitMs: 5000 }),
+      boundMs: 1000,
+    },
+    {
+      name: 'consul-npm-watch',
+      make: () => createConsulNpmWatchClient({ consulUrl: consul.httpUrl, prefix, watchWaitMs: 5000 }),
+      boundMs: 1000,
+    },
   ];
   it.each(cases)('$name', async ({ make, boundMs }) => {
     await putKey(consul, `${prefix}k`, text('v1'));
@@ -97,7 +110,8 @@ describe('watch-cached index rules', () => {
     const paths: string[] = [];
     const onRequest = (m: unknown): void => {
       const req = (m as { request: { origin: string; path: string } }).request;
-      if (String(req.origin).includes(new URL(consul.httpUrl).host) && req.path.includes('test/fresh/index')) paths.push(req.path);
+      if (String(req.origin).includes(new URL(consul.httpUrl).host) && req.path.includes('test/fresh/index'))
+        paths.push(req.path);
     };
     diagnostics.subscribe('undici:request:create', onRequest);
     const client = createWatchCachedClient({ consulUrl: consul.httpUrl, prefix, watchWaitMs: 1000 });
@@ -138,7 +152,8 @@ describe('a Consul restart', () => {
    * interval plus a poll's timeout; watch-cached within its backoff cap (10 s) plus a re-list; the npm watch within
    * its backoff (100 ms × 2^n, here ≤ 6.4 s after a ~3 s outage) plus, on a fresh data dir, one `wait` (2 s).
    */
-  const boundMs = (name: string): number => (name === 'watch-cached' || name === 'consul-npm-watch' ? 12_000 : name === 'polling' ? 1500 : 2000);
+  const boundMs = (name: string): number =>
+    name === 'watch-cached' || name === 'consul-npm-watch' ? 12_000 : name === 'polling' ? 1500 : 2000;
   let clients: Array<{ name: string; client: KvClient }>;
 
   beforeAll(async () => {
@@ -146,7 +161,16 @@ describe('a Consul restart', () => {
     clients = strategies.map((name) => {
       const entry = CLIENTS[name];
       if (!('factory' in entry)) throw new Error(`${name} has no factory`);
-      return { name, client: entry.factory({ consulUrl: consul.httpUrl, prefix, requestTimeoutMs: 1000, watchWaitMs: 2000, pollIntervalMs: 200 }) };
+      return {
+        name,
+        client: entry.factory({
+          consulUrl: consul.httpUrl,
+          prefix,
+          requestTimeoutMs: 1000,
+          watchWaitMs: 2000,
+          pollIntervalMs: 200,
+        }),
+      };
     });
     await Promise.all(clients.map((c) => c.client.start()));
     for (const c of clients) expect(str(await c.client.get(key)), c.name).toBe('v1');
@@ -156,25 +180,37 @@ describe('a Consul restart', () => {
   it.each([
     { keepData: true, value: 'v2' },
     { keepData: false, value: 'v3' },
-  ])('keepData $keepData: caches serve their snapshot while Consul is away; every client serves the new value within its bound', async ({ keepData, value }) => {
-    await consul.restart!.down();
-    await new Promise((r) => setTimeout(r, 500));
-    for (const { name, client } of clients) {
-      const got = await client.get(key).then(str, (e: { code?: string }) => `error ${e.code}`);
-      if (name === 'polling' || name === 'watch-cached' || name === 'consul-npm-watch') expect(got, name).toMatch(/^v[12]$/);
-      else expect(got, name).toMatch(/^error (CONSUL_UNREACHABLE|CLIENT_TIMEOUT)$/);
-    }
-    await new Promise((r) => setTimeout(r, 2500));
-    await consul.restart!.up({ freshData: !keepData });
-    await putKey(consul, key, text(value));
-    const times = await Promise.all(clients.map(async ({ name, client }) => ({ name, ms: await timeUntil(client, key, value, boundMs(name) + 3000) })));
-    for (const { name, ms } of times) {
-      expect(ms, `${name} never served ${value}`).toBeDefined();
-      expect(ms!, name).toBeLessThanOrEqual(boundMs(name));
-    }
-    const watch = clients.find((c) => c.name === 'watch-cached')!.client as ReturnType<typeof createWatchCachedClient>;
-    expect(watch.stats.staleReads).toBeGreaterThan(0);
-    // on a fresh data dir the index went backwards: the re-list after the errors saw it and reset
-    if (!keepData) expect(watch.stats.resets).toBeGreaterThanOrEqual(1);
-  }, 60_000);
+  ])(
+    'keepData $keepData: caches serve their snapshot while Consul is away; every client serves the new value within its bound',
+    async ({ keepData, value }) => {
+      await consul.restart!.down();
+      await new Promise((r) => setTimeout(r, 500));
+      for (const { name, client } of clients) {
+        const got = await client.get(key).then(str, (e: { code?: string }) => `error ${e.code}`);
+        if (name === 'polling' || name === 'watch-cached' || name === 'consul-npm-watch')
+          expect(got, name).toMatch(/^v[12]$/);
+        else expect(got, name).toMatch(/^error (CONSUL_UNREACHABLE|CLIENT_TIMEOUT)$/);
+      }
+      await new Promise((r) => setTimeout(r, 2500));
+      await consul.restart!.up({ freshData: !keepData });
+      await putKey(consul, key, text(value));
+      const times = await Promise.all(
+        clients.map(async ({ name, client }) => ({
+          name,
+          ms: await timeUntil(client, key, value, boundMs(name) + 3000),
+        })),
+      );
+      for (const { name, ms } of times) {
+        expect(ms, `${name} never served ${value}`).toBeDefined();
+        expect(ms!, name).toBeLessThanOrEqual(boundMs(name));
+      }
+      const watch = clients.find((c) => c.name === 'watch-cached')!.client as ReturnType<
+        typeof createWatchCachedClient
+      >;
+      expect(watch.stats.staleReads).toBeGreaterThan(0);
+      // on a fresh data dir the index went backwards: the re-list after the errors saw it and reset
+      if (!keepData) expect(watch.stats.resets).toBeGreaterThanOrEqual(1);
+    },
+    60_000,
+  );
 });

@@ -95,7 +95,11 @@ describe('watch-cached', () => {
 
   it('an empty prefix (404 with an index) loads as an empty snapshot that answers misses itself; keys outside the prefix fall back to pooled reads', async () => {
     await putKey(consul, 'test/outside', text('elsewhere'));
-    const client = createWatchCachedClient({ consulUrl: consul.httpUrl, prefix: 'test/watch-empty/', watchWaitMs: 5000 });
+    const client = createWatchCachedClient({
+      consulUrl: consul.httpUrl,
+      prefix: 'test/watch-empty/',
+      watchWaitMs: 5000,
+    });
     try {
       await client.start();
       expect(client.stats.index).toBeGreaterThanOrEqual(1);
@@ -119,10 +123,21 @@ describe('watch-cached', () => {
       expect(await eventually(() => client.stats.errors > 0, 3000)).toBe(true);
       expect(str(await client.get(`${prefix}s`))).toBe('kept');
       expect(client.stats.staleReads).toBeGreaterThan(0);
-      expect(await eventually(async () => (await client.get(`${prefix}s`).then(() => 'ok', (e: { code?: string }) => e.code)) === 'CACHE_TOO_STALE', 3000)).toBe(true);
+      expect(
+        await eventually(
+          async () =>
+            (await client.get(`${prefix}s`).then(
+              () => 'ok',
+              (e: { code?: string }) => e.code,
+            )) === 'CACHE_TOO_STALE',
+          3000,
+        ),
+      ).toBe(true);
       expect(client.stats.staleRefused).toBeGreaterThan(0);
       await own.restart!.up({ freshData: false });
-      expect(await eventually(async () => str(await client.get(`${prefix}s`).catch(() => undefined)) === 'kept', 15_000)).toBe(true);
+      expect(
+        await eventually(async () => str(await client.get(`${prefix}s`).catch(() => undefined)) === 'kept', 15_000),
+      ).toBe(true);
       expect(client.stats.longestDisconnectedMs).toBeGreaterThan(1500);
     } finally {
       await client.close();

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { MIN_SAMPLES, mannWhitneyU, medianCi } from '../../harness/stats/compare-stats.ts';
 
 describe('Mann–Whitney U', () => {
-  it('matches R\'s documented example and the brute-force exact p-value', () => {
+  it("matches R's documented example and the brute-force exact p-value", () => {
     const x = [0.8, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46];
     const y = [1.15, 0.88, 0.9, 0.74, 1.21];
     const r = mannWhitneyU(x, y);

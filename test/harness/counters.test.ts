@@ -22,7 +22,13 @@ async function measure(client: string, clientOptions: Record<string, unknown> = 
   try {
     await service.stats();
     const before = await consulRequestCounts({ httpUrl: consulUrl });
-    const load = await runLoad({ url: service.url, paths: keys.map((k) => `/config/${k}`), connections: 20, durationS: 1.5, timeoutS: 10 });
+    const load = await runLoad({
+      url: service.url,
+      paths: keys.map((k) => `/config/${k}`),
+      connections: 20,
+      durationS: 1.5,
+      timeoutS: 10,
+    });
     const stats: ServiceStats = await service.stats();
     const after = await consulRequestCounts({ httpUrl: consulUrl });
     return { load, stats, consulRequests: after!.kvGets - before!.kvGets };

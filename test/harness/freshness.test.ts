@@ -44,8 +44,19 @@ describe('token bucket', () => {
   });
 });
 
-const read = (keyIndex: number, sentMs: number, receivedMs: number, version: number | null, status = 200): ProbeRead => ({ keyIndex, sentMs, receivedMs, status, version });
-const ack = (keyIndex: number, version: number, ackMs: number): WriteAck => ({ keyIndex, version, sentMs: ackMs - 1, ackMs });
+const read = (
+  keyIndex: number,
+  sentMs: number,
+  receivedMs: number,
+  version: number | null,
+  status = 200,
+): ProbeRead => ({ keyIndex, sentMs, receivedMs, status, version });
+const ack = (keyIndex: number, version: number, ackMs: number): WriteAck => ({
+  keyIndex,
+  version,
+  sentMs: ackMs - 1,
+  ackMs,
+});
 
 describe('staleness analysis', () => {
   it('propagation is ack → first answer carrying the version or a newer one; stale means older than the newest acked before sending', () => {
@@ -81,7 +92,14 @@ describe('recovery analysis', () => {
   const times = { downMs: 1000, upMs: 3000, backMs: 4000, freshAckMs: 4100, freshVersions: [1, 1], endMs: 10_000 };
 
   it('a read-through client: an error window, no stale answers, fresh at its first read after the write', () => {
-    const reads = [read(0, 900, 905, 0), read(0, 1001, 1002, null, 502), read(1, 1500, 1501, null, 502), read(0, 3990, 3995, null, 502), read(0, 4101, 4110, 1), read(1, 4150, 4160, 1)];
+    const reads = [
+      read(0, 900, 905, 0),
+      read(0, 1001, 1002, null, 502),
+      read(1, 1500, 1501, null, 502),
+      read(0, 3990, 3995, null, 502),
+      read(0, 4101, 4110, 1),
+      read(1, 4150, 4160, 1),
+    ];
     const r = analyzeRecovery(reads, times);
     expect(r.errorWindowMs).toBe(3995 - 1001);
     expect(r.failedReads).toBe(3);

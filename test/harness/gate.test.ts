@@ -16,9 +16,17 @@ const emptyHistogram = encodeHistogram(createLatencyHistogram());
 function run(p99Ms: number, extra: Partial<RunSummary> = {}): RunSummary {
   const us = Math.round(p99Ms * 1000);
   return {
-    durationMs: 1000, requests: 1000, ok: 1000, rps: 1000,
+    durationMs: 1000,
+    requests: 1000,
+    ok: 1000,
+    rps: 1000,
     latencyUs: { p50: us / 2, p90: us, p99: us, p999: us, max: us, mean: us / 2, count: 1000 },
-    histogram: emptyHistogram, errors: 0, consulRequests: 1000, consulRequestsPerRequest: 1, heapBytesPerRequest: 100, inFlightPeak: 1,
+    histogram: emptyHistogram,
+    errors: 0,
+    consulRequests: 1000,
+    consulRequestsPerRequest: 1,
+    heapBytesPerRequest: 100,
+    inFlightPeak: 1,
     ...extra,
   };
 }
@@ -26,21 +34,69 @@ function run(p99Ms: number, extra: Partial<RunSummary> = {}): RunSummary {
 function row(client: string, runs: RunSummary[], leak?: 'leak' | 'no-leak'): ResultRow {
   const first = runs[0]!;
   return {
-    client, kind: 'client', description: '', connections: 1, durationMs: first.durationMs, requests: first.requests, ok: first.ok, rps: first.rps,
-    latencyUs: first.latencyUs, histogram: first.histogram,
-    errors: { total: first.errors, non2xx: 0, timeouts: 0, connection: 0, consul429: 0, clientTimeout: 0, consulHttp: 0, unreachable: 0, notFound: 0, other: 0 },
-    heapBytesPerRequest: first.heapBytesPerRequest, peakRssBytes: 0, consulConnectionsOpened: 0, consulConnectionsPeak: 0,
-    consulRequests: first.consulRequests, consulRequestsPerRequest: first.consulRequestsPerRequest, service: null,
-    loadGenerator: { elu: 0, cpuPercent: 0, saturated: false }, clientStats: {}, flags: [], inFlightPeak: first.inFlightPeak,
+    client,
+    kind: 'client',
+    description: '',
+    connections: 1,
+    durationMs: first.durationMs,
+    requests: first.requests,
+    ok: first.ok,
+    rps: first.rps,
+    latencyUs: first.latencyUs,
+    histogram: first.histogram,
+    errors: {
+      total: first.errors,
+      non2xx: 0,
+      timeouts: 0,
+      connection: 0,
+      consul429: 0,
+      clientTimeout: 0,
+      consulHttp: 0,
+      unreachable: 0,
+      notFound: 0,
+      other: 0,
+    },
+    heapBytesPerRequest: first.heapBytesPerRequest,
+    peakRssBytes: 0,
+    consulConnectionsOpened: 0,
+    consulConnectionsPeak: 0,
+    consulRequests: first.consulRequests,
+    consulRequestsPerRequest: first.consulRequestsPerRequest,
+    service: null,
+    loadGenerator: { elu: 0, cpuPercent: 0, saturated: false },
+    clientStats: {},
+    flags: [],
+    inFlightPeak: first.inFlightPeak,
     ...(runs.length > 1 ? { runs } : {}),
-    ...(leak ? { leak: { verdict: leak, evidence: { reason: '', grownResources: {}, samples: { baseline: 0, fault: 0, drainTail: 0 } } } } : {}),
+    ...(leak
+      ? {
+          leak: {
+            verdict: leak,
+            evidence: { reason: '', grownResources: {}, samples: { baseline: 0, fault: 0, drainTail: 0 } },
+          },
+        }
+      : {}),
   };
 }
 
 function report(scenario: string, rows: ResultRow[]): Report {
   return {
-    schemaVersion: 1, createdAt: '2026-11-21T00:00:00Z', finishedAt: null, status: 'complete', command: 'test',
-    environment: { node: 'v26', platform: 'linux', osRelease: '', arch: 'x64', cpuModel: 'cpu', cpuCount: 2, totalMemoryBytes: 1, consul: { version: '1.22.7', backend: 'local', provenance: '', httpMaxConnsPerClient: 200 }, tools: {} },
+    schemaVersion: 1,
+    createdAt: '2026-11-21T00:00:00Z',
+    finishedAt: null,
+    status: 'complete',
+    command: 'test',
+    environment: {
+      node: 'v26',
+      platform: 'linux',
+      osRelease: '',
+      arch: 'x64',
+      cpuModel: 'cpu',
+      cpuCount: 2,
+      totalMemoryBytes: 1,
+      consul: { version: '1.22.7', backend: 'local', provenance: '', httpMaxConnsPerClient: 200 },
+      tools: {},
+    },
     scenarios: [{ name: scenario, description: '', settings: {}, loadModel: 'closed', results: rows }],
     failures: [],
   };
@@ -60,32 +116,77 @@ function usage(fn: () => unknown): string {
 describe('parsing budgets', () => {
   it('reads every operator, units, leak and relative budgets, with their lines', () => {
     const b = parseBudgets(
-      ['minEffect: 0.2', 'scenarios:', '  light:', '    rows:', '      pooled:', '        - p99 < 50ms', '        - p99.9 <= 0.2s', '        - p50 < 800us', '        - rps > 1000', '        - rps >= 1000', '        - errors == 0', '        - errors != 3', '        - leak == no-leak', '    relative:', '      - pooled.p99 <= 0.5 * naive-fetch.p99', '      - watch-cached.p99 < pooled.p99'].join('\n'),
+      [
+        'minEffect: 0.2',
+        'scenarios:',
+        '  light:',
+        '    rows:',
+        '      pooled:',
+        '        - p99 < 50ms',
+        '        - p99.9 <= 0.2s',
+        '        - p50 < 800us',
+        '        - rps > 1000',
+        '        - rps >= 1000',
+        '        - errors == 0',
+        '        - errors != 3',
+        '        - leak == no-leak',
+        '    relative:',
+        '      - pooled.p99 <= 0.5 * naive-fetch.p99',
+        '      - watch-cached.p99 < pooled.p99',
+      ].join('\n'),
       'b.yml',
     );
     expect(b.minEffect).toBe(0.2);
     expect(b.alpha).toBe(0.05);
     const abs = b.budgets.filter((x) => x.kind === 'absolute');
     expect(abs.map((x) => [x.metric, x.op, x.value, x.line])).toEqual([
-      ['p99', '<', 50, 6], ['p99.9', '<=', 200, 7], ['p50', '<', 0.8, 8], ['rps', '>', 1000, 9], ['rps', '>=', 1000, 10], ['errors', '==', 0, 11], ['errors', '!=', 3, 12],
+      ['p99', '<', 50, 6],
+      ['p99.9', '<=', 200, 7],
+      ['p50', '<', 0.8, 8],
+      ['rps', '>', 1000, 9],
+      ['rps', '>=', 1000, 10],
+      ['errors', '==', 0, 11],
+      ['errors', '!=', 3, 12],
     ]);
     expect(b.budgets.find((x) => x.kind === 'leak')).toMatchObject({ op: '==', verdict: 'no-leak', line: 13 });
     const rel = b.budgets.filter((x) => x.kind === 'relative');
-    expect(rel[0]).toMatchObject({ left: { row: 'pooled', metric: 'p99' }, op: '<=', factor: 0.5, right: { row: 'naive-fetch', metric: 'p99' }, line: 15 });
+    expect(rel[0]).toMatchObject({
+      left: { row: 'pooled', metric: 'p99' },
+      op: '<=',
+      factor: 0.5,
+      right: { row: 'naive-fetch', metric: 'p99' },
+      line: 15,
+    });
     expect(rel[1]).toMatchObject({ factor: 1, line: 16 });
     // JSON is YAML too
-    expect(parseBudgets('{"scenarios": {"light": {"rows": {"pooled": ["p99 < 5"]}}}}', 'b.json').budgets).toHaveLength(1);
+    expect(parseBudgets('{"scenarios": {"light": {"rows": {"pooled": ["p99 < 5"]}}}}', 'b.json').budgets).toHaveLength(
+      1,
+    );
   });
 
   it('names the file, the line and the fix for every mistake', () => {
     expect(usage(() => parseBudgets('scenarios:\n  light: [oops', 'b.yml'))).toMatch(/^b\.yml:\d+: not valid YAML/);
-    expect(usage(() => parseBudgets('scenarios:\n  lite:\n    rows:\n      pooled: ["p99 < 5"]', 'b.yml'))).toMatch(/^b\.yml:2: unknown scenario "lite": use one of articles, light/);
-    expect(usage(() => parseBudgets('scenarios:\n  light:\n    rows:\n      pooledd: ["p99 < 5"]', 'b.yml'))).toMatch(/^b\.yml:4: unknown row "pooledd" in light: use one of/);
-    expect(usage(() => parseBudgets('scenarios:\n  light:\n    rows:\n      pooled:\n        - p98 < 5', 'b.yml'))).toMatch(/^b\.yml:5: unknown metric "p98": use one of rps, p50/);
-    expect(usage(() => parseBudgets('scenarios:\n  light:\n    rows:\n      pooled:\n        - p99 is small', 'b.yml'))).toMatch(/^b\.yml:5: cannot read budget "p99 is small": write <metric> <op> <number>\[unit\]/);
-    expect(usage(() => parseBudgets('scenarios:\n  light:\n    rows:\n      pooled:\n        - rps > 5ms', 'b.yml'))).toMatch(/^b\.yml:5: rps is in req\/s, not a duration: drop the unit ms/);
-    expect(usage(() => parseBudgets('scenarios:\n  light:\n    relative:\n      - pooled.p99 < naive.p99', 'b.yml'))).toMatch(/^b\.yml:4: unknown row "naive" in light/);
-    expect(usage(() => parseBudgets('minEfect: 0.1\nscenarios: {}', 'b.yml'))).toMatch(/^b\.yml:1: unknown field "minEfect": use alpha, minEffect and scenarios/);
+    expect(usage(() => parseBudgets('scenarios:\n  lite:\n    rows:\n      pooled: ["p99 < 5"]', 'b.yml'))).toMatch(
+      /^b\.yml:2: unknown scenario "lite": use one of articles, light/,
+    );
+    expect(usage(() => parseBudgets('scenarios:\n  light:\n    rows:\n      pooledd: ["p99 < 5"]', 'b.yml'))).toMatch(
+      /^b\.yml:4: unknown row "pooledd" in light: use one of/,
+    );
+    expect(
+      usage(() => parseBudgets('scenarios:\n  light:\n    rows:\n      pooled:\n        - p98 < 5', 'b.yml')),
+    ).toMatch(/^b\.yml:5: unknown metric "p98": use one of rps, p50/);
+    expect(
+      usage(() => parseBudgets('scenarios:\n  light:\n    rows:\n      pooled:\n        - p99 is small', 'b.yml')),
+    ).toMatch(/^b\.yml:5: cannot read budget "p99 is small": write <metric> <op> <number>\[unit\]/);
+    expect(
+      usage(() => parseBudgets('scenarios:\n  light:\n    rows:\n      pooled:\n        - rps > 5ms', 'b.yml')),
+    ).toMatch(/^b\.yml:5: rps is in req\/s, not a duration: drop the unit ms/);
+    expect(
+      usage(() => parseBudgets('scenarios:\n  light:\n    relative:\n      - pooled.p99 < naive.p99', 'b.yml')),
+    ).toMatch(/^b\.yml:4: unknown row "naive" in light/);
+    expect(usage(() => parseBudgets('minEfect: 0.1\nscenarios: {}', 'b.yml'))).toMatch(
+      /^b\.yml:1: unknown field "minEfect": use alpha, minEffect and scenarios/,
+    );
     expect(usage(() => parseBudgets('alpha: 2\nscenarios: {}', 'b.yml'))).toMatch(/^b\.yml:1: alpha must be below 1/);
     expect(usage(() => parseBudgets('scenarios: {}', 'b.yml'))).toMatch(/^b\.yml:1: no budgets/);
   });
@@ -93,28 +194,56 @@ describe('parsing budgets', () => {
 
 describe('evaluating budgets', () => {
   const six = (ms: number[]) => ms.map((m) => run(m));
-  const head = report('light', [row('pooled', six([10, 11, 12, 10, 11, 12])), row('naive-fetch', six([30, 31, 32, 30, 31, 33]))]);
+  const head = report('light', [
+    row('pooled', six([10, 11, 12, 10, 11, 12])),
+    row('naive-fetch', six([30, 31, 32, 30, 31, 33])),
+  ]);
   const budgets = (text: string) => parseBudgets(`scenarios:\n  light:\n${text}`, 'b.yml');
 
   it('absolute budgets on the median of the runs, each operator, with value, threshold and margin', () => {
-    const r = evaluateBudgets(budgets('    rows:\n      pooled: ["p99 < 20ms", "p99 < 11ms", "p99 <= 11ms", "p99 > 5", "p99 >= 12", "errors == 0", "errors != 0", "rps > 999"]'), head);
+    const r = evaluateBudgets(
+      budgets(
+        '    rows:\n      pooled: ["p99 < 20ms", "p99 < 11ms", "p99 <= 11ms", "p99 > 5", "p99 >= 12", "errors == 0", "errors != 0", "rps > 999"]',
+      ),
+      head,
+    );
     expect(r.map((x) => x.pass)).toEqual([true, false, true, true, false, true, false, true]);
-    expect(r[0]).toMatchObject({ name: 'light pooled: p99 < 20ms', measured: '11 ms', threshold: '< 20 ms', margin: '+45.0%', note: 'median of 6 runs' });
+    expect(r[0]).toMatchObject({
+      name: 'light pooled: p99 < 20ms',
+      measured: '11 ms',
+      threshold: '< 20 ms',
+      margin: '+45.0%',
+      note: 'median of 6 runs',
+    });
     expect(r[1]!.margin).toBe('+0.0%'); // exactly at a strict threshold: no room, and it fails
   });
 
   it('relative budgets compare two rows of the same run; a missing row fails', () => {
-    const r = evaluateBudgets(budgets('    relative:\n      - pooled.p99 <= 0.5 * naive-fetch.p99\n      - pooled.p99 <= 0.3 * naive-fetch.p99\n      - pooled.p99 < watch-cached.p99'), head);
+    const r = evaluateBudgets(
+      budgets(
+        '    relative:\n      - pooled.p99 <= 0.5 * naive-fetch.p99\n      - pooled.p99 <= 0.3 * naive-fetch.p99\n      - pooled.p99 < watch-cached.p99',
+      ),
+      head,
+    );
     expect(r.map((x) => x.pass)).toEqual([true, false, false]);
     expect(r[0]!.threshold).toBe('<= 15.5 ms (0.5 × 31)');
     expect(r[2]!.note).toMatch(/row watch-cached missing from the report/);
   });
 
   it('leak budgets use the verdict most runs got', () => {
-    const stall = report('network-stall', [row('pooled', [run(1, { leak: 'no-leak' }), run(1, { leak: 'leak' }), run(1, { leak: 'no-leak' })], 'no-leak'), row('fixed', [run(1, { leak: 'leak' }), run(1, { leak: 'leak' })], 'leak')]);
-    const b = parseBudgets('scenarios:\n  network-stall:\n    rows:\n      pooled: ["leak == no-leak"]\n      fixed: ["leak == no-leak"]', 'b.yml');
+    const stall = report('network-stall', [
+      row('pooled', [run(1, { leak: 'no-leak' }), run(1, { leak: 'leak' }), run(1, { leak: 'no-leak' })], 'no-leak'),
+      row('fixed', [run(1, { leak: 'leak' }), run(1, { leak: 'leak' })], 'leak'),
+    ]);
+    const b = parseBudgets(
+      'scenarios:\n  network-stall:\n    rows:\n      pooled: ["leak == no-leak"]\n      fixed: ["leak == no-leak"]',
+      'b.yml',
+    );
     const r = evaluateBudgets(b, stall);
-    expect(r.map((x) => [x.pass, x.measured])).toEqual([[true, 'no-leak'], [false, 'leak']]);
+    expect(r.map((x) => [x.pass, x.measured])).toEqual([
+      [true, 'no-leak'],
+      [false, 'leak'],
+    ]);
     expect(r[0]!.note).toBe('verdicts: no-leak ×2, leak ×1');
     // with a baseline that leaked too, it is not a regression; with one that held, it is
     expect(evaluateBudgets(b, stall, stall)[1]!.pass).toBe(true);
@@ -134,11 +263,19 @@ describe('evaluating budgets', () => {
     expect(slower.note).toMatch(/regression vs baseline: \+83\.3% \(p=0\.00\d, beyond minEffect 10%\)/);
     // significant (every head run above every base run) but small (+5%, under minEffect): holds
     const steady = report('light', [row('pooled', six([10.5, 10.6, 10.7, 10.5, 10.6, 10.7]))]);
-    const small = evaluateBudgets(b, steady, report('light', [row('pooled', six([10.0, 10.1, 10.2, 10.0, 10.1, 10.2]))]))[0]!;
+    const small = evaluateBudgets(
+      b,
+      steady,
+      report('light', [row('pooled', six([10.0, 10.1, 10.2, 10.0, 10.1, 10.2]))]),
+    )[0]!;
     expect(small.pass).toBe(true);
     expect(small.note).toMatch(/within minEffect 10%/);
     // too few runs to tell: holds, and says how many are needed
-    const one = evaluateBudgets(b, report('light', [row('pooled', [run(11)])]), report('light', [row('pooled', [run(6)])]))[0]!;
+    const one = evaluateBudgets(
+      b,
+      report('light', [row('pooled', [run(11)])]),
+      report('light', [row('pooled', [run(6)])]),
+    )[0]!;
     expect(one.pass).toBe(true);
     expect(one.note).toMatch(/need ≥ 6 a side: run --repeat 6/);
   });
@@ -152,7 +289,10 @@ describe('evaluating budgets', () => {
     expect(xml).toMatch(/<testsuite name="consul-kv-bench budgets" tests="2" failures="1"/);
     expect(xml).toContain('classname="light.pooled" name="p99 &lt; 11ms"');
     expect(xml).toContain('measured 11 ms, threshold &lt; 11 ms');
-    expect(mergeReports([head, report('network-stall', [])]).scenarios.map((s) => s.name)).toEqual(['light', 'network-stall']);
+    expect(mergeReports([head, report('network-stall', [])]).scenarios.map((s) => s.name)).toEqual([
+      'light',
+      'network-stall',
+    ]);
     // rounds of the same scenario merge run by run: 6 + 6 runs, counts summed
     const rounds = mergeReports([head, head]);
     expect(rounds.scenarios).toHaveLength(1);

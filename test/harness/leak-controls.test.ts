@@ -35,7 +35,13 @@ describe.each([1, 2])('stall controls, run %i', () => {
   afterAll(() => teardown.runAll());
 
   it('leaky-without-abort is a leak and fixed is not', async () => {
-    const run = new BenchRun({ consul, scenarios: [scenario], command: 'test', teardown, startToxiproxy: () => startToxiproxy() });
+    const run = new BenchRun({
+      consul,
+      scenarios: [scenario],
+      command: 'test',
+      teardown,
+      startToxiproxy: () => startToxiproxy(),
+    });
     const report = await run.run();
     expect(report.failures).toEqual([]);
     const byName = Object.fromEntries(report.scenarios[0]!.results.map((r) => [r.client, r]));

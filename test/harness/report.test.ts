@@ -1,15 +1,14 @@
 /** The published JSON Schema stays in step with the code, and the renderers work from raw results alone. */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { renderMarkdown } from '../../harness/report/markdown-report.ts';
-import { escapeHtml, renderHtml, scopeSvgIds } from '../../harness/report/html-report.ts';
-import { SPECTRUM_PERCENTILES, scenarioCharts, spectrumUs } from '../../harness/report/charts.ts';
-import { encodeHistogram } from '../../harness/load/latency-histogram.ts';
-import { SCHEMA_FILE, schemaFileContent } from '../../harness/report/write-json-schema.ts';
-import { renderTerminalTable } from '../../harness/report/terminal-table.ts';
-import type { Report } from '../../harness/report/report-schema.ts';
 import { buildRow } from '../../harness/bench-run.ts';
-import { createLatencyHistogram, recordMs } from '../../harness/load/latency-histogram.ts';
+import { createLatencyHistogram, encodeHistogram, recordMs } from '../../harness/load/latency-histogram.ts';
+import { SPECTRUM_PERCENTILES, scenarioCharts, spectrumUs } from '../../harness/report/charts.ts';
+import { escapeHtml, renderHtml, scopeSvgIds } from '../../harness/report/html-report.ts';
+import { renderMarkdown } from '../../harness/report/markdown-report.ts';
+import type { Report } from '../../harness/report/report-schema.ts';
+import { renderTerminalTable } from '../../harness/report/terminal-table.ts';
+import { SCHEMA_FILE, schemaFileContent } from '../../harness/report/write-json-schema.ts';
 import { loadScenario } from '../../harness/scenario/load-scenario.ts';
 
 describe('report.schema.json', () => {
@@ -23,20 +22,69 @@ describe('renderers', () => {
   const h = createLatencyHistogram();
   recordMs(h, 1.5);
   const row = buildRow({
-    scenario, client: 'pooled', kind: 'client', description: 'd', connections: 1,
-    load: { histogram: h, responses: 1, byStatus: { '200': 1 }, connectionErrors: 0, timeouts: 0, durationMs: 1000, loadGenerator: { elu: 0.1, cpuPercent: 10, saturated: false }, aborted: false, phases: [] },
-    service: undefined, direct: undefined, before: undefined, after: undefined, flags: [],
+    scenario,
+    client: 'pooled',
+    kind: 'client',
+    description: 'd',
+    connections: 1,
+    load: {
+      histogram: h,
+      responses: 1,
+      byStatus: { '200': 1 },
+      connectionErrors: 0,
+      timeouts: 0,
+      durationMs: 1000,
+      loadGenerator: { elu: 0.1, cpuPercent: 10, saturated: false },
+      aborted: false,
+      phases: [],
+    },
+    service: undefined,
+    direct: undefined,
+    before: undefined,
+    after: undefined,
+    flags: [],
   });
   const report: Report = {
-    schemaVersion: 1, createdAt: '2026-01-01T00:00:00.000Z', finishedAt: null, status: 'interrupted', command: 'consul-kv-bench run light',
-    environment: { node: 'v26.0.0', platform: 'linux', osRelease: 'r', arch: 'x64', cpuModel: 'cpu', cpuCount: 2, totalMemoryBytes: 1024 ** 3,
-      consul: { version: '1.22.7', backend: 'local', provenance: 'cache:/x', httpMaxConnsPerClient: 200 }, tools: { autocannon: '9.0.0' } },
-    scenarios: [{ name: 'light', description: 'desc', settings: scenario as unknown as Record<string, unknown>, loadModel: 'closed', results: [row] }],
+    schemaVersion: 1,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: null,
+    status: 'interrupted',
+    command: 'consul-kv-bench run light',
+    environment: {
+      node: 'v26.0.0',
+      platform: 'linux',
+      osRelease: 'r',
+      arch: 'x64',
+      cpuModel: 'cpu',
+      cpuCount: 2,
+      totalMemoryBytes: 1024 ** 3,
+      consul: { version: '1.22.7', backend: 'local', provenance: 'cache:/x', httpMaxConnsPerClient: 200 },
+      tools: { autocannon: '9.0.0' },
+    },
+    scenarios: [
+      {
+        name: 'light',
+        description: 'desc',
+        settings: scenario as unknown as Record<string, unknown>,
+        loadModel: 'closed',
+        results: [row],
+      },
+    ],
     failures: [{ scenario: 'light', client: 'naive-fetch', code: 'SERVICE_FAILED', message: 'boom' }],
   };
   it('markdown states machine, versions, command, status, rows and failures', () => {
     const md = renderMarkdown(report);
-    for (const s of ['2 CPUs', 'v26.0.0', '1.22.7 (local: cache:/x; http_max_conns_per_client = 200)', '`consul-kv-bench run light`', 'status: interrupted', '**pooled**', '1.50', 'naive-fetch: SERVICE_FAILED: boom', 'coordinated omission']) {
+    for (const s of [
+      '2 CPUs',
+      'v26.0.0',
+      '1.22.7 (local: cache:/x; http_max_conns_per_client = 200)',
+      '`consul-kv-bench run light`',
+      'status: interrupted',
+      '**pooled**',
+      '1.50',
+      'naive-fetch: SERVICE_FAILED: boom',
+      'coordinated omission',
+    ]) {
       expect(md).toContain(s);
     }
   });
@@ -48,14 +96,29 @@ describe('renderers', () => {
     const html = renderHtml(report);
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).not.toMatch(/<script|<link|src=|https?:\/\/(?!www\.w3\.org\/)/);
-    for (const s of ['2 CPUs', 'v26.0.0', 'status: interrupted', 'naive-fetch: SERVICE_FAILED: boom', 'coordinated omission']) expect(html).toContain(s);
-    expect([...html.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1])).toEqual(['latency-spectrum', 'rps', 'p99', 'consul-connections']);
+    for (const s of [
+      '2 CPUs',
+      'v26.0.0',
+      'status: interrupted',
+      'naive-fetch: SERVICE_FAILED: boom',
+      'coordinated omission',
+    ])
+      expect(html).toContain(s);
+    expect([...html.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1])).toEqual([
+      'latency-spectrum',
+      'rps',
+      'p99',
+      'consul-connections',
+    ]);
     expect(html.match(/<svg /g)).toHaveLength(4);
     expect(html.match(/<summary>Values as a table<\/summary>/g)).toHaveLength(4);
   });
   it('html escapes names: a client named like markup is text in tables, legends and axis labels', () => {
     const evil = '<img src=x onerror=alert(1)>&"\'';
-    const html = renderHtml({ ...report, scenarios: [{ ...report.scenarios[0]!, results: [{ ...row, client: evil }] }] });
+    const html = renderHtml({
+      ...report,
+      scenarios: [{ ...report.scenarios[0]!, results: [{ ...row, client: evil }] }],
+    });
     expect(html).not.toContain('<img');
     expect(html).toContain(escapeHtml('<img src=x onerror=alert(1)>'));
     expect(escapeHtml(evil)).toBe('&lt;img src=x onerror=alert(1)&gt;&amp;&quot;&#39;');
@@ -73,7 +136,10 @@ describe('renderers', () => {
     expect(chart.table.rows).toEqual([['pooled', ...SPECTRUM_PERCENTILES.map(() => '1.50')]]);
   });
   it('svg ids are scoped to their figure and numbered in order, so pages render identically in any process', () => {
-    const svg = '<g clip-path="url(#zr7-c3)"><clipPath id="zr7-c3"/><path class="zr7-cls-12"/><path class="zr7-cls-12"/></g>';
-    expect(scopeSvgIds(svg, 'f')).toBe('<g clip-path="url(#f-0)"><clipPath id="f-0"/><path class="f-1"/><path class="f-1"/></g>');
+    const svg =
+      '<g clip-path="url(#zr7-c3)"><clipPath id="zr7-c3"/><path class="zr7-cls-12"/><path class="zr7-cls-12"/></g>';
+    expect(scopeSvgIds(svg, 'f')).toBe(
+      '<g clip-path="url(#f-0)"><clipPath id="f-0"/><path class="f-1"/><path class="f-1"/></g>',
+    );
   });
 });

@@ -4,7 +4,12 @@ import { BenchError } from '../../harness/errors.ts';
 import { loadScenario, scenarioNames } from '../../harness/scenario/load-scenario.ts';
 import { applyOverrides, measuredSeconds, parseScenario, rowName } from '../../harness/scenario/scenario-schema.ts';
 
-const minimal = { name: 'x', description: 'd', keys: { count: 1, valueBytes: 1 }, load: { connections: 1, durationS: 1 } };
+const minimal = {
+  name: 'x',
+  description: 'd',
+  keys: { count: 1, valueBytes: 1 },
+  load: { connections: 1, durationS: 1 },
+};
 
 function codeAndMessage(fn: () => unknown): { code: string; message: string } {
   try {
@@ -30,27 +35,48 @@ describe('scenarios', () => {
   });
 
   it('phases need a fault and a fault needs phases; --duration does not apply to phased scenarios', () => {
-    expect(codeAndMessage(() => parseScenario({ ...minimal, phases: { baselineS: 1, faultS: 1, drainS: 1 } })).message).toMatch(/phases need a fault/);
-    expect(codeAndMessage(() => parseScenario({ ...minimal, fault: { type: 'stall' } })).message).toMatch(/a fault or restart needs phases/);
-    expect(codeAndMessage(() => parseScenario({ ...minimal, load: { connections: 1 } })).message).toMatch(/load.durationS is required unless the scenario has phases/);
-    expect(codeAndMessage(() => applyOverrides(loadScenario('network-stall'), { durationS: 5 })).message).toMatch(/--duration does not apply to network-stall/);
-    expect(applyOverrides(loadScenario('network-stall'), { quick: true }).phases).toEqual(loadScenario('network-stall').quick.phases);
+    expect(
+      codeAndMessage(() => parseScenario({ ...minimal, phases: { baselineS: 1, faultS: 1, drainS: 1 } })).message,
+    ).toMatch(/phases need a fault/);
+    expect(codeAndMessage(() => parseScenario({ ...minimal, fault: { type: 'stall' } })).message).toMatch(
+      /a fault or restart needs phases/,
+    );
+    expect(codeAndMessage(() => parseScenario({ ...minimal, load: { connections: 1 } })).message).toMatch(
+      /load.durationS is required unless the scenario has phases/,
+    );
+    expect(codeAndMessage(() => applyOverrides(loadScenario('network-stall'), { durationS: 5 })).message).toMatch(
+      /--duration does not apply to network-stall/,
+    );
+    expect(applyOverrides(loadScenario('network-stall'), { quick: true }).phases).toEqual(
+      loadScenario('network-stall').quick.phases,
+    );
   });
 
   it('fills defaults: warm-up, timeouts, client options, Consul settings', () => {
     const s = parseScenario(minimal);
     expect(s.load.warmupS).toBe(2);
     expect(s.load.timeoutS).toBe(10);
-    expect(s.clientOptions).toEqual({ requestTimeoutMs: 1000, maxConnections: 32, watchWaitMs: 30_000, consistency: 'default', pollIntervalMs: 1000, staleIfErrorMs: 60_000 });
+    expect(s.clientOptions).toEqual({
+      requestTimeoutMs: 1000,
+      maxConnections: 32,
+      watchWaitMs: 30_000,
+      consistency: 'default',
+      pollIntervalMs: 1000,
+      staleIfErrorMs: 60_000,
+    });
     expect(s.consul.httpMaxConnsPerClient).toBe(200);
     expect(s.quick).toEqual({ durationS: 3, warmupS: 1 });
   });
 
   it('names the field and its range in one line', () => {
-    const e = codeAndMessage(() => parseScenario({ ...minimal, load: { connections: 0, durationS: 1 } }, 'scenarios/x.ts'));
+    const e = codeAndMessage(() =>
+      parseScenario({ ...minimal, load: { connections: 0, durationS: 1 } }, 'scenarios/x.ts'),
+    );
     expect(e.code).toBe('INVALID_SCENARIO');
     expect(e.message).toBe('scenarios/x.ts: load.connections must be at least 1');
-    expect(codeAndMessage(() => parseScenario({ ...minimal, keys: { count: 1.5, valueBytes: 1 } })).message).toMatch(/keys\.count must be a whole number from 1 to 10000/);
+    expect(codeAndMessage(() => parseScenario({ ...minimal, keys: { count: 1.5, valueBytes: 1 } })).message).toMatch(
+      /keys\.count must be a whole number from 1 to 10000/,
+    );
   });
 
   it('rejects unknown fields and unknown clients with their codes', () => {
@@ -65,7 +91,9 @@ describe('scenarios', () => {
     const o = applyOverrides(s, { quick: true, connections: 7, clients: ['pooled'] });
     expect(o.load).toMatchObject({ connections: 7, durationS: s.quick.durationS, warmupS: s.quick.warmupS });
     expect(o.clients).toEqual(['pooled']);
-    expect(codeAndMessage(() => applyOverrides(s, { durationS: 0.5 })).message).toMatch(/--duration must be at least 1/);
+    expect(codeAndMessage(() => applyOverrides(s, { durationS: 0.5 })).message).toMatch(
+      /--duration must be at least 1/,
+    );
   });
 
   it('unknown scenario names the registered ones', () => {
@@ -76,15 +104,33 @@ describe('scenarios', () => {
 });
 
 describe('variants, freshness and restarts', () => {
-  const withRows = { ...minimal, clients: ['pooled', { client: 'pooled', name: 'pooled-stale', options: { consistency: 'stale' } }] };
+  const withRows = {
+    ...minimal,
+    clients: ['pooled', { client: 'pooled', name: 'pooled-stale', options: { consistency: 'stale' } }],
+  };
 
   it('a row may be a variant: a registered client with its own name and option overrides', () => {
     const s = parseScenario(withRows);
     expect(s.clients.map(rowName)).toEqual(['pooled', 'pooled-stale']);
     expect(s.clients[1]).toEqual({ client: 'pooled', name: 'pooled-stale', options: { consistency: 'stale' } });
-    expect(codeAndMessage(() => parseScenario({ ...minimal, clients: ['pooled', { client: 'pooled', name: 'pooled', options: {} }] })).message).toMatch(/row pooled appears twice/);
-    expect(codeAndMessage(() => parseScenario({ ...minimal, clients: [{ client: 'pooled', name: 'p', options: { consistency: 'eventual' } }] })).message).toMatch(/consistency must be default, stale or consistent/);
-    expect(codeAndMessage(() => parseScenario({ ...minimal, clients: [{ client: 'pooled', name: 'p', options: { rateLimit: { qps: 0, burst: 1 } } }] })).message).toMatch(/rateLimit\.qps must be at least 0\.1/);
+    expect(
+      codeAndMessage(() =>
+        parseScenario({ ...minimal, clients: ['pooled', { client: 'pooled', name: 'pooled', options: {} }] }),
+      ).message,
+    ).toMatch(/row pooled appears twice/);
+    expect(
+      codeAndMessage(() =>
+        parseScenario({ ...minimal, clients: [{ client: 'pooled', name: 'p', options: { consistency: 'eventual' } }] }),
+      ).message,
+    ).toMatch(/consistency must be default, stale or consistent/);
+    expect(
+      codeAndMessage(() =>
+        parseScenario({
+          ...minimal,
+          clients: [{ client: 'pooled', name: 'p', options: { rateLimit: { qps: 0, burst: 1 } } }],
+        }),
+      ).message,
+    ).toMatch(/rateLimit\.qps must be at least 0\.1/);
   });
 
   it('--clients picks rows by name, variants included, or registered clients; anything else is named with the choices', () => {
@@ -96,7 +142,9 @@ describe('variants, freshness and restarts', () => {
   });
 
   it('--consistency and --rate-limit apply to every row; a variant keeps its own setting', () => {
-    const s = applyOverrides(parseScenario(withRows), { clientOptions: { consistency: 'consistent', rateLimit: { qps: 100, burst: 10 } } });
+    const s = applyOverrides(parseScenario(withRows), {
+      clientOptions: { consistency: 'consistent', rateLimit: { qps: 100, burst: 10 } },
+    });
     expect(s.clientOptions.consistency).toBe('consistent');
     expect(s.clientOptions.rateLimit).toEqual({ qps: 100, burst: 10 });
     expect(s.clients[1]).toMatchObject({ options: { consistency: 'stale' } });
@@ -104,12 +152,36 @@ describe('variants, freshness and restarts', () => {
 
   it('a restart needs phases and freshness, no writer and no fault; freshness keys fit the scenario', () => {
     const phases = { baselineS: 1, faultS: 1, drainS: 1 };
-    expect(parseScenario({ ...minimal, phases, restart: { keepData: true }, freshness: { keys: 1 } }).restart).toEqual({ keepData: true });
-    expect(codeAndMessage(() => parseScenario({ ...minimal, restart: { keepData: true }, freshness: {} })).message).toMatch(/a fault or restart needs phases/);
-    expect(codeAndMessage(() => parseScenario({ ...minimal, phases, restart: { keepData: true } })).message).toMatch(/a restart needs freshness/);
-    expect(codeAndMessage(() => parseScenario({ ...minimal, phases, restart: { keepData: true }, fault: { type: 'stall' }, freshness: { keys: 1 } })).message).toMatch(/a fault or a restart, not both/);
-    expect(codeAndMessage(() => parseScenario({ ...minimal, phases, restart: { keepData: false }, freshness: { keys: 1, writesPerSecond: 5 } })).message).toMatch(/set freshness.writesPerSecond to 0/);
-    expect(codeAndMessage(() => parseScenario({ ...minimal, freshness: { keys: 2 } })).message).toMatch(/freshness.keys must be at most keys.count \(1\)/);
-    expect(codeAndMessage(() => parseScenario({ ...minimal, phases, restart: { keepData: 'yes' }, freshness: {} })).message).toMatch(/restart.keepData must be true or false/);
+    expect(parseScenario({ ...minimal, phases, restart: { keepData: true }, freshness: { keys: 1 } }).restart).toEqual({
+      keepData: true,
+    });
+    expect(
+      codeAndMessage(() => parseScenario({ ...minimal, restart: { keepData: true }, freshness: {} })).message,
+    ).toMatch(/a fault or restart needs phases/);
+    expect(codeAndMessage(() => parseScenario({ ...minimal, phases, restart: { keepData: true } })).message).toMatch(
+      /a restart needs freshness/,
+    );
+    expect(
+      codeAndMessage(() =>
+        parseScenario({
+          ...minimal,
+          phases,
+          restart: { keepData: true },
+          fault: { type: 'stall' },
+          freshness: { keys: 1 },
+        }),
+      ).message,
+    ).toMatch(/a fault or a restart, not both/);
+    expect(
+      codeAndMessage(() =>
+        parseScenario({ ...minimal, phases, restart: { keepData: false }, freshness: { keys: 1, writesPerSecond: 5 } }),
+      ).message,
+    ).toMatch(/set freshness.writesPerSecond to 0/);
+    expect(codeAndMessage(() => parseScenario({ ...minimal, freshness: { keys: 2 } })).message).toMatch(
+      /freshness.keys must be at most keys.count \(1\)/,
+    );
+    expect(
+      codeAndMessage(() => parseScenario({ ...minimal, phases, restart: { keepData: 'yes' }, freshness: {} })).message,
+    ).toMatch(/restart.keepData must be true or false/);
   });
 });

@@ -3,8 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { buildRow, seededBytes } from '../../harness/bench-run.ts';
 import { parseConsulRequestCounts } from '../../harness/consul/consul-admin.ts';
 import { normaliseConsulAddr } from '../../harness/consul/external-consul.ts';
-import { Teardown, LogTail } from '../../harness/lifecycle.ts';
-import { createLatencyHistogram, decodeHistogram, encodeHistogram, mergeHistograms, recordMs, summarize } from '../../harness/load/latency-histogram.ts';
+import { LogTail, Teardown } from '../../harness/lifecycle.ts';
+import {
+  createLatencyHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  mergeHistograms,
+  recordMs,
+  summarize,
+} from '../../harness/load/latency-histogram.ts';
 import { assertLoopback, isLoopbackAddress } from '../../harness/loopback.ts';
 import { loadScenario } from '../../harness/scenario/load-scenario.ts';
 
@@ -88,8 +95,12 @@ describe('Teardown', () => {
 });
 
 describe('loopback only', () => {
-  it.each(['127.0.0.1', '127.9.8.7', '::1', '::ffff:127.0.0.1'])('%s is loopback', (a) => expect(isLoopbackAddress(a)).toBe(true));
-  it.each(['10.0.0.1', '192.168.1.1', '8.8.8.8', '::', 'fe80::1'])('%s is not', (a) => expect(isLoopbackAddress(a)).toBe(false));
+  it.each(['127.0.0.1', '127.9.8.7', '::1', '::ffff:127.0.0.1'])('%s is loopback', (a) =>
+    expect(isLoopbackAddress(a)).toBe(true),
+  );
+  it.each(['10.0.0.1', '192.168.1.1', '8.8.8.8', '::', 'fe80::1'])('%s is not', (a) =>
+    expect(isLoopbackAddress(a)).toBe(false),
+  );
   it('refuses a non-loopback target with NOT_LOOPBACK', async () => {
     await expect(assertLoopback('http://192.0.2.10:8500', 'target')).rejects.toMatchObject({ code: 'NOT_LOOPBACK' });
     await expect(assertLoopback('http://localhost:8500', 'target')).resolves.toBeUndefined();
@@ -125,7 +136,16 @@ describe('buildRow', () => {
       load,
       service: {
         byStatus: { '200': 7, '503': 2, '404': 1 },
-        causes: { notFound: 1, consul429: 2, clientTimeout: 0, consulHttp: 0, unreachable: 0, rateLimited: 0, cacheTooStale: 0, other: 0 },
+        causes: {
+          notFound: 1,
+          consul429: 2,
+          clientTimeout: 0,
+          consulHttp: 0,
+          unreachable: 0,
+          rateLimited: 0,
+          cacheTooStale: 0,
+          other: 0,
+        },
         consulConnections: { opened: 3, peakOpen: 2, open: 0, failed: 0 },
         process: { heapAllocatedBytes: 1000, gcCount: 1, peakRssBytes: 5, elu: 0.5, cpuUs: 1_000_000, wallMs: 2000 },
         client: {},
@@ -147,7 +167,19 @@ describe('buildRow', () => {
     expect(row.flags).toEqual(['load-generator-saturated', 'consul-429', 'errors']);
   });
   it('consul-direct counts 429s from status codes and has no service figures', () => {
-    const row = buildRow({ scenario, client: 'consul-direct', kind: 'baseline', description: '', connections: 5, load: { ...load, byStatus: { '200': 8, '429': 2 } }, service: undefined, direct: { opened: 5, peakOpen: 5, open: 5, failed: 0 }, before: undefined, after: undefined, flags: ['connections-capped'] });
+    const row = buildRow({
+      scenario,
+      client: 'consul-direct',
+      kind: 'baseline',
+      description: '',
+      connections: 5,
+      load: { ...load, byStatus: { '200': 8, '429': 2 } },
+      service: undefined,
+      direct: { opened: 5, peakOpen: 5, open: 5, failed: 0 },
+      before: undefined,
+      after: undefined,
+      flags: ['connections-capped'],
+    });
     expect(row.errors.consul429).toBe(2);
     expect(row.heapBytesPerRequest).toBeNull();
     expect(row.consulRequests).toBeNull();
