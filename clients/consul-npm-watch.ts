@@ -15,14 +15,11 @@
  * @module
  */
 import Consul from 'consul';
-import { type ConsulNpmItem, consulNpmError, consulNpmOptions } from './consul-npm.ts';
-import {
-  BaseKvClient,
-  DEFAULT_CLIENT_OPTIONS,
-  type KvClient,
-  KvClientError,
-  type KvClientOptions,
-} from './kv-client.ts';
+import type { KvClient, KvClientOptions } from './kv-client.ts';
+import { BaseKvClient } from './support/base-client.ts';
+import { KvClientError } from './support/client-errors.ts';
+import { DEFAULT_CLIENT_OPTIONS } from './support/client-options.ts';
+import { type ConsulNpmItem, consulNpmOptions, itemBytes, npmKvGet } from './support/consul-npm-support.ts';
 
 /** Statistics of the package's watch, as seen through its events. */
 export interface ConsulNpmWatchStats {
@@ -60,7 +57,7 @@ class ConsulNpmWatchClient extends BaseKvClient {
       });
       watch.on('change', (data: ConsulNpmItem[] | ConsulNpmItem | null | undefined) => {
         const items = Array.isArray(data) ? data : data ? [data] : [];
-        this.#map = new Map(items.map((i) => [i.Key, i.Value === null ? new Uint8Array(0) : new Uint8Array(i.Value)]));
+        this.#map = new Map(items.map((i) => [i.Key, itemBytes(i)]));
         this.stats.changes++;
         this.stats.size = this.#map.size;
         this.#loaded = true;
@@ -77,16 +74,7 @@ class ConsulNpmWatchClient extends BaseKvClient {
   protected async read(key: string): Promise<Uint8Array | undefined> {
     if (this.#loaded && key.startsWith(this.options.prefix)) return this.#map.get(key);
     this.stats.fallbackReads++;
-    try {
-      const item = (await this.#consul.kv.get({ key, buffer: true } as { key: string })) as unknown as
-        | ConsulNpmItem
-        | null
-        | undefined;
-      if (!item) return undefined;
-      return item.Value === null ? new Uint8Array(0) : new Uint8Array(item.Value);
-    } catch (err) {
-      throw consulNpmError(err, key);
-    }
+    return npmKvGet(this.#consul, key);
   }
 
   protected override async release(): Promise<void> {

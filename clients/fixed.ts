@@ -6,24 +6,18 @@
  *
  * The read's own deadline is `requestTimeoutMs` (default 1000 ms); each attempt is aborted then at the latest.
  * A plain per-attempt AbortController is used, not `AbortSignal.any` (which has had leak bugs;
- * ../shared/MEASUREMENT-NOTES.md).
+ * docs/MEASUREMENT-NOTES.md).
  *
  * @module
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
-import {
-  BaseKvClient,
-  DEFAULT_CLIENT_OPTIONS,
-  type KvClient,
-  KvClientError,
-  type KvClientOptions,
-  kvPath,
-  kvQuery,
-  transportError,
-} from './kv-client.ts';
-import { LEAKY_DEFAULTS } from './leaky-without-abort.ts';
-import { rawBody } from './pooled.ts';
+import type { KvClient, KvClientOptions } from './kv-client.ts';
+import { BaseKvClient } from './support/base-client.ts';
+import { KvClientError, transportError } from './support/client-errors.ts';
+import { DEFAULT_CLIENT_OPTIONS } from './support/client-options.ts';
+import { kvPath, kvQuery, rawBody } from './support/consul-http.ts';
+import { HEDGED_RETRY, retryDelayMs } from './support/hedged-retry.ts';
 
 class FixedClient extends BaseKvClient {
   readonly name = 'fixed';
@@ -77,21 +71,16 @@ class FixedClient extends BaseKvClient {
           settle(() => resolve(value));
         } catch (err) {
           failures++;
-          if (
-            failures >= LEAKY_DEFAULTS.maxAttempts ||
-            (failures === started && started >= LEAKY_DEFAULTS.maxAttempts)
-          ) {
+          if (failures >= HEDGED_RETRY.maxAttempts || (failures === started && started >= HEDGED_RETRY.maxAttempts)) {
             settle(() => reject(transportError(err, key)));
           }
         }
       };
       void (async () => {
-        for (let n = 1; n <= LEAKY_DEFAULTS.maxAttempts && !settled; n++) {
+        for (let n = 1; n <= HEDGED_RETRY.maxAttempts && !settled; n++) {
           void attempt();
-          if (n < LEAKY_DEFAULTS.maxAttempts) {
-            await sleep(LEAKY_DEFAULTS.firstRetryDelayMs * 2 ** (n - 1), undefined, { signal: schedule.signal }).catch(
-              () => {},
-            );
+          if (n < HEDGED_RETRY.maxAttempts) {
+            await sleep(retryDelayMs(n), undefined, { signal: schedule.signal }).catch(() => {});
           }
         }
       })();

@@ -9,16 +9,11 @@
  * @module
  */
 import http from 'node:http';
-import {
-  BaseKvClient,
-  consulStatusError,
-  DEFAULT_CLIENT_OPTIONS,
-  type KvClient,
-  type KvClientOptions,
-  kvPath,
-  kvQuery,
-  transportError,
-} from './kv-client.ts';
+import type { KvClient, KvClientOptions } from './kv-client.ts';
+import { BaseKvClient } from './support/base-client.ts';
+import { consulStatusError, transportError } from './support/client-errors.ts';
+import { DEFAULT_CLIENT_OPTIONS } from './support/client-options.ts';
+import { kvPath, kvQuery } from './support/consul-http.ts';
 
 class FreshConnectionClient extends BaseKvClient {
   readonly name = 'fresh-connection';

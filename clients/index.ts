@@ -20,7 +20,19 @@ import { createPollingClient } from './polling.ts';
 import { createPooledClient } from './pooled.ts';
 import { createWatchCachedClient } from './watch-cached.ts';
 
-export * from './kv-client.ts';
+export type * from './kv-client.ts';
+export * from './support/client-errors.ts';
+export {
+  CLIENT_OPTION_DEFAULTS,
+  ClientOptionsSchema,
+  ClientOverridesSchema,
+  type ClientTunables,
+  CONSISTENCY_MODES,
+  type ConsistencyMode,
+  DEFAULT_CLIENT_OPTIONS,
+} from './support/client-options.ts';
+export { kvPath } from './support/consul-http.ts';
+export { type RateLimit, RateLimitWaitError, TokenBucket } from './support/token-bucket.ts';
 
 /** One registry entry. `factory` is absent only for `consul-direct`. */
 export interface ClientEntry {

@@ -5,7 +5,7 @@
  *
  * On a healthy network the first attempt answers well inside the first retry delay and this behaves like a
  * keep-alive client with an unlimited pool. When the network to Consul stalls, every service request leaves
- * up to `LEAKY_DEFAULTS.maxAttempts` requests and sockets in flight with nothing to end them.
+ * up to `HEDGED_RETRY.maxAttempts` requests and sockets in flight with nothing to end them.
  *
  * This strategy exists to be diagnosed; do not copy it.
  *
@@ -13,16 +13,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
-import { BaseKvClient, type KvClient, type KvClientOptions, kvPath, transportError } from './kv-client.ts';
-import { rawBody } from './pooled.ts';
-
-/** Retry policy of the leaky client. */
-export const LEAKY_DEFAULTS = {
-  /** Attempts per read, the first included. */
-  maxAttempts: 4,
-  /** Delay before the first retry, ms; doubles per attempt (200, 400, 800 …). */
-  firstRetryDelayMs: 200,
-} as const;
+import type { KvClient, KvClientOptions } from './kv-client.ts';
+import { BaseKvClient } from './support/base-client.ts';
+import { transportError } from './support/client-errors.ts';
+import { kvPath, rawBody } from './support/consul-http.ts';
+import { HEDGED_RETRY, retryDelayMs } from './support/hedged-retry.ts';
 
 class LeakyWithoutAbortClient extends BaseKvClient {
   readonly name = 'leaky-without-abort';
@@ -44,16 +39,16 @@ class LeakyWithoutAbortClient extends BaseKvClient {
         } catch (err) {
           lastError = err;
           failures++;
-          if (failures >= LEAKY_DEFAULTS.maxAttempts && !settled) {
+          if (failures >= HEDGED_RETRY.maxAttempts && !settled) {
             settled = true;
             reject(transportError(lastError, key));
           }
         }
       };
       const schedule = async (): Promise<void> => {
-        for (let n = 1; n <= LEAKY_DEFAULTS.maxAttempts && !settled; n++) {
+        for (let n = 1; n <= HEDGED_RETRY.maxAttempts && !settled; n++) {
           void attempt();
-          if (n < LEAKY_DEFAULTS.maxAttempts) await sleep(LEAKY_DEFAULTS.firstRetryDelayMs * 2 ** (n - 1));
+          if (n < HEDGED_RETRY.maxAttempts) await sleep(retryDelayMs(n));
         }
       };
       void schedule();

@@ -3,22 +3,15 @@
  * the base64 `Value` decoded, no timeout and no cancellation.
  *
  * Connection behaviour comes from Node's global dispatcher: keep-alive with an unlimited number of connections
- * per origin and 300 s headers/body timeouts (../shared/MEASUREMENT-NOTES.md, undici and fetch defaults), so
+ * per origin and 300 s headers/body timeouts (docs/MEASUREMENT-NOTES.md, undici and fetch defaults), so
  * under high concurrency it opens as many connections to Consul as there are concurrent reads.
  *
  * @module
  */
-import {
-  BaseKvClient,
-  type ConsulKvEntry,
-  consulStatusError,
-  decodeEntryValue,
-  type KvClient,
-  type KvClientOptions,
-  kvPath,
-  kvQuery,
-  transportError,
-} from './kv-client.ts';
+import type { KvClient, KvClientOptions } from './kv-client.ts';
+import { BaseKvClient } from './support/base-client.ts';
+import { consulStatusError, transportError } from './support/client-errors.ts';
+import { type ConsulKvEntry, decodeEntryValue, kvPath, kvQuery } from './support/consul-http.ts';
 
 class NaiveFetchClient extends BaseKvClient {
   readonly name = 'naive-fetch';

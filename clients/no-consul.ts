@@ -4,7 +4,9 @@
  *
  * @module
  */
-import { BaseKvClient, DEFAULT_CLIENT_OPTIONS, type KvClient, type KvClientOptions } from './kv-client.ts';
+import type { KvClient, KvClientOptions } from './kv-client.ts';
+import { BaseKvClient } from './support/base-client.ts';
+import { DEFAULT_CLIENT_OPTIONS } from './support/client-options.ts';
 
 class NoConsulClient extends BaseKvClient {
   readonly name = 'no-consul';

@@ -1,7 +1,7 @@
 /**
  * `polling`: reads the whole key prefix on a fixed interval (`?recurse`, non-blocking) and swaps its in-memory
  * snapshot only when a hash of the response body changes: the Go article's "naive polling on a timer with a
- * hash compare" (../shared/SEEDS.md, §3). Reads are served from memory.
+ * hash compare" (docs/ARTICLES.md, §3). Reads are served from memory.
  *
  * Trade-offs it makes visible: a write is seen after up to one interval (plus a read), and each instance costs
  * Consul one full prefix read per interval whether anything changed or not. Keys outside the prefix fall back to a
@@ -15,18 +15,11 @@
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type ConsulKvEntry,
-  consulStatusError,
-  DEFAULT_CLIENT_OPTIONS,
-  type KvClient,
-  KvClientError,
-  type KvClientOptions,
-  kvPath,
-  kvQuery,
-  transportError,
-} from './kv-client.ts';
-import { SnapshotKvClient, type SnapshotStats } from './snapshot-cache.ts';
+import type { KvClient, KvClientOptions } from './kv-client.ts';
+import { consulStatusError, KvClientError, transportError } from './support/client-errors.ts';
+import { DEFAULT_CLIENT_OPTIONS } from './support/client-options.ts';
+import { type ConsulKvEntry, kvPath, kvQuery } from './support/consul-http.ts';
+import { SnapshotKvClient, type SnapshotStats } from './support/snapshot-cache.ts';
 
 /** Poller statistics (plus the snapshot's, see {@link SnapshotStats}). */
 export interface PollingStats extends SnapshotStats {

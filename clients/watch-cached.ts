@@ -27,19 +27,12 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'undici';
-import {
-  type ConsulKvEntry,
-  consulStatusError,
-  DEFAULT_CLIENT_OPTIONS,
-  type KvClient,
-  KvClientError,
-  type KvClientOptions,
-  kvPath,
-  kvQuery,
-  transportError,
-} from './kv-client.ts';
-import { SnapshotKvClient, type SnapshotStats } from './snapshot-cache.ts';
-import { TokenBucket } from './token-bucket.ts';
+import type { KvClient, KvClientOptions } from './kv-client.ts';
+import { consulStatusError, KvClientError, transportError } from './support/client-errors.ts';
+import { DEFAULT_CLIENT_OPTIONS } from './support/client-options.ts';
+import { type ConsulKvEntry, kvPath, kvQuery } from './support/consul-http.ts';
+import { SnapshotKvClient, type SnapshotStats } from './support/snapshot-cache.ts';
+import { TokenBucket } from './support/token-bucket.ts';
 
 /** Tunables of the watch loop. */
 export const WATCH_DEFAULTS = {

@@ -1,6 +1,6 @@
 /**
  * The harness's error tree: every error has a stable `code` tests assert on, and user-facing errors carry the
- * one-line fix the CLI prints. Modelled on undici's `lib/core/errors.js` (../shared/STYLE.md).
+ * one-line fix the CLI prints. Modelled on undici's `lib/core/errors.js` (docs/STYLE.md).
  *
  * @module
  */

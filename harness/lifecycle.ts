@@ -1,6 +1,6 @@
 /**
  * Explicit lifecycles: everything the harness starts registers its teardown at once, and a {@link Teardown}
- * stops them in reverse order on success, failure, SIGINT and SIGTERM (../shared/STYLE.md, rule 7).
+ * stops them in reverse order on success, failure, SIGINT and SIGTERM (docs/STYLE.md, rule 7).
  *
  * @module
  */

@@ -1,15 +1,16 @@
 /**
- * Progress display: subscribes to a {@link BenchRun}'s events and writes to a stream (stderr by default).
+ * Progress display: subscribes to a run's events (`harness/run/run-events.ts`) and writes to a stream (stderr by default).
  * On a TTY the current phase updates in place once a second; otherwise one line per phase and row.
  *
  * @module
  */
-import type { BenchRun } from './bench-run.ts';
+
 import { int, msFromUs } from './report/format.ts';
+import type { RunEmitter } from './run/run-events.ts';
 import { measuredSeconds } from './scenario/scenario-schema.ts';
 
 /** Attaches a progress display to `run`. */
-export function attachProgress(run: BenchRun, stream: NodeJS.WriteStream = process.stderr): void {
+export function attachProgress(run: RunEmitter, stream: NodeJS.WriteStream = process.stderr): void {
   const tty = stream.isTTY === true;
   let live = false;
   const clearLive = (): void => {

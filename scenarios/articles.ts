@@ -1,5 +1,5 @@
 /**
- * `articles` (the default): shaped like the Go articles' benchmark (../shared/SEEDS.md §1): 500 concurrent
+ * `articles` (the default): shaped like the Go articles' benchmark (docs/ARTICLES.md §1): 500 concurrent
  * readers, values of about 1 KiB, a set of hot keys read round-robin.
  */
 import type { ScenarioInput } from '../harness/scenario/scenario-schema.ts';

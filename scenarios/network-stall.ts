@@ -1,5 +1,5 @@
 /**
- * `network-stall`: the Go articles' leak (../shared/SEEDS.md §2) in Node's terms. Baseline, then Consul's
+ * `network-stall`: the Go articles' leak (docs/ARTICLES.md §2) in Node's terms. Baseline, then Consul's
  * answers stall (a Toxiproxy `timeout` toxic that never answers and never closes), then a drain longer than any
  * client timeout plus keep-alive. The load generator gives up on a request after 2 s and sends another, as a
  * caller with its own deadline would, so a client without timeouts piles up requests and sockets.
@@ -20,7 +20,7 @@ export default {
   consul: { httpMaxConnsPerClient: 4096 },
   quick: { warmupS: 1, phases: { baselineS: 3, faultS: 6, drainS: 8 } },
   reference: {
-    source: 'Go article (../shared/SEEDS.md §2): reads without timeout or cancellation during network blips',
+    source: 'Go article (docs/ARTICLES.md §2): reads without timeout or cancellation during network blips',
     figures: {
       'p99 without timeout': '2100 ms (SLA 50 ms)',
       'p99 with a 500 ms context timeout': '42 ms',

@@ -1,5 +1,5 @@
 /**
- * `watch-propagation`: freshness has a cost (../shared/SEEDS.md §3–5). While the service is under read load, a
+ * `watch-propagation`: freshness has a cost (docs/ARTICLES.md §3–5). While the service is under read load, a
  * writer updates 5 keys round-robin at 10 writes/s; a prober reads those keys through the service every 2 ms and
  * notes which version each answer carries. Per row: the propagation delay from a write's acknowledgement to the
  * first answer carrying it (p50/p99/max), the share of reads older than the newest acknowledged write, and the
@@ -30,7 +30,7 @@ export default {
   ],
   quick: { durationS: 6, warmupS: 1 },
   reference: {
-    source: 'Go article (../shared/SEEDS.md §3): three ways to watch a key',
+    source: 'Go article (docs/ARTICLES.md §3): three ways to watch a key',
     figures: {
       'long polling (blocking query)': 'delay ~100 ms–5 s, 1 connection',
       'polling on a timer with a hash compare': 'delay ≥ the interval, N connections',

@@ -1,5 +1,7 @@
 /** Helpers shared by the tests. */
 
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 
@@ -35,4 +37,22 @@ export async function answers(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** A new temporary directory for a test's output. */
+export function tmp(): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), 'ckb-cli-'));
+}
+
+/** Processes whose command line mentions `needle` (e.g. a Consul port), other than ps itself. */
+export async function processesMentioning(needle: string): Promise<string[]> {
+  const { stdout } = await execa('ps', ['-eo', 'pid=,args='], { reject: false });
+  return stdout.split('\n').filter((l) => l.includes(needle) && !/\bps -eo\b/.test(l));
+}
+
+/** The Consul address a run printed (`… ready at http://127.0.0.1:<port>`). @throws when there is none. */
+export function consulUrlFrom(stderr: string): string {
+  const m = /ready at (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+  if (!m?.[1]) throw new Error(`no Consul address in:\n${stderr}`);
+  return m[1];
 }

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { runSummary } from '../bench-run.ts';
 import type { Report, ResultRow, RunSummary } from '../report/report-schema.ts';
+import { runsOf } from '../results/merge.ts';
 import { type MedianCi, MIN_SAMPLES, mannWhitneyU, medianCi } from '../stats/compare-stats.ts';
 
 /** A metric that can be compared and budgeted. */
@@ -51,11 +51,6 @@ export const COMPARED_METRICS = [
   'consulRequestsPerRequest',
   'heapBytesPerRequest',
 ] as const;
-
-/** A row's runs: `results[].runs`, or the row itself as its one run. */
-export function runsOf(row: ResultRow): RunSummary[] {
-  return row.runs ?? [runSummary(row)];
-}
 
 /** The samples of one metric of a row (runs that lack it are left out). */
 export function samples(row: ResultRow, metric: string): number[] {

@@ -58,7 +58,7 @@ function kvUrl(ep: ConsulEndpoint, key: string): string {
 
 /**
  * True when Consul has a known leader: `/v1/status/leader` is non-empty and `/v1/catalog/nodes` answers 200 with
- * `X-Consul-KnownLeader: true` (../shared/CONSUL-NOTES.md, readiness). Never throws; a failed probe is `false`.
+ * `X-Consul-KnownLeader: true` (docs/CONSUL-NOTES.md, readiness). Never throws; a failed probe is `false`.
  */
 export async function hasKnownLeader(ep: ConsulEndpoint, timeoutMs = 2000): Promise<boolean> {
   try {
@@ -194,7 +194,7 @@ export interface ConsulRequestCounts {
 /**
  * Reads Consul's request counters from `/v1/agent/metrics?format=prometheus` (needs
  * `telemetry { prometheus_retention_time = "<positive>" }`; the summary `consul_api_http` with labels
- * `method` and `path`, ../shared/CONSUL-NOTES.md).
+ * `method` and `path`, docs/CONSUL-NOTES.md).
  * @returns the counts, or `undefined` when the endpoint is off (415) or refused (ACL).
  */
 export async function consulRequestCounts(ep: ConsulEndpoint): Promise<ConsulRequestCounts | undefined> {

@@ -1,103 +1,38 @@
 /**
- * One interface, three backends for the Consul the benchmark runs against (testcontainers-node's
- * `start(): Promise<Started…>` / `stop()` lifecycle is the model):
+ * One interface, three backends for the Consul the benchmark runs against, chosen from one table
+ * ({@link CONSUL_BACKEND_STARTERS}):
  * - `local`: the harness runs `consul agent -dev` from a provisioned binary (see `local-consul.ts`);
  * - `container`: Testcontainers runs the official `hashicorp/consul` image (see `container-consul.ts`);
  * - `external`: `CONSUL_HTTP_ADDR` (+ `CONSUL_HTTP_TOKEN`), never started or stopped by us;
- * - `auto` (default): `container` when a container runtime answers, else `local`.
+ * - `auto` (default): `container` when a container runtime answers (probed once), else `local`.
  *
  * @module
  */
-import type { ConsulEndpoint } from './consul-admin.ts';
+import type { ConsulBackend, StartConsulOptions, StartedConsul } from './consul-types.ts';
+import { containerRuntimeAvailable, startContainerConsul } from './container-consul.ts';
+import { connectExternalConsul } from './external-consul.ts';
+import { startLocalConsul } from './local-consul.ts';
 
-/** Backends a user may ask for. */
-export const CONSUL_BACKENDS = ['auto', 'local', 'container', 'external'] as const;
-export type ConsulBackendChoice = (typeof CONSUL_BACKENDS)[number];
-
-/** A running Consul. `stop()` is idempotent and a no-op for `external`. */
-export interface StartedConsul extends ConsulEndpoint {
-  readonly backend: 'local' | 'container' | 'external';
-  /** Version Consul reports (`/v1/agent/self`), or `unknown`. */
-  readonly version: string;
-  /** `limits.http_max_conns_per_client` in force, when known (we set it for local and container). */
-  readonly httpMaxConnsPerClient: number | undefined;
-  /** How the binary or image was obtained, for the report (e.g. `cache:/root/.cache/...`, `hashicorp/consul:1.22.7`). */
-  readonly provenance: string;
-  /** Last lines of Consul's log, when we run it. */
-  logTail(): string;
-  stop(): Promise<void>;
-  /** Present when the harness can stop and start this Consul mid-run (a persistent `local` server). */
-  readonly restart?: ConsulRestartControl;
-}
-
-/** Stops and starts a Consul the harness runs, on the same address (for the `consul-restart` scenario). */
-export interface ConsulRestartControl {
-  /** Stops the agent (SIGTERM, SIGKILL after 5 s). Resolves when the process is gone. */
-  down(): Promise<void>;
-  /**
-   * Starts it again on the same ports and waits for a known leader.
-   * @param freshData `true`: on an empty data dir (the KV is gone, the index starts low again); `false`: with its data.
-   * @throws {BenchError} `CONSUL_NOT_READY` / `CONSUL_EXITED` when it does not come back.
-   */
-  up(options: { freshData: boolean }): Promise<void>;
-}
-
-/** Settings the harness applies to a Consul it starts. */
-export interface ConsulSettings {
-  /**
-   * `limits.http_max_conns_per_client`: concurrent TCP connections Consul accepts per client IP; all loopback
-   * clients share one bucket, and a connection over it gets a raw 429. Consul's default is 200.
-   */
-  readonly httpMaxConnsPerClient: number;
-  /** How long to wait for a known leader, ms. Default 30 000. */
-  readonly readyTimeoutMs?: number;
-  /**
-   * `local` only: run a persistent single-node server (data on disk) that can be restarted mid-run, instead of a
-   * dev agent. Default `false`.
-   */
-  readonly persistent?: boolean;
-}
-
-/** Options of {@link startConsul}. */
-export interface StartConsulOptions extends ConsulSettings {
-  readonly backend: ConsulBackendChoice;
-  /** Progress lines (provisioning, builds). */
-  readonly onProgress?: (line: string) => void;
-  /** Environment (CONSUL_BIN, CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN, XDG_CACHE_HOME). Default `process.env`. */
-  readonly env?: NodeJS.ProcessEnv;
-  /** Cancels provisioning under way (a Consul build) on SIGINT/SIGTERM. */
-  readonly signal?: AbortSignal | undefined;
-}
+/** How each concrete backend starts (or connects to) its Consul. */
+export const CONSUL_BACKEND_STARTERS: Readonly<
+  Record<ConsulBackend, (options: StartConsulOptions) => Promise<StartedConsul>>
+> = {
+  local: startLocalConsul,
+  container: (options) => startContainerConsul(options),
+  external: (options) => connectExternalConsul(options.env ?? process.env),
+};
 
 /**
- * Starts (or, for `external`, connects to) Consul and waits for a known leader.
+ * Starts (or, for `external`, connects to) Consul and waits for a known leader. `auto` probes for a container
+ * runtime once and picks `container` or `local`.
  * @throws {BenchError} `CONSUL_NOT_READY`, `CONSUL_EXITED`, `CONSUL_BINARY_UNAVAILABLE`, `CONSUL_BUILD_FAILED`,
  *   `CONSUL_UNREACHABLE`, `NOT_LOOPBACK`, `CONTAINER_RUNTIME_UNAVAILABLE`.
  */
 export async function startConsul(options: StartConsulOptions): Promise<StartedConsul> {
-  const env = options.env ?? process.env;
-  switch (options.backend) {
-    case 'external': {
-      const { connectExternalConsul } = await import('./external-consul.ts');
-      return connectExternalConsul(env);
-    }
-    case 'local': {
-      const { startLocalConsul } = await import('./local-consul.ts');
-      return startLocalConsul(options);
-    }
-    case 'container': {
-      const { startContainerConsul } = await import('./container-consul.ts');
-      return startContainerConsul(options);
-    }
-    case 'auto': {
-      const { containerRuntimeAvailable } = await import('./container-consul.ts');
-      if (await containerRuntimeAvailable()) {
-        options.onProgress?.('a container runtime answered: starting Consul with Testcontainers');
-        const { startContainerConsul } = await import('./container-consul.ts');
-        return startContainerConsul(options);
-      }
-      const { startLocalConsul } = await import('./local-consul.ts');
-      return startLocalConsul(options);
-    }
+  if (options.backend !== 'auto') return CONSUL_BACKEND_STARTERS[options.backend](options);
+  if (await containerRuntimeAvailable()) {
+    options.onProgress?.('a container runtime answered: starting Consul with Testcontainers');
+    return startContainerConsul(options, { runtimeProbed: true });
   }
+  return startLocalConsul(options);
 }

@@ -9,9 +9,9 @@
 import { BenchError } from '../errors.ts';
 import { assertLoopback } from '../loopback.ts';
 import { CONSUL_VERSION } from '../provision/consul-binary.ts';
+import { consulHcl } from './agent-config.ts';
 import { consulVersion, waitForLeader } from './consul-admin.ts';
-import type { StartConsulOptions, StartedConsul } from './consul-server.ts';
-import { consulHcl } from './local-consul.ts';
+import type { StartConsulOptions, StartedConsul } from './consul-types.ts';
 
 /** Image the container backend runs. */
 export const CONSUL_IMAGE = `hashicorp/consul:${CONSUL_VERSION}`;
@@ -35,11 +35,14 @@ export async function containerRuntimeAvailable(timeoutMs = 5000): Promise<boole
 }
 
 /**
- * Starts Consul in a container.
+ * Starts Consul in a container. `runtimeProbed`: the caller (`auto`) already found a runtime; do not probe again.
  * @throws {BenchError} `CONTAINER_RUNTIME_UNAVAILABLE`, `CONSUL_NOT_READY`.
  */
-export async function startContainerConsul(options: StartConsulOptions): Promise<StartedConsul> {
-  if (!(await containerRuntimeAvailable())) {
+export async function startContainerConsul(
+  options: StartConsulOptions,
+  probe: { readonly runtimeProbed?: boolean } = {},
+): Promise<StartedConsul> {
+  if (!probe.runtimeProbed && !(await containerRuntimeAvailable())) {
     throw new BenchError(
       'CONTAINER_RUNTIME_UNAVAILABLE',
       '--consul container needs a container runtime (Docker or compatible) and none answered: start one, or use --consul local',

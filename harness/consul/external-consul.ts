@@ -7,7 +7,7 @@
 import { BenchError } from '../errors.ts';
 import { assertLoopback } from '../loopback.ts';
 import { consulVersion, hasKnownLeader } from './consul-admin.ts';
-import type { StartedConsul } from './consul-server.ts';
+import type { StartedConsul } from './consul-types.ts';
 
 /** Turns `127.0.0.1:8500`, `http://…` or `https://…` into a base URL without a trailing slash. */
 export function normaliseConsulAddr(addr: string): string {

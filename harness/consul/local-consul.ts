@@ -17,16 +17,9 @@ import getPort from 'get-port';
 import { BenchError } from '../errors.ts';
 import { LogTail } from '../lifecycle.ts';
 import { resolveConsulBinary } from '../provision/consul-binary.ts';
+import { consulHcl, SERVER_HCL } from './agent-config.ts';
 import { consulVersion, waitForLeader } from './consul-admin.ts';
-import type { ConsulRestartControl, StartConsulOptions, StartedConsul } from './consul-server.ts';
-
-/** The HCL the harness passes with `-hcl`: telemetry for `/v1/agent/metrics`, and the connection limit. */
-export function consulHcl(httpMaxConnsPerClient: number): string {
-  return [
-    'telemetry { prometheus_retention_time = "24h" disable_hostname = true }',
-    `limits { http_max_conns_per_client = ${httpMaxConnsPerClient} }`,
-  ].join('\n');
-}
+import type { ConsulRestartControl, StartConsulOptions, StartedConsul } from './consul-types.ts';
 
 /**
  * Starts a dev agent. Retries twice on a port taken between choosing it and binding it.
@@ -49,9 +42,6 @@ export async function startLocalConsul(options: StartConsulOptions): Promise<Sta
   }
   throw lastError;
 }
-
-/** Raft timing for the persistent server: 1 is the production-tuned setting (the default 5 suits small VMs); a leader in ~1.5 s here. */
-const SERVER_HCL = 'performance { raft_multiplier = 1 }';
 
 interface AgentProcess {
   readonly exited: Promise<{ exitCode?: number | undefined; signal?: string | undefined }>;

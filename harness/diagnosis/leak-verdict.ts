@@ -1,6 +1,6 @@
 /**
  * The leak verdict: `leak`, `no-leak` or `inconclusive`, with its evidence, judged from a service timeline
- * sampled through baseline → fault → drain (../shared/MEASUREMENT-NOTES.md, leak signals):
+ * sampled through baseline → fault → drain (docs/MEASUREMENT-NOTES.md, leak signals):
  *
  * - **leak**: requests in flight to Consul (or client sockets ESTABLISHED to it) rose above baseline during the
  *   fault and are still above it at the end of the drain. The drain is longer than any client timeout plus
@@ -134,9 +134,7 @@ export function judgeLeak(samples: readonly VerdictSample[], bounds: PhaseBounds
     if (r.stayedUp) grownResources[type] = Math.round(r.residual);
   }
 
-  const leaked = [inFlight, establishedSockets].filter(
-    (e): e is SignalEvidence => e !== undefined && e.rose && e.stayedUp,
-  );
+  const leaked = [inFlight, establishedSockets].filter((e): e is SignalEvidence => e?.rose === true && e.stayedUp);
   const back = [inFlight, establishedSockets].every((e) => e === undefined || !e.stayedUp);
   const describe = (name: string, e: SignalEvidence) =>
     `${name} went from ${fmt(e.baseline)} to a peak of ${fmt(e.faultPeak)} during the fault (${e.faultSlopePerS >= 0 ? '+' : ''}${fmt(e.faultSlopePerS)}/s) and ended the drain at ${fmt(e.drainEnd)}`;

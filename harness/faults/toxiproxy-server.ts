@@ -7,7 +7,7 @@
  */
 import { execa } from 'execa';
 import getPort from 'get-port';
-import { type Proxy, Toxiproxy } from 'toxiproxy-node-client';
+import { Toxiproxy, type Proxy as ToxiproxyProxy } from 'toxiproxy-node-client';
 import { BenchError } from '../errors.ts';
 import { LogTail } from '../lifecycle.ts';
 import { resolveToxiproxyBinary } from '../provision/toxiproxy-binary.ts';
@@ -69,7 +69,9 @@ export async function startToxiproxy(options: StartToxiproxyOptions = {}): Promi
   });
   child.all?.on('data', (c: Buffer) => tail.push(c));
   let exited = false;
-  const done = child.then(() => void (exited = true));
+  const done = child.then(() => {
+    exited = true;
+  });
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
@@ -102,7 +104,7 @@ export async function startToxiproxy(options: StartToxiproxyOptions = {}): Promi
     async proxy(name, upstreamUrl) {
       const upstream = new URL(upstreamUrl);
       const listenPort = await getPort({ host: '127.0.0.1' });
-      const proxy: Proxy = await client.createProxy({
+      const proxy: ToxiproxyProxy = await client.createProxy({
         name,
         listen: `127.0.0.1:${listenPort}`,
         upstream: `${upstream.hostname}:${upstream.port}`,

@@ -54,8 +54,8 @@ export function analyzeStaleness(acks: readonly WriteAck[], reads: readonly Prob
       failedReads++;
       continue;
     }
-    let list = byKey.get(r.keyIndex);
-    if (!list) byKey.set(r.keyIndex, (list = []));
+    const list = byKey.get(r.keyIndex) ?? [];
+    if (list.length === 0) byKey.set(r.keyIndex, list);
     list.push(r);
   }
   for (const list of byKey.values()) list.sort((x, y) => x.receivedMs - y.receivedMs);
@@ -71,8 +71,8 @@ export function analyzeStaleness(acks: readonly WriteAck[], reads: readonly Prob
 
   const acksByKey = new Map<number, WriteAck[]>();
   for (const w of acks) {
-    let list = acksByKey.get(w.keyIndex);
-    if (!list) acksByKey.set(w.keyIndex, (list = []));
+    const list = acksByKey.get(w.keyIndex) ?? [];
+    if (list.length === 0) acksByKey.set(w.keyIndex, list);
     list.push(w);
   }
   for (const list of acksByKey.values()) list.sort((x, y) => x.ackMs - y.ackMs);

@@ -14,9 +14,9 @@
  *
  * @module
  */
-import { mergeRun } from '../bench-run.ts';
-import { fmt, METRICS, runsOf, samples } from '../compare/compare-reports.ts';
+import { fmt, METRICS, samples } from '../compare/compare-reports.ts';
 import type { Report, ResultRow } from '../report/report-schema.ts';
+import { runsOf } from '../results/merge.ts';
 import { MIN_SAMPLES, mannWhitneyU, medianCi } from '../stats/compare-stats.ts';
 import type { Budget, Budgets, Op } from './budgets.ts';
 
@@ -74,33 +74,6 @@ function majorityVerdict(row: ResultRow): { verdict: string; counts: Record<stri
   const verdict =
     Object.entries(counts).sort((a, b) => b[1] - a[1] || order.indexOf(a[0]) - order.indexOf(b[0]))[0]?.[0] ?? 'none';
   return { verdict, counts };
-}
-
-/**
- * Takes several reports together (the first report's run metadata is kept): different scenarios side by side, and
- * the same scenario's rows merged run by run (so base and head can be measured in alternating rounds, each round a
- * report, and compared as one sample each).
- */
-export function mergeReports(reports: readonly Report[]): Report {
-  const [first, ...rest] = reports;
-  if (!first) throw new RangeError('mergeReports needs at least one report');
-  const scenarios = new Map(first.scenarios.map((s) => [s.name, { ...s, results: [...s.results] }]));
-  for (const r of rest) {
-    for (const s of r.scenarios) {
-      const into = scenarios.get(s.name);
-      if (!into) {
-        scenarios.set(s.name, { ...s, results: [...s.results] });
-        continue;
-      }
-      for (const row of s.results) {
-        const at = into.results.findIndex((x) => x.client === row.client);
-        if (at === -1) into.results.push(row);
-        else into.results[at] = mergeRun(into.results[at]!, row);
-      }
-      into.repeat = into.results.reduce((n, x) => Math.max(n, x.runs?.length ?? 1), 1);
-    }
-  }
-  return { ...first, scenarios: [...scenarios.values()], failures: reports.flatMap((r) => r.failures) };
 }
 
 /** Evaluates every budget. */

@@ -1,7 +1,7 @@
 /**
  * Latency in HDR histograms at microsecond resolution (autocannon's own histogram records whole ms).
  * Range 1 µs – 120 s, 3 significant digits. Runs are combined by adding histograms, never by averaging
- * percentiles (../shared/STYLE.md, rule 9).
+ * percentiles (docs/STYLE.md, rule 9).
  *
  * @module
  */

@@ -4,7 +4,7 @@
  * autocannon's `response` event, which carries hrtime-based fractional ms), answers by status, connection
  * errors and timeouts, and whether the load generator itself was the bottleneck.
  *
- * It measures and emits; it prints nothing (../shared/STYLE.md, rule 8). Every run is bounded in time:
+ * It measures and emits; it prints nothing (docs/STYLE.md, rule 8). Every run is bounded in time:
  * autocannon's `duration`, plus a hard stop at duration + timeout + 30 s. Targets must be loopback.
  *
  * @module

@@ -5,7 +5,7 @@
  *   failure is reported in the row (`profile.error`), never fatal;
  * - `doctor`: clinic doctor (`@clinic/doctor`'s collect + visualize) runs the service and writes its HTML report.
  *   clinic is no longer actively maintained and its numbers are inaccurate on recent Node
- *   (../shared/MEASUREMENT-NOTES.md): best-effort, a failure is reported in the row, never fatal, never gated on.
+ *   (docs/MEASUREMENT-NOTES.md): best-effort, a failure is reported in the row, never fatal, never gated on.
  *
  * The service writes its profile when it exits (it exits cleanly on SIGTERM), so `finish()` runs after the
  * service stopped. Paths in results are relative to the output directory.
@@ -16,9 +16,19 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { execa } from 'execa';
-import type { RowProfiler } from '../bench-run.ts';
 
 const require = createRequire(import.meta.url);
+
+/** Profiles the service of each row; the profile feature (`harness/run/features/profile.ts`) drives it. */
+export interface RowProfiler {
+  readonly kind: ProfileKind;
+  /** `node` options for the service of this row. */
+  nodeOptions(scenario: string, row: string): Promise<string[]>;
+  /** A launcher that runs the service under another program (clinic doctor); absent: the usual start. */
+  launcher?(scenario: string, row: string): (argv: string[]) => Promise<void>;
+  /** After the service stopped: turn raw output into artifacts. Never throws; failures come back in `error`. */
+  finish(scenario: string, row: string): Promise<{ files: string[]; error?: string }>;
+}
 
 /** Profile kinds of `--profile`. */
 export const PROFILE_KINDS = ['flame', 'cpu', 'doctor'] as const;

@@ -1,7 +1,7 @@
 /**
  * The `consul` binary the `local` backend runs: `CONSUL_BIN`, else `consul` on `PATH`, else the user cache,
  * else built once from the Go module proxy through the wrapper module in `./consul-module/` (why a wrapper: see
- * the comment at the top of its go.mod, and ../shared/CONSUL-NOTES.md). Resolution is shared with Toxiproxy
+ * the comment at the top of its go.mod, and docs/CONSUL-NOTES.md). Resolution is shared with Toxiproxy
  * (`go-binary.ts`).
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * The machine and versions behind a run, stated in every report (../shared/STYLE.md, rule 11).
+ * The machine and versions behind a run, stated in every report (docs/STYLE.md, rule 11).
  *
  * @module
  */
@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import type { StartedConsul } from '../consul/consul-server.ts';
+import type { StartedConsul } from '../consul/consul-types.ts';
 import type { Environment } from './report-schema.ts';
 
 const require = createRequire(import.meta.url);

@@ -38,8 +38,8 @@ export function anchorId(name: string): string {
 export function scopeSvgIds(svg: string, prefix: string): string {
   const names = new Map<string, string>();
   return svg.replace(/\bzr\d+-(?:cls-)?[a-z]*\d+\b/g, (token) => {
-    let name = names.get(token);
-    if (name === undefined) names.set(token, (name = `${prefix}-${names.size}`));
+    const name = names.get(token) ?? `${prefix}-${names.size}`;
+    names.set(token, name);
     return name;
   });
 }

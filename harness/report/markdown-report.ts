@@ -8,7 +8,7 @@ import { markdownTable } from 'markdown-table';
 import { bytes, int, msFromUs, percentOf, ratio } from './format.ts';
 import { recoverySection, stalenessSection } from './freshness-report.ts';
 import { leakSection, referenceSection } from './leak-report.ts';
-import type { Report, ResultRow, ScenarioResult } from './report-schema.ts';
+import { ERROR_BREAKDOWN, type Report, type ResultRow, type ScenarioResult } from './report-schema.ts';
 
 /** Explanations of row flags, shown under each table that has them. */
 export const FLAG_LEGEND: Record<string, string> = {
@@ -104,19 +104,7 @@ export function headlineTable(scenario: ScenarioResult): string {
 export function errorsTable(scenario: ScenarioResult): string {
   const failing = scenario.results.filter((r) => r.errors.total > 0);
   if (failing.length === 0) return '';
-  const causes = [
-    'non2xx',
-    'timeouts',
-    'connection',
-    'consul429',
-    'clientTimeout',
-    'consulHttp',
-    'unreachable',
-    'notFound',
-    'rateLimited',
-    'cacheTooStale',
-    'other',
-  ] as const;
+  const causes = ERROR_BREAKDOWN;
   return markdownTable([
     ['row', ...causes],
     ...failing.map((r) => [r.client, ...causes.map((c) => int(r.errors[c] ?? 0))]),

@@ -4,7 +4,7 @@
  * commands behind them. Rendered from raw results (`report.json`) only; measures nothing. `npm run report:all`
  * (`consul-kv-bench publish`) runs every scenario and calls this.
  *
- * The articles' figures are those summarised in ../shared/SEEDS.md, as the articles state them (Go, their
+ * The articles' figures are those summarised in docs/ARTICLES.md, as the articles state them (Go, their
  * machines); ours are read from the report. A ratio is always "how many times better the recommended practice
  * did than the one it replaces", computed within one run, so the two columns compare like with like.
  *
@@ -19,7 +19,7 @@ import type { Report, ResultRow } from './report-schema.ts';
 
 /** One lesson of the Go articles, with their figures and ours. */
 export interface ArticleComparison {
-  /** Which article and lesson (../shared/SEEDS.md section). */
+  /** Which article and lesson (docs/ARTICLES.md section). */
   readonly lesson: string;
   /** What is compared, e.g. `p99 latency`. */
   readonly measure: string;
@@ -44,7 +44,7 @@ const phase = (r: ResultRow | undefined, name: 'baseline' | 'fault' | 'drain') =
 const ms = (us: number): string => `${msFromUs(us)} ms`;
 
 /**
- * The Go articles' figures (../shared/SEEDS.md) beside this report's, lesson by lesson. Rows whose scenario or
+ * The Go articles' figures (docs/ARTICLES.md) beside this report's, lesson by lesson. Rows whose scenario or
  * clients the report lacks say `not measured`.
  */
 export function articleComparisons(report: Report): ArticleComparison[] {

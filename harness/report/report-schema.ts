@@ -1,6 +1,6 @@
 /**
  * The raw results format (`report.json`). Measuring code writes this first; every rendered report (markdown,
- * terminal table) is made from it, so reports can be regenerated without re-running (../shared/STYLE.md,
+ * terminal table) is made from it, so reports can be regenerated without re-running (docs/STYLE.md,
  * rule 10). The published JSON Schema (`reports/report.schema.json`) is generated from this file by
  * `npm run schema`, and a test keeps the two in step.
  *
@@ -9,6 +9,7 @@
  * @module
  */
 import { z } from 'zod';
+import { ERROR_CAUSE_NAMES, ERROR_CAUSES, type ErrorCause, type ErrorCauseEntry } from '../../clients/index.ts';
 
 /** Bumped on any incompatible change of the format. */
 export const REPORT_SCHEMA_VERSION = 1;
@@ -27,26 +28,31 @@ export const LatencyUsSchema = z
   })
   .describe('latency of 2xx answers, µs, from an HDR histogram (1 µs–120 s, 3 significant digits)');
 
-export const ErrorsSchema = z
-  .object({
-    total: count.describe('non2xx + timeouts + connection'),
-    non2xx: count.describe('answers with a status outside 2xx'),
-    timeouts: count.describe('requests the load generator gave up on after load.timeoutS'),
-    connection: count.describe('requests that failed without an answer (refused, reset)'),
-    consul429: count.describe(
-      "Consul's 429 (http_max_conns_per_client) seen by the service, or by the load for consul-direct",
-    ),
-    clientTimeout: count.describe("the client's own per-request timeout fired"),
-    consulHttp: count.describe('other non-2xx answers from Consul'),
-    unreachable: count.describe('transport errors between the service and Consul'),
-    notFound: count.describe('404: a seeded key was not found'),
-    rateLimited: count
-      .optional()
-      .describe("the client's own rate limiter refused the read (its wait would outlast the deadline)"),
-    cacheTooStale: count.optional().describe('a cache past its stale-while-error bound refused the read'),
-    other: count,
-  })
-  .describe('errors by cause');
+/** Error fields the load generator itself counts (the rest are the service's causes, {@link ERROR_CAUSES}). */
+const LOAD_ERROR_FIELDS = {
+  total: count.describe('non2xx + timeouts + connection'),
+  non2xx: count.describe('answers with a status outside 2xx'),
+  timeouts: count.describe('requests the load generator gave up on after load.timeoutS'),
+  connection: count.describe('requests that failed without an answer (refused, reset)'),
+};
+
+type CauseField<C extends ErrorCause> = (typeof ERROR_CAUSES)[C] extends { optionalInReports: true }
+  ? z.ZodOptional<typeof count>
+  : typeof count;
+
+/** One count per cause of `clients/support/client-errors.ts`, described as that table describes it. */
+const CAUSE_FIELDS = Object.fromEntries(
+  ERROR_CAUSE_NAMES.map((cause) => {
+    const entry: ErrorCauseEntry = ERROR_CAUSES[cause];
+    const field = count.describe(entry.description);
+    return [cause, entry.optionalInReports ? field.optional() : field];
+  }),
+) as { [C in ErrorCause]: CauseField<C> };
+
+export const ErrorsSchema = z.object({ ...LOAD_ERROR_FIELDS, ...CAUSE_FIELDS }).describe('errors by cause');
+
+/** The columns of the "errors by cause" table, in order: the load generator's, then the service's causes. */
+export const ERROR_BREAKDOWN = ['non2xx', 'timeouts', 'connection', ...ERROR_CAUSE_NAMES] as const;
 
 const SignalEvidenceSchema = z.object({
   baseline: z.number(),

@@ -1,25 +1,18 @@
 /**
- * A scenario is data (../shared/STYLE.md, rule 3): a declarative object validated here at load time, then
+ * A scenario is data (docs/STYLE.md, rule 3): a declarative object validated here at load time, then
  * defaulted, then normalised. Overrides (`--connections`, `--duration`, `--quick`) narrow it and are validated
  * by the same schema, so an override cannot produce a scenario a file could not.
  *
  * @module
  */
 import { z } from 'zod';
-import { CLIENT_NAMES, type ClientName, DEFAULT_CLIENT_OPTIONS } from '../../clients/index.ts';
+import { CLIENT_NAMES, type ClientName, ClientOptionsSchema, ClientOverridesSchema } from '../../clients/index.ts';
+import { boundedInt, boundedNumber } from '../../clients/support/client-options.ts';
 import { BenchError } from '../errors.ts';
 import { FaultProfileSchema } from '../faults/fault-profiles.ts';
 
-const int = (name: string, min: number, max: number) =>
-  z
-    .int({ error: `${name} must be a whole number from ${min} to ${max}` })
-    .min(min, `${name} must be at least ${min}`)
-    .max(max, `${name} must be at most ${max}`);
-const num = (name: string, min: number, max: number) =>
-  z
-    .number({ error: `${name} must be a number from ${min} to ${max}` })
-    .min(min, `${name} must be at least ${min}`)
-    .max(max, `${name} must be at most ${max}`);
+const int = boundedInt;
+const num = boundedNumber;
 
 /** Load shape. Durations in seconds. */
 export const LoadSchema = z.strictObject({
@@ -40,50 +33,6 @@ export const KeysSchema = z.strictObject({
   /** Size of each value, bytes (random bytes, so base64 and `?raw` differ as in production). 0–524 288. */
   valueBytes: int('keys.valueBytes', 0, 512 * 1024),
 });
-
-/** Field schemas of the client options, shared by the scenario's defaults and a row's overrides. */
-const clientOptionFields = {
-  /** Per-request timeout of strategies that have one, ms. 1–600 000. */
-  requestTimeoutMs: int('clientOptions.requestTimeoutMs', 1, 600_000),
-  /** Connection bound of pooled strategies. 1–10 000. */
-  maxConnections: int('clientOptions.maxConnections', 1, 10_000),
-  /** `wait` of the watches' blocking queries, ms. 1000–600 000 (Consul's maximum is 10 min). */
-  watchWaitMs: int('clientOptions.watchWaitMs', 1000, 600_000),
-  /** Read consistency mode (Consul docs, "Consistency Modes"): `default`, `stale` or `consistent`. */
-  consistency: z.enum(['default', 'stale', 'consistent'], {
-    error: 'clientOptions.consistency must be default, stale or consistent',
-  }),
-  /** Interval of the `polling` strategy, ms. 10–600 000. */
-  pollIntervalMs: int('clientOptions.pollIntervalMs', 10, 600_000),
-  /** Stale-while-error bound of the caching strategies, ms. 0–3 600 000. */
-  staleIfErrorMs: int('clientOptions.staleIfErrorMs', 0, 3_600_000),
-  /**
-   * Client-side rate limit (token bucket, client-go's QPS/Burst) of the direct-read strategies: `qps` 0.1–1 000 000
-   * requests/s, `burst` 1–1 000 000 requests. Absent: none.
-   */
-  rateLimit: z.strictObject({
-    qps: num('clientOptions.rateLimit.qps', 0.1, 1_000_000),
-    burst: int('clientOptions.rateLimit.burst', 1, 1_000_000),
-  }),
-} as const;
-
-/** Options passed to every client strategy (see `clients/kv-client.ts`), with their defaults. */
-export const ClientOptionsSchema = z.strictObject({
-  requestTimeoutMs: clientOptionFields.requestTimeoutMs.default(DEFAULT_CLIENT_OPTIONS.requestTimeoutMs),
-  maxConnections: clientOptionFields.maxConnections.default(DEFAULT_CLIENT_OPTIONS.maxConnections),
-  watchWaitMs: clientOptionFields.watchWaitMs.default(DEFAULT_CLIENT_OPTIONS.watchWaitMs),
-  consistency: clientOptionFields.consistency.default('default'),
-  pollIntervalMs: clientOptionFields.pollIntervalMs.default(DEFAULT_CLIENT_OPTIONS.pollIntervalMs),
-  staleIfErrorMs: clientOptionFields.staleIfErrorMs.default(DEFAULT_CLIENT_OPTIONS.staleIfErrorMs),
-  rateLimit: clientOptionFields.rateLimit.optional(),
-});
-
-/** A row's overrides of the scenario's client options (every field optional, no defaults). */
-export const ClientOverridesSchema = z.strictObject(
-  Object.fromEntries(Object.entries(clientOptionFields).map(([k, v]) => [k, v.optional()])) as {
-    [K in keyof typeof clientOptionFields]: z.ZodOptional<(typeof clientOptionFields)[K]>;
-  },
-);
 
 /** Settings of the Consul the harness starts (ignored for `--consul external`). */
 export const ConsulSettingsSchema = z.strictObject({
@@ -184,7 +133,7 @@ export const ScenarioSchema = z
     /** Measure freshness (propagation delay, stale reads; recovery with `restart`). */
     freshness: FreshnessSchema.optional(),
     /**
-     * Published figures to print beside ours (e.g. the Go articles', ../shared/SEEDS.md): a source and
+     * Published figures to print beside ours (e.g. the Go articles', docs/ARTICLES.md): a source and
      * label → value lines, shown as given.
      */
     reference: z.strictObject({ source: z.string(), figures: z.record(z.string(), z.string()) }).optional(),
@@ -258,6 +207,21 @@ export function measuredSeconds(s: Pick<Scenario, 'phases' | 'load'>): number {
   return s.phases ? s.phases.baselineS + s.phases.faultS + s.phases.drainS : (s.load.durationS ?? 0);
 }
 
+/** The start of one phase of a measured window, ms from the window's start. */
+export interface PhaseMark {
+  readonly name: 'baseline' | 'fault' | 'drain';
+  readonly startMs: number;
+}
+
+/** Baseline → fault → drain offsets of a scenario with `phases` (the load splits its results by them). */
+export function phaseMarks(phases: Pick<NonNullable<Scenario['phases']>, 'baselineS' | 'faultS'>): PhaseMark[] {
+  return [
+    { name: 'baseline', startMs: 0 },
+    { name: 'fault', startMs: phases.baselineS * 1000 },
+    { name: 'drain', startMs: (phases.baselineS + phases.faultS) * 1000 },
+  ];
+}
+
 /** Formats zod issues as one line: `scenario X: a.b must be …; c must be …`. */
 function oneLine(where: string, error: z.ZodError): string {
   return `${where}: ${error.issues.map((i) => (i.message.includes(String(i.path.at(-1) ?? '\u0000')) || i.path.length === 0 ? i.message : `${i.path.join('.')}: ${i.message}`)).join('; ')}`;
@@ -274,69 +238,4 @@ export function parseScenario(input: unknown, where = 'scenario'): Scenario {
     throw new BenchError(unknownClient ? 'UNKNOWN_CLIENT' : 'INVALID_SCENARIO', oneLine(where, parsed.error));
   }
   return parsed.data;
-}
-
-/** Overrides from the command line; each narrows the scenario and is validated with it. */
-export interface ScenarioOverrides {
-  /** Shorter phases from the scenario's `quick` block. */
-  readonly quick?: boolean;
-  readonly connections?: number;
-  readonly durationS?: number;
-  readonly warmupS?: number;
-  readonly clients?: readonly string[];
-  /** Client options applied to every row (`--consistency`, `--rate-limit`); a variant's own overrides win. */
-  readonly clientOptions?: Partial<Pick<Scenario['clientOptions'], 'consistency' | 'rateLimit'>>;
-}
-
-/**
- * Applies overrides in order quick → explicit values, then re-validates.
- * @throws {BenchError} `INVALID_SCENARIO` / `UNKNOWN_CLIENT`, naming the option (`--connections`, …) when it was an override.
- */
-export function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides): Scenario {
-  const load = { ...scenario.load };
-  let phases = scenario.phases;
-  if (overrides.quick) {
-    if (!phases) load.durationS = scenario.quick.durationS;
-    load.warmupS = scenario.quick.warmupS;
-    if (scenario.quick.connections !== undefined) load.connections = scenario.quick.connections;
-    if (phases && scenario.quick.phases) phases = scenario.quick.phases;
-  }
-  if (overrides.durationS !== undefined && phases) {
-    throw new BenchError(
-      'USAGE',
-      `--duration does not apply to ${scenario.name}: its measured window is its phases (baseline ${phases.baselineS} s, fault ${phases.faultS} s, drain ${phases.drainS} s); use --quick for shorter ones`,
-    );
-  }
-  if (overrides.connections !== undefined) load.connections = overrides.connections;
-  if (overrides.durationS !== undefined) load.durationS = overrides.durationS;
-  if (overrides.warmupS !== undefined) load.warmupS = overrides.warmupS;
-  let clients: unknown[] = scenario.clients;
-  if (overrides.clients) {
-    // a name picks the scenario's row of that name, else the registered client of that name
-    clients = overrides.clients.map((name) => {
-      const row = scenario.clients.find((r) => rowName(r) === name);
-      if (row) return row;
-      if ((CLIENT_NAMES as string[]).includes(name)) return name;
-      throw new BenchError(
-        'UNKNOWN_CLIENT',
-        `--clients ${name}: ${scenario.name} has no such row; use its rows (${scenario.clients.map(rowName).join(', ')}) or a registered client (${CLIENT_NAMES.join(', ')})`,
-      );
-    });
-  }
-  const clientOptions = { ...scenario.clientOptions, ...(overrides.clientOptions ?? {}) };
-  try {
-    return parseScenario(
-      { ...scenario, load, clients, clientOptions, ...(phases ? { phases } : {}) },
-      `scenario ${scenario.name}`,
-    );
-  } catch (err) {
-    if (err instanceof BenchError) {
-      const msg = err.message
-        .replace('load.connections', '--connections')
-        .replace('load.durationS', '--duration')
-        .replace('load.warmupS', '--warmup');
-      throw new BenchError(err.code, msg);
-    }
-    throw err;
-  }
 }

@@ -2,9 +2,11 @@
  * The service under test: a small HTTP config service in its own process. `GET /config/<key>` reads
  * `<prefix><key>` through one client strategy and answers with the value's bytes.
  *
- * Answers: 200 with the bytes; 404 when the key is missing; 503 when Consul refused the connection (429,
- * `http_max_conns_per_client`) or a cache is past its stale-while-error bound; 504 when the client's own timeout
- * fired; 429 when the client's own rate limiter refused the read; 502 for other Consul or transport errors. The cause also goes in the `x-bench-cause` header and the service's counters.
+ * Answers: 200 with the bytes; otherwise the status of the error's cause in `ERROR_CAUSES`
+ * (`clients/support/client-errors.ts`): 404 for a missing key, 503 when Consul refused the connection (429,
+ * `http_max_conns_per_client`) or a cache is past its stale-while-error bound, 504 when the client's own timeout
+ * fired, 429 when the client's own rate limiter refused the read, 502 for other Consul or transport errors, 500
+ * for anything else. The cause also goes in the `x-bench-cause` header and the service's counters.
  *
  * Started by `service-process.ts` with its configuration as JSON in argv[2]; talks to the harness over execa's
  * IPC: it sends `{ type: 'ready', port }`, then answers `{ type: 'stats' }` with a {@link ServiceStats}; SIGTERM stops it.
@@ -16,54 +18,17 @@ import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { getEachMessage, sendMessage } from 'execa';
-import { CLIENTS, isClientName, type KvClient, KvClientError, type KvClientFactory } from '../../clients/index.ts';
+import {
+  CLIENTS,
+  causeOf,
+  ERROR_CAUSES,
+  emptyCauseCounts,
+  isClientName,
+  type KvClient,
+  type KvClientFactory,
+} from '../../clients/index.ts';
 import { ConsulConnectionMeter, InFlightMeter, ProcessMeter, ServiceSampler } from './service-meters.ts';
-import type { ErrorCause, ServiceConfig, ServiceStats } from './service-protocol.ts';
-
-const CAUSE_STATUS: Record<ErrorCause, number> = {
-  notFound: 404,
-  consul429: 503,
-  clientTimeout: 504,
-  consulHttp: 502,
-  unreachable: 502,
-  rateLimited: 429,
-  cacheTooStale: 503,
-  other: 500,
-};
-
-function causeOf(err: unknown): ErrorCause {
-  if (err instanceof KvClientError || (err as { code?: string })?.code) {
-    switch ((err as KvClientError).code) {
-      case 'CONSUL_TOO_MANY_CONNECTIONS':
-        return 'consul429';
-      case 'CLIENT_TIMEOUT':
-        return 'clientTimeout';
-      case 'CONSUL_HTTP_ERROR':
-      case 'CONSUL_BAD_RESPONSE':
-        return 'consulHttp';
-      case 'CONSUL_UNREACHABLE':
-        return 'unreachable';
-      case 'CLIENT_RATE_LIMITED':
-        return 'rateLimited';
-      case 'CACHE_TOO_STALE':
-        return 'cacheTooStale';
-    }
-  }
-  return 'other';
-}
-
-function emptyCauses(): Record<ErrorCause, number> {
-  return {
-    notFound: 0,
-    consul429: 0,
-    clientTimeout: 0,
-    consulHttp: 0,
-    unreachable: 0,
-    rateLimited: 0,
-    cacheTooStale: 0,
-    other: 0,
-  };
-}
+import type { ServiceConfig, ServiceStats } from './service-protocol.ts';
 
 /** The factory of a registered client, or of a user's module (its default export or `createClient`). */
 async function loadFactory(config: ServiceConfig): Promise<KvClientFactory> {
@@ -103,7 +68,7 @@ async function main(): Promise<void> {
 
   const prefix = config.clientOptions.prefix;
   let byStatus: Record<string, number> = {};
-  let causes = emptyCauses();
+  let causes = emptyCauseCounts();
   const count = (status: number): void => {
     byStatus[status] = (byStatus[status] ?? 0) + 1;
   };
@@ -120,7 +85,7 @@ async function main(): Promise<void> {
     };
     inFlight.resetPeak();
     byStatus = {};
-    causes = emptyCauses();
+    causes = emptyCauseCounts();
     connections.reset();
     return stats;
   };
@@ -168,7 +133,7 @@ async function main(): Promise<void> {
       (err: unknown) => {
         const cause = causeOf(err);
         causes[cause]++;
-        res.statusCode = CAUSE_STATUS[cause];
+        res.statusCode = ERROR_CAUSES[cause].status;
         res.setHeader('x-bench-cause', cause);
         count(res.statusCode);
         res.end();

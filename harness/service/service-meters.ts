@@ -159,7 +159,7 @@ export class ProcessMeter {
  * publish on the same names; one request object is shared across them, so a Set is exact) and Node's
  * `http.client.request.start` / `http.client.response.finish` / `http.client.request.error` for `node:http`.
  * Requests with `index=` in their query are blocking queries (watches): held open on purpose, they are counted
- * apart as `longPolls`, never as in-flight (../shared/MEASUREMENT-NOTES.md, leak signals).
+ * apart as `longPolls`, never as in-flight (docs/MEASUREMENT-NOTES.md, leak signals).
  */
 export class InFlightMeter {
   readonly #port: number;

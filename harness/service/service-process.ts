@@ -141,7 +141,9 @@ async function startLaunchedService(
   let finished = false;
   let launchError: unknown;
   const done = launch([process.execPath, ...(options.nodeOptions ?? []), SERVICE_FILE, JSON.stringify(config)]).then(
-    () => void (finished = true),
+    () => {
+      finished = true;
+    },
     (err: unknown) => {
       finished = true;
       launchError = err;

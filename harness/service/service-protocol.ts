@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { KvClientOptions } from '../../clients/index.ts';
+import type { ErrorCause, KvClientOptions } from '../../clients/index.ts';
 import type { ConnectionCounts, ProcessCounts, ServiceSample } from './service-meters.ts';
 
 /** Configuration the harness passes to the service (argv[2], JSON). */
@@ -19,17 +19,6 @@ export interface ServiceConfig {
   readonly readyFile?: string | undefined;
   readonly clientOptions: KvClientOptions;
 }
-
-/** Why a request did not get a 2xx. */
-export type ErrorCause =
-  | 'notFound'
-  | 'consul429'
-  | 'clientTimeout'
-  | 'consulHttp'
-  | 'unreachable'
-  | 'rateLimited'
-  | 'cacheTooStale'
-  | 'other';
 
 /** What the service reports for a measurement window (since the previous stats request). */
 export interface ServiceStats {

@@ -15,7 +15,7 @@ import { CLIENT_NAMES, CLIENTS, type KvClient } from '../../clients/index.ts';
 import { createPollingClient } from '../../clients/polling.ts';
 import { createWatchCachedClient } from '../../clients/watch-cached.ts';
 import { deleteKeys, putKey } from '../../harness/consul/consul-admin.ts';
-import type { StartedConsul } from '../../harness/consul/consul-server.ts';
+import type { StartedConsul } from '../../harness/consul/consul-types.ts';
 import { startLocalConsul } from '../../harness/consul/local-consul.ts';
 import { eventually } from '../helpers.ts';
 

@@ -8,7 +8,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWatchCachedClient } from '../../clients/watch-cached.ts';
 import { putKey } from '../../harness/consul/consul-admin.ts';
-import type { StartedConsul } from '../../harness/consul/consul-server.ts';
+import type { StartedConsul } from '../../harness/consul/consul-types.ts';
 import { startLocalConsul } from '../../harness/consul/local-consul.ts';
 import { eventually } from '../helpers.ts';
 

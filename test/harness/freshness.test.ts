@@ -3,7 +3,7 @@
  * analysis of writer acknowledgements and probe reads, checked against hand-computed expectations.
  */
 import { describe, expect, it } from 'vitest';
-import { RateLimitWaitError, TokenBucket } from '../../clients/token-bucket.ts';
+import { RateLimitWaitError, TokenBucket } from '../../clients/support/token-bucket.ts';
 import { analyzeRecovery, analyzeStaleness } from '../../harness/freshness/freshness-analysis.ts';
 import type { WriteAck } from '../../harness/freshness/key-writer.ts';
 import type { ProbeRead } from '../../harness/freshness/prober.ts';

@@ -6,10 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { BenchError } from '../../harness/errors.ts';
 import { parseBudgets } from '../../harness/gate/budgets.ts';
-import { evaluateBudgets, mergeReports } from '../../harness/gate/gate.ts';
+import { evaluateBudgets } from '../../harness/gate/gate.ts';
 import { gateJunit, gateMarkdown } from '../../harness/gate/gate-output.ts';
 import { createLatencyHistogram, encodeHistogram } from '../../harness/load/latency-histogram.ts';
 import type { Report, ResultRow, RunSummary } from '../../harness/report/report-schema.ts';
+import { mergeReports } from '../../harness/results/merge.ts';
 
 const emptyHistogram = encodeHistogram(createLatencyHistogram());
 

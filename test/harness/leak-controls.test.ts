@@ -3,10 +3,10 @@
  * positive control (leaky-without-abort) is judged `leak` and the negative control (fixed) `no-leak`, every time.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BenchRun } from '../../harness/bench-run.ts';
-import type { StartedConsul } from '../../harness/consul/consul-server.ts';
+import type { StartedConsul } from '../../harness/consul/consul-types.ts';
 import { startToxiproxy } from '../../harness/faults/toxiproxy-server.ts';
 import { Teardown } from '../../harness/lifecycle.ts';
+import { BenchRun } from '../../harness/run/bench-run.ts';
 import { loadScenario } from '../../harness/scenario/load-scenario.ts';
 import { parseScenario } from '../../harness/scenario/scenario-schema.ts';
 
@@ -31,7 +31,9 @@ const scenario = parseScenario({
 
 describe.each([1, 2])('stall controls, run %i', () => {
   let teardown: Teardown;
-  beforeAll(() => void (teardown = new Teardown()));
+  beforeAll(() => {
+    teardown = new Teardown();
+  });
   afterAll(() => teardown.runAll());
 
   it('leaky-without-abort is a leak and fixed is not', async () => {
@@ -46,7 +48,7 @@ describe.each([1, 2])('stall controls, run %i', () => {
     expect(report.failures).toEqual([]);
     const byName = Object.fromEntries(report.scenarios[0]!.results.map((r) => [r.client, r]));
     const leaky = byName['leaky-without-abort']!;
-    const fixed = byName['fixed']!;
+    const fixed = byName.fixed!;
     expect(leaky.leak?.verdict, leaky.leak?.evidence.reason).toBe('leak');
     expect(leaky.leak?.evidence.inFlight?.faultSlopePerS).toBeGreaterThan(0);
     expect(fixed.leak?.verdict, fixed.leak?.evidence.reason).toBe('no-leak');

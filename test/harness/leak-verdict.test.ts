@@ -67,7 +67,10 @@ describe('judgeLeak', () => {
 
   it('noisy but flat is no leak', () => {
     let seed = 7;
-    const noise = () => (seed = (seed * 16807) % 2147483647) % 5;
+    const noise = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed % 5;
+    };
     const v = judgeLeak(
       timeline(
         () => 10 + noise(),

@@ -1,7 +1,6 @@
 /** The published JSON Schema stays in step with the code, and the renderers work from raw results alone. */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { buildRow } from '../../harness/bench-run.ts';
 import { createLatencyHistogram, encodeHistogram, recordMs } from '../../harness/load/latency-histogram.ts';
 import { SPECTRUM_PERCENTILES, scenarioCharts, spectrumUs } from '../../harness/report/charts.ts';
 import { escapeHtml, renderHtml, scopeSvgIds } from '../../harness/report/html-report.ts';
@@ -9,6 +8,7 @@ import { renderMarkdown } from '../../harness/report/markdown-report.ts';
 import type { Report } from '../../harness/report/report-schema.ts';
 import { renderTerminalTable } from '../../harness/report/terminal-table.ts';
 import { SCHEMA_FILE, schemaFileContent } from '../../harness/report/write-json-schema.ts';
+import { buildRow } from '../../harness/results/build-row.ts';
 import { loadScenario } from '../../harness/scenario/load-scenario.ts';
 
 describe('report.schema.json', () => {
@@ -22,7 +22,6 @@ describe('renderers', () => {
   const h = createLatencyHistogram();
   recordMs(h, 1.5);
   const row = buildRow({
-    scenario,
     client: 'pooled',
     kind: 'client',
     description: 'd',

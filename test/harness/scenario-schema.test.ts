@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CLIENT_NAMES } from '../../clients/index.ts';
 import { BenchError } from '../../harness/errors.ts';
 import { loadScenario, scenarioNames } from '../../harness/scenario/load-scenario.ts';
-import { applyOverrides, measuredSeconds, parseScenario, rowName } from '../../harness/scenario/scenario-schema.ts';
+import { applyOverrides } from '../../harness/scenario/scenario-overrides.ts';
+import { measuredSeconds, parseScenario, rowName } from '../../harness/scenario/scenario-schema.ts';
 
 const minimal = {
   name: 'x',

@@ -1,6 +1,5 @@
 /** Small pure pieces: histograms, Prometheus parsing, teardown order, loopback checks, row building. */
 import { describe, expect, it } from 'vitest';
-import { buildRow, seededBytes } from '../../harness/bench-run.ts';
 import { parseConsulRequestCounts } from '../../harness/consul/consul-admin.ts';
 import { normaliseConsulAddr } from '../../harness/consul/external-consul.ts';
 import { LogTail, Teardown } from '../../harness/lifecycle.ts';
@@ -13,7 +12,8 @@ import {
   summarize,
 } from '../../harness/load/latency-histogram.ts';
 import { assertLoopback, isLoopbackAddress } from '../../harness/loopback.ts';
-import { loadScenario } from '../../harness/scenario/load-scenario.ts';
+import { buildRow } from '../../harness/results/build-row.ts';
+import { seededBytes } from '../../harness/scenario/seeded-bytes.ts';
 
 describe('latency histograms', () => {
   it('record fractional ms at µs resolution and keep sub-millisecond values apart', () => {
@@ -112,7 +112,6 @@ describe('loopback only', () => {
 });
 
 describe('buildRow', () => {
-  const scenario = loadScenario('light');
   const h = createLatencyHistogram();
   recordMs(h, 2);
   const load = {
@@ -128,7 +127,6 @@ describe('buildRow', () => {
   };
   it('counts errors by cause and derives RPS from 2xx only', () => {
     const row = buildRow({
-      scenario,
       client: 'pooled',
       kind: 'client',
       description: '',
@@ -168,7 +166,6 @@ describe('buildRow', () => {
   });
   it('consul-direct counts 429s from status codes and has no service figures', () => {
     const row = buildRow({
-      scenario,
       client: 'consul-direct',
       kind: 'baseline',
       description: '',

@@ -2,7 +2,7 @@
 // Why: `go install github.com/hashicorp/consul@v1.22.7` fails because Consul's root go.mod has
 // `replace` directives pointing at local sub-directories (api, sdk, ...) and an `exclude` of
 // go-msgpack v1.1.5/v1.1.6. A dependency's replace/exclude are ignored, so this module requires
-// Consul plus the released sub-modules and repeats the exclude (../shared/CONSUL-NOTES.md).
+// Consul plus the released sub-modules and repeats the exclude (docs/CONSUL-NOTES.md).
 // The require block is Consul v1.22.7's own, with one change: github.com/hashicorp/consul/api is
 // v1.34.1, not v1.33.7, because the v1.22.7 tree uses fields (ACLToken.Name,
 // ACLAuthMethod.TokenNameFormat) first released in api v1.34.x. Built by harness/provision/consul-binary.ts.

@@ -13,15 +13,11 @@
  * @module
  */
 import type { Pool } from 'undici';
-import {
-  BaseKvClient,
-  type ConsulKvEntry,
-  DEFAULT_CLIENT_OPTIONS,
-  decodeEntryValue,
-  KvClientError,
-  type KvClientOptions,
-} from './kv-client.ts';
-import { createConsulPool, rawRead } from './pooled.ts';
+import type { KvClientOptions } from '../kv-client.ts';
+import { BaseKvClient } from './base-client.ts';
+import { KvClientError } from './client-errors.ts';
+import { DEFAULT_CLIENT_OPTIONS } from './client-options.ts';
+import { type ConsulKvEntry, createConsulPool, decodeEntryValue, rawRead } from './consul-http.ts';
 
 /** Cache and stale-while-error statistics a caching strategy reports. */
 export interface SnapshotStats {

@@ -1,0 +1,45 @@
+/**
+ * `consul-kv-bench provision [--browser]`: find or build the `consul` and `toxiproxy-server` binaries (from the Go
+ * module proxy, cached by version) and print where they are; with `--browser`, also find Chromium for the test
+ * suite's browser check, installing Debian's `chromium` where it is missing.
+ *
+ * @module
+ */
+import type { Command } from 'commander';
+import { resolveChromium } from '../provision/chromium.ts';
+import { CONSUL_VERSION, resolveConsulBinary } from '../provision/consul-binary.ts';
+import { resolveToxiproxyBinary, TOXIPROXY_VERSION } from '../provision/toxiproxy-binary.ts';
+
+/**
+ * Provisions the binaries (and Chromium with `browser`), with progress lines on stderr.
+ * @returns 0.
+ * @throws {BenchError} `CONSUL_BINARY_UNAVAILABLE`, `CONSUL_BUILD_FAILED`, `TOXIPROXY_UNAVAILABLE`, `CHROMIUM_UNAVAILABLE`.
+ */
+export async function provisionCommand(flags: { browser?: boolean }): Promise<number> {
+  const onProgress = (l: string): void => void process.stderr.write(`${l}\n`);
+  const consul = await resolveConsulBinary({ onProgress });
+  process.stdout.write(`consul ${consul.version} (${consul.source}): ${consul.path}\n`);
+  const toxiproxy = await resolveToxiproxyBinary({ onProgress });
+  process.stdout.write(`toxiproxy-server ${toxiproxy.version} (${toxiproxy.source}): ${toxiproxy.path}\n`);
+  if (flags.browser) {
+    const chromium = await resolveChromium({ install: true, onProgress });
+    process.stdout.write(`${chromium.version} (${chromium.source}): ${chromium.path}\n`);
+  }
+  return 0;
+}
+
+/** Adds `provision` to the program. */
+export function registerProvision(program: Command): void {
+  program
+    .command('provision')
+    .description(
+      `find or build the consul (v${CONSUL_VERSION}) and toxiproxy-server (v${TOXIPROXY_VERSION}) binaries, and print where they are`,
+    )
+    .option(
+      '--browser',
+      "also find Chromium for the test suite's browser check of report.html, installing Debian's chromium package with apt-get where it is missing (root or passwordless sudo)",
+    )
+    .action(async (flags: { browser?: boolean }) => {
+      process.exitCode = await provisionCommand(flags);
+    });
+}

@@ -1,0 +1,249 @@
+/**
+ * `consul-kv-bench run [scenario…]`: measure every row of the given scenarios against a real Consul and write
+ * `report.json`, `report.md` and `report.html`. Bad input exits 2 before anything starts; a failed row exits 1
+ * with every other row kept; SIGINT exits 130 and SIGTERM 143 after stopping everything the run started and
+ * writing what it measured (a second signal stops at once).
+ *
+ * @module
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type Command, Option } from 'commander';
+import { CLIENT_NAMES, CONSISTENCY_MODES } from '../../clients/index.ts';
+import { DEFAULT_SCENARIO } from '../../scenarios/index.ts';
+import { startConsul } from '../consul/consul-server.ts';
+import { CONSUL_BACKENDS, type ConsulBackendChoice } from '../consul/consul-types.ts';
+import { BenchError, usageError } from '../errors.ts';
+import { startToxiproxy } from '../faults/toxiproxy-server.ts';
+import { Teardown } from '../lifecycle.ts';
+import { createServiceProfiler, PROFILE_KINDS, type ProfileKind } from '../profile/service-profiler.ts';
+import { attachProgress } from '../progress.ts';
+import { runDirName, writeReport } from '../report/report-writer.ts';
+import { renderTerminalTable } from '../report/terminal-table.ts';
+import { BenchRun } from '../run/bench-run.ts';
+import { loadScenario, scenarioNames } from '../scenario/load-scenario.ts';
+import { applyOverrides } from '../scenario/scenario-overrides.ts';
+import type { Scenario } from '../scenario/scenario-schema.ts';
+import {
+  clientList,
+  outputErrorsAs,
+  parseRateLimit,
+  positiveInt,
+  repeatCount,
+  resolveCustomClients,
+  seconds,
+  userCwd,
+} from './cli-options.ts';
+
+/** Options of `run`, as commander parses them. */
+export interface RunFlags {
+  clients?: string[];
+  connections?: number;
+  duration?: number;
+  warmup?: number;
+  quick?: boolean;
+  consul: ConsulBackendChoice;
+  out: string;
+  client: string[];
+  profile?: ProfileKind;
+  consistency?: 'default' | 'stale' | 'consistent';
+  rateLimit?: { qps: number; burst: number };
+  repeat: number;
+  verbose?: boolean;
+}
+
+/**
+ * Runs the `run` command.
+ * @param argv the command line after `node cli.ts`, for the report.
+ * @returns the exit code: 0 every row measured, 1 a row failed, 130/143 interrupted.
+ * @throws {BenchError} usage errors (exit 2) and failures that end the run (exit 1), after writing what was measured.
+ */
+export async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: string[]): Promise<number> {
+  const names = scenarioArgs.length > 0 ? scenarioArgs : [DEFAULT_SCENARIO];
+  const scenarios: Scenario[] = names.map((name) =>
+    applyOverrides(loadScenario(name), {
+      ...(flags.quick ? { quick: true } : {}),
+      ...(flags.connections !== undefined ? { connections: flags.connections } : {}),
+      ...(flags.duration !== undefined ? { durationS: flags.duration } : {}),
+      ...(flags.warmup !== undefined ? { warmupS: flags.warmup } : {}),
+      ...(flags.clients ? { clients: flags.clients } : {}),
+      ...(flags.consistency || flags.rateLimit
+        ? {
+            clientOptions: {
+              ...(flags.consistency ? { consistency: flags.consistency } : {}),
+              ...(flags.rateLimit ? { rateLimit: flags.rateLimit } : {}),
+            },
+          }
+        : {}),
+    }),
+  );
+  const restarts = scenarios.filter((s) => s.restart).map((s) => s.name);
+  if (restarts.length > 0 && flags.consul === 'external') {
+    throw usageError(
+      `${restarts.join(', ')} stops and starts Consul, which the harness cannot do to an external one: drop --consul external (it then runs a Consul server of its own for that scenario)`,
+    );
+  }
+  const cwd = userCwd();
+  const outDir = path.resolve(cwd, flags.out);
+  const customClients = resolveCustomClients(flags.client, cwd);
+  const teardown = new Teardown();
+  const abort = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signalled) {
+      process.stderr.write(`\n${sig} again: stopping now\n`);
+      void teardown.runAll().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+      return;
+    }
+    signalled = sig;
+    process.stderr.write(
+      `\n${sig}: finishing the current phase, stopping everything and writing the report… (again to force)\n`,
+    );
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = (line: string): void => void process.stderr.write(line + '\n');
+  let run: BenchRun | undefined;
+  let written: Awaited<ReturnType<typeof writeReport>> | undefined;
+  let writing: Promise<unknown> = Promise.resolve();
+  const save = (): Promise<unknown> => {
+    if (!run) return writing;
+    const report = run.report;
+    writing = writing.then(async () => (written = await writeReport(report, outDir)));
+    return writing;
+  };
+  try {
+    const createdAt = new Date().toISOString();
+    // The first scenario's limit; a later scenario with another limit gets a Consul of its own (startScenarioConsul).
+    const httpMaxConnsPerClient = scenarios[0]!.consul.httpMaxConnsPerClient;
+    progress(`starting Consul (--consul ${flags.consul})…`);
+    const consul = await startConsul({
+      backend: flags.consul,
+      httpMaxConnsPerClient,
+      onProgress: progress,
+      signal: abort.signal,
+    });
+    teardown.defer('consul', () => consul.stop());
+    progress(`Consul ${consul.version} ready at ${consul.httpUrl} (${consul.backend})`);
+    if (abort.signal.aborted) throw new BenchError('INTERRUPTED', `stopped by ${signalled}`);
+    const runDirRelative = path.join('runs', runDirName(createdAt));
+    run = new BenchRun({
+      createdAt,
+      consul,
+      scenarios,
+      command: ['consul-kv-bench', ...argv].join(' '),
+      teardown,
+      signal: abort.signal,
+      customClients,
+      repeat: flags.repeat,
+      startToxiproxy: () => startToxiproxy({ onProgress: progress, signal: abort.signal }),
+      startScenarioConsul: (s) =>
+        startConsul({
+          backend: consul.backend === 'container' ? 'container' : 'local',
+          httpMaxConnsPerClient: s.consul.httpMaxConnsPerClient,
+          onProgress: progress,
+          signal: abort.signal,
+        }),
+      startRestartableConsul: (s) =>
+        startConsul({
+          backend: 'local',
+          persistent: true,
+          httpMaxConnsPerClient: s.consul.httpMaxConnsPerClient,
+          onProgress: progress,
+          signal: abort.signal,
+        }),
+      ...(flags.profile ? { profiler: createServiceProfiler(flags.profile, outDir, runDirRelative) } : {}),
+    });
+    attachProgress(run);
+    run.on('report', () => void save());
+    await run.run();
+    await save();
+    for (const s of run.report.scenarios) process.stdout.write(renderTerminalTable(s) + '\n');
+    if (written) process.stdout.write(reportPaths(written));
+    if (signalled) return signalled === 'SIGINT' ? 130 : 143;
+    return run.report.failures.length > 0 ? 1 : 0;
+  } catch (err) {
+    if (run) {
+      run.report.status = signalled ? 'interrupted' : 'failed';
+      run.report.finishedAt = new Date().toISOString();
+      await save().catch(() => {});
+      if (written) process.stderr.write(`results measured so far: ${written.json}\n`);
+    }
+    if (signalled && !(err instanceof BenchError && err.isUsage)) return signalled === 'SIGINT' ? 130 : 143;
+    throw err;
+  } finally {
+    const errors = await teardown.runAll();
+    for (const e of errors) process.stderr.write(`warning: ${e.message}\n`);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The closing lines of a run: where the reports are, the HTML one as a file:// URL to open in a browser. */
+function reportPaths(written: { json: string; markdown: string; html: string }): string {
+  return [
+    `report: ${written.markdown}`,
+    `        ${written.json}`,
+    `HTML report (charts; open in a browser): ${pathToFileURL(path.resolve(written.html)).href}`,
+    '',
+  ].join('\n');
+}
+
+/** Adds `run` to the program. */
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .configureOutput(outputErrorsAs('run'))
+    .description(
+      `measure every client in the given scenarios (default: ${DEFAULT_SCENARIO}) and write report.json, report.md and report.html (charts)`,
+    )
+    .argument('[scenario...]', `scenarios to run: ${scenarioNames().join(', ')}`)
+    .option(
+      '--clients <list>',
+      `comma-separated rows to run (default: the scenario's): its row names (see list), or any of ${CLIENT_NAMES.join(', ')}`,
+      clientList,
+    )
+    .option('--connections <n>', "load generator connections (default: the scenario's)", positiveInt('--connections'))
+    .option('--duration <s>', "measured seconds per row (default: the scenario's)", seconds('--duration', 1))
+    .option('--warmup <s>', "warm-up seconds per row, discarded (default: the scenario's)", seconds('--warmup', 0))
+    .option('--quick', "short phases from the scenario's quick block (for tests and pull requests)")
+    .option(
+      '--repeat <n>',
+      'runs per row, interleaved (A B C A B C …); every run is kept in report.json for compare and gate (≥ 6 for a significance test)',
+      repeatCount,
+      1,
+    )
+    .addOption(
+      new Option('--consul <backend>', 'where Consul comes from: auto = container if a runtime answers, else local')
+        .choices(CONSUL_BACKENDS)
+        .default('auto'),
+    )
+    .option(
+      '--client <path>',
+      'also run your own client: a .ts/.js module exporting a factory (repeatable; see clients/examples/)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option('--out <dir>', 'output directory (a timestamped copy goes to <dir>/runs/)', 'reports/latest')
+    .addOption(
+      new Option(
+        '--consistency <mode>',
+        'read consistency of every row that reads Consul: default, stale (any server answers) or consistent (leader checks with a quorum first)',
+      ).choices(CONSISTENCY_MODES),
+    )
+    .option(
+      '--rate-limit <qps[:burst]>',
+      "client-side token bucket on the direct-read clients, as client-go's QPS/Burst (e.g. 500:50; burst defaults to the qps)",
+      parseRateLimit,
+    )
+    .addOption(
+      new Option(
+        '--profile <kind>',
+        "profile the service of every row: flame = 0x flamegraph, cpu = .cpuprofile (artifacts in the run's folder, linked from report.md)",
+      ).choices(PROFILE_KINDS),
+    )
+    .action(async (scenarios: string[], flags: RunFlags) => {
+      process.exitCode = await runCommand(scenarios, flags, process.argv.slice(2));
+    });
+}

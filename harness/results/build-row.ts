@@ -1,0 +1,110 @@
+/**
+ * Builds a row of the raw results (`report.json`'s `results[]`) from what one row measured: the load generator's
+ * counts and HDR histogram, the service's window of statistics, and Consul's own request counters before and
+ * after. Pure: it measures nothing and prints nothing, so every renderer, `compare` and `gate` can rely on one
+ * definition of each figure.
+ *
+ * @module
+ */
+import { ERROR_CAUSE_NAMES, type ErrorCause } from '../../clients/index.ts';
+import type { ConsulRequestCounts } from '../consul/consul-admin.ts';
+import { encodeHistogram, summarize } from '../load/latency-histogram.ts';
+import type { LoadResult } from '../load/load-runner.ts';
+import type { ResultRow } from '../report/report-schema.ts';
+import type { ConnectionCounts } from '../service/service-meters.ts';
+import type { ServiceStats } from '../service/service-protocol.ts';
+
+/** What {@link buildRow} takes. */
+export interface RowInputs {
+  readonly client: string;
+  readonly kind: 'client' | 'baseline';
+  readonly description: string;
+  /** Load-generator connections used for the row. */
+  readonly connections: number;
+  readonly load: LoadResult;
+  /** The service's statistics of the measured window; `undefined` for `consul-direct` (no service). */
+  readonly service: ServiceStats | undefined;
+  /** Connections the load generator opened to Consul, for `consul-direct`. */
+  readonly direct: ConnectionCounts | undefined;
+  /** Consul's counters before and after the window; `undefined` when its metrics are unavailable. */
+  readonly before: ConsulRequestCounts | undefined;
+  readonly after: ConsulRequestCounts | undefined;
+  /** Flags the runner already knows (e.g. `connections-capped`); the ones derived here are added. */
+  readonly flags: readonly string[];
+}
+
+/** Answers with a 2xx status, from a count by status. */
+export function okCount(byStatus: Readonly<Record<string, number>>): number {
+  return Object.entries(byStatus).reduce(
+    (n, [status, c]) => (Number(status) >= 200 && Number(status) < 300 ? n + c : n),
+    0,
+  );
+}
+
+/**
+ * Errors by cause. With a service, its own classification (`ERROR_CAUSES`); without one (`consul-direct`), the
+ * load generator saw Consul's answers itself: 429 → `consul429`, 404 → `notFound`, other non-2xx → `consulHttp`.
+ */
+function errorsOf(load: LoadResult, service: ServiceStats | undefined, non2xx: number): ResultRow['errors'] {
+  const byCause = Object.fromEntries(ERROR_CAUSE_NAMES.map((c) => [c, service?.causes[c] ?? 0])) as Record<
+    ErrorCause,
+    number
+  >;
+  if (!service) {
+    const s429 = load.byStatus['429'] ?? 0;
+    const s404 = load.byStatus['404'] ?? 0;
+    Object.assign(byCause, { consul429: s429, notFound: s404, consulHttp: non2xx - s429 - s404 });
+  }
+  return {
+    total: non2xx + load.timeouts + load.connectionErrors,
+    non2xx,
+    timeouts: load.timeouts,
+    connection: load.connectionErrors,
+    ...byCause,
+  };
+}
+
+/** Turns what a row measured into its raw result. Pure. */
+export function buildRow(i: RowInputs): ResultRow {
+  const { load, service } = i;
+  const ok = okCount(load.byStatus);
+  const errors = errorsOf(load, service, load.responses - ok);
+  const served = service ? Object.values(service.byStatus).reduce((a, b) => a + b, 0) : load.responses;
+  const consulRequests = i.before && i.after ? Math.max(0, i.after.kvGets - i.before.kvGets) : null;
+  const flags = [...i.flags];
+  if (load.loadGenerator.saturated) flags.push('load-generator-saturated');
+  if (errors.consul429 > 0) flags.push('consul-429');
+  if (errors.total > 0) flags.push('errors');
+  if (load.aborted) flags.push('interrupted');
+  const conns = service?.consulConnections ?? i.direct;
+  return {
+    client: i.client,
+    kind: i.kind,
+    description: i.description,
+    connections: i.connections,
+    durationMs: load.durationMs,
+    requests: load.responses,
+    ok,
+    rps: ok / (load.durationMs / 1000),
+    latencyUs: summarize(load.histogram),
+    histogram: encodeHistogram(load.histogram),
+    errors,
+    heapBytesPerRequest: service ? (served > 0 ? service.process.heapAllocatedBytes / served : 0) : null,
+    peakRssBytes: service ? service.process.peakRssBytes : null,
+    consulConnectionsOpened: conns?.opened ?? 0,
+    consulConnectionsPeak: conns?.peakOpen ?? 0,
+    consulRequests,
+    consulRequestsPerRequest: consulRequests !== null && load.responses > 0 ? consulRequests / load.responses : null,
+    service: service
+      ? {
+          elu: service.process.elu,
+          cpuPercent: (service.process.cpuUs / 1000 / Math.max(1, service.process.wallMs)) * 100,
+          gcCount: service.process.gcCount,
+        }
+      : null,
+    loadGenerator: load.loadGenerator,
+    clientStats: service?.client ?? {},
+    flags,
+    inFlightPeak: service ? service.inFlightPeak : null,
+  };
+}

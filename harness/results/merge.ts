@@ -1,0 +1,119 @@
+/**
+ * Repeated runs and several reports taken together: a run's summary, a row merged with another run of it, a
+ * report merged with others scenario by scenario. Latency comes from merged HDR histograms, never averaged
+ * percentiles (autocannon's `aggregateResult.js`, Node's `benchmark/compare.js`: runs are kept, statistics are a
+ * separate step). Used by the runner (`run --repeat`), `compare`, `gate` and `publish`; measures nothing.
+ *
+ * @module
+ */
+import { decodeHistogram, encodeHistogram, mergeHistograms, summarize } from '../load/latency-histogram.ts';
+import type { Report, ResultRow, RunSummary, ScenarioResult } from '../report/report-schema.ts';
+
+/** The figures of one run of a row, as kept in `results[].runs` (`run --repeat N`). */
+export function runSummary(row: ResultRow): RunSummary {
+  return {
+    durationMs: row.durationMs,
+    requests: row.requests,
+    ok: row.ok,
+    rps: row.rps,
+    latencyUs: row.latencyUs,
+    histogram: row.histogram,
+    errors: row.errors.total,
+    consulRequests: row.consulRequests,
+    consulRequestsPerRequest: row.consulRequestsPerRequest,
+    heapBytesPerRequest: row.heapBytesPerRequest,
+    inFlightPeak: row.inFlightPeak,
+    ...(row.leak ? { leak: row.leak.verdict } : {}),
+    ...(row.staleness
+      ? { propagationP99Us: row.staleness.propagationUs.p99, staleShare: row.staleness.staleShare }
+      : {}),
+    ...(row.recovery ? { recoveryMs: row.recovery.recoveryMs, recovered: row.recovery.recovered } : {}),
+  };
+}
+
+/**
+ * Adds one more run (or a row with runs of its own, e.g. from another report) to a row measured before: latency from the merged HDR histograms (never averaged
+ * percentiles), counts summed, RPS as 2xx over the summed windows, flags united. The first run's timeline, phases,
+ * leak, staleness and recovery stay as the row's; every run's own figures are in `runs`.
+ */
+export function mergeRun(merged: ResultRow, run: ResultRow): ResultRow {
+  const runs = [...(merged.runs ?? [runSummary(merged)]), ...(run.runs ?? [runSummary(run)])];
+  const histogram = mergeHistograms([decodeHistogram(merged.histogram), decodeHistogram(run.histogram)]);
+  const sum = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a + b);
+  const errors = { ...merged.errors };
+  for (const k of Object.keys(errors) as Array<keyof typeof errors>)
+    errors[k] = (merged.errors[k] ?? 0) + (run.errors[k] ?? 0);
+  const requests = merged.requests + run.requests;
+  const ok = merged.ok + run.ok;
+  const durationMs = merged.durationMs + run.durationMs;
+  const consulRequests = sum(merged.consulRequests, run.consulRequests);
+  return {
+    ...merged,
+    durationMs,
+    requests,
+    ok,
+    rps: ok / (durationMs / 1000),
+    latencyUs: summarize(histogram),
+    histogram: encodeHistogram(histogram),
+    errors,
+    consulRequests,
+    consulRequestsPerRequest: consulRequests !== null && requests > 0 ? consulRequests / requests : null,
+    heapBytesPerRequest:
+      merged.heapBytesPerRequest === null || run.heapBytesPerRequest === null
+        ? null
+        : (merged.heapBytesPerRequest * merged.requests + run.heapBytesPerRequest * run.requests) /
+          Math.max(1, requests),
+    consulConnectionsOpened: merged.consulConnectionsOpened + run.consulConnectionsOpened,
+    consulConnectionsPeak: Math.max(merged.consulConnectionsPeak, run.consulConnectionsPeak),
+    inFlightPeak:
+      merged.inFlightPeak === null || run.inFlightPeak === null
+        ? null
+        : Math.max(merged.inFlightPeak, run.inFlightPeak),
+    flags: [...new Set([...merged.flags, ...run.flags])],
+    runs,
+  };
+}
+
+/** A row's runs: `results[].runs`, or the row itself as its one run. */
+export function runsOf(row: ResultRow): RunSummary[] {
+  return row.runs ?? [runSummary(row)];
+}
+
+/**
+ * Adds a row to a scenario's results: as it is when `repeat` is 1; else as the first run of a new row (with
+ * `runs`), or merged into the row of the same name ({@link mergeRun}).
+ */
+export function addRun(result: ScenarioResult, row: ResultRow, repeat: number): void {
+  const at = result.results.findIndex((x) => x.client === row.client);
+  if (repeat === 1) result.results.push(row);
+  else if (at === -1) result.results.push({ ...row, runs: [runSummary(row)] });
+  else result.results[at] = mergeRun(result.results[at]!, row);
+}
+
+/**
+ * Takes several reports together (the first report's run metadata is kept): different scenarios side by side, and
+ * the same scenario's rows merged run by run (so base and head can be measured in alternating rounds, each round a
+ * report, and compared as one sample each).
+ * @throws {RangeError} when given no report.
+ */
+export function mergeReports(reports: readonly Report[]): Report {
+  const [first, ...rest] = reports;
+  if (!first) throw new RangeError('mergeReports needs at least one report');
+  const scenarios = new Map(first.scenarios.map((s) => [s.name, { ...s, results: [...s.results] }]));
+  for (const r of rest) {
+    for (const s of r.scenarios) {
+      const into = scenarios.get(s.name);
+      if (!into) {
+        scenarios.set(s.name, { ...s, results: [...s.results] });
+        continue;
+      }
+      for (const row of s.results) {
+        const at = into.results.findIndex((x) => x.client === row.client);
+        if (at === -1) into.results.push(row);
+        else into.results[at] = mergeRun(into.results[at]!, row);
+      }
+      into.repeat = into.results.reduce((n, x) => Math.max(n, x.runs?.length ?? 1), 1);
+    }
+  }
+  return { ...first, scenarios: [...scenarios.values()], failures: reports.flatMap((r) => r.failures) };
+}

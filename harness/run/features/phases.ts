@@ -1,0 +1,75 @@
+/**
+ * Phases and the leak verdict (scenarios with `phases`): the measured window is baseline → fault → drain with the
+ * load running throughout. Per phase, the answers to requests sent in it (latency, RPS, errors); the service's
+ * samples aligned on the window with their phase; and the leak verdict judged from that timeline
+ * (`harness/diagnosis/leak-verdict.ts`).
+ *
+ * @module
+ */
+import { judgeLeak } from '../../diagnosis/leak-verdict.ts';
+import { encodeHistogram, summarize } from '../../load/latency-histogram.ts';
+import type { PhaseResult, TimelineSample } from '../../report/report-schema.ts';
+import { okCount } from '../../results/build-row.ts';
+import { measuredSeconds } from '../../scenario/scenario-schema.ts';
+import type { ServiceSample } from '../../service/service-meters.ts';
+import type { RowFeature } from '../row-feature.ts';
+
+/** The service's samples as offsets of the window, each with its phase; samples outside the window are left out. */
+export function alignTimeline(
+  samples: readonly ServiceSample[],
+  startedAtEpochMs: number,
+  bounds: { faultStartMs: number; drainStartMs: number; endMs: number },
+): TimelineSample[] {
+  return samples
+    .map((smp): TimelineSample => {
+      const tMs = smp.t - startedAtEpochMs;
+      return {
+        tMs,
+        phase: tMs < bounds.faultStartMs ? 'baseline' : tMs < bounds.drainStartMs ? 'fault' : 'drain',
+        inFlight: smp.inFlight,
+        longPolls: smp.longPolls,
+        ...(smp.sockets ? { sockets: smp.sockets } : {}),
+        resources: smp.resources,
+        heapUsedBytes: smp.heapUsedBytes,
+        rssBytes: smp.rssBytes,
+        elu: smp.elu,
+        eventLoopDelayP99Ms: smp.eventLoopDelayP99Ms,
+      };
+    })
+    .filter((smp) => smp.tMs >= 0 && smp.tMs <= bounds.endMs);
+}
+
+export const phasesFeature: RowFeature = {
+  name: 'phases',
+  forScenario({ scenario }) {
+    if (!scenario.phases) return undefined;
+    const endMs = measuredSeconds(scenario) * 1000;
+    return {
+      forRow: (row) => ({
+        addResults(result, { load, service, startedAtEpochMs }) {
+          const marks = row.phases ?? [];
+          result.phases = load.phases.map((p, i): PhaseResult => {
+            const ok = okCount(p.byStatus);
+            const durationMs = (marks[i + 1]?.startMs ?? endMs) - p.startMs;
+            return {
+              name: p.name as PhaseResult['name'],
+              startMs: p.startMs,
+              durationMs,
+              requests: p.responses,
+              ok,
+              rps: ok / (durationMs / 1000),
+              latencyUs: summarize(p.histogram),
+              histogram: encodeHistogram(p.histogram),
+              errors: p.responses - ok + p.requestErrors,
+            };
+          });
+          if (!service) return;
+          const bounds = { faultStartMs: marks[1]!.startMs, drainStartMs: marks[2]!.startMs, endMs };
+          result.timeline = alignTimeline(service.timeline, startedAtEpochMs, bounds);
+          const { verdict, ...evidence } = judgeLeak(result.timeline, bounds);
+          result.leak = { verdict, evidence };
+        },
+      }),
+    };
+  },
+};

@@ -1,0 +1,105 @@
+/**
+ * The common path of one row: start the target, warm up (discarded), measure under the load generator, collect
+ * the service's and Consul's counters, build the row, and stop the target, calling the features' hooks at fixed
+ * points (see `row-feature.ts` for the order). Everything a row starts is stopped whatever happens.
+ *
+ * @module
+ */
+import { consulRequestCounts } from '../consul/consul-admin.ts';
+import { LoadEvents, type LoadResult, runLoad } from '../load/load-runner.ts';
+import type { ResultRow } from '../report/report-schema.ts';
+import { buildRow } from '../results/build-row.ts';
+import { measuredSeconds, phaseMarks } from '../scenario/scenario-schema.ts';
+import type { RowContext, RowHooks, RowMeasurement, RunEnv, ScenarioContext, ScenarioFeature } from './row-feature.ts';
+import { startTarget } from './row-target.ts';
+import type { RowSpec } from './run-events.ts';
+import { StepTimeline } from './step-timeline.ts';
+
+/** Calls one hook of every feature, in order. */
+async function each(hooks: readonly RowHooks[], call: (h: RowHooks) => Promise<void> | void): Promise<void> {
+  for (const h of hooks) await call(h);
+}
+
+/**
+ * Runs one row of a scenario.
+ * @param features the scenario's features (from their `forScenario`), in registry order.
+ * @returns the row's raw result.
+ * @throws whatever failed the row (a `BenchError` or the cause); the caller records it as a row failure.
+ */
+export async function runRow(
+  scenario: ScenarioContext,
+  spec: RowSpec,
+  env: RunEnv,
+  features: readonly ScenarioFeature[],
+): Promise<ResultRow> {
+  const s = scenario.scenario;
+  const ctx: RowContext = {
+    ...scenario,
+    spec,
+    env,
+    consulUrl: scenario.consul.httpUrl,
+    nodeOptions: [],
+    launch: undefined,
+    phases: s.phases ? phaseMarks(s.phases) : undefined,
+    timeline: new StepTimeline(),
+    target: undefined,
+    originMs: 0,
+    prober: undefined,
+  };
+  const hooks = features.map((f) => f.forRow(ctx));
+  let row: ResultRow | undefined;
+  try {
+    await each(hooks, (h) => h.beforeTarget?.());
+    const target = await startTarget(ctx);
+    ctx.target = target;
+    const load = (phase: 'warm-up' | 'measure', durationS: number): Promise<LoadResult> => {
+      const base = { scenario: s.name, client: spec.name, phase };
+      env.events.emit('phase', { ...base, durationS, connections: target.connections });
+      const events = new LoadEvents();
+      events.on('tick', (t) => env.events.emit('tick', { ...t, ...base }));
+      const signal = env.signal ? { signal: env.signal } : {};
+      const phases = phase === 'measure' && ctx.phases ? { phases: ctx.phases } : {};
+      const { url, paths, connections } = target;
+      return runLoad({ url, paths, connections, durationS, timeoutS: s.load.timeoutS, ...signal, ...phases }, events);
+    };
+
+    if (s.load.warmupS > 0) await load('warm-up', s.load.warmupS);
+    await target.stats?.(); // discard the warm-up window
+    const before = await consulRequestCounts(ctx.consul);
+    target.directMeter?.reset();
+    const startedAtEpochMs = Date.now();
+    ctx.originMs = performance.now();
+    await each(hooks, (h) => h.beforeMeasure?.());
+    ctx.timeline.start(ctx.originMs);
+    const loadResult = await load('measure', measuredSeconds(s));
+    await ctx.timeline.stop();
+
+    const direct = target.directMeter?.snapshot();
+    const service = await target.stats?.();
+    const measured: RowMeasurement = { load: loadResult, service, startedAtEpochMs, before };
+    await each(hooks, (h) => h.afterLoad?.(measured));
+    const after = await consulRequestCounts(ctx.consul);
+    const built = buildRow({
+      client: spec.name,
+      kind: spec.kind,
+      description: spec.description,
+      connections: target.connections,
+      load: loadResult,
+      service,
+      direct,
+      before: measured.before,
+      after,
+      flags: target.flags,
+    });
+    if (spec.module) built.clientModule = spec.module;
+    if (spec.client !== spec.name && !spec.module) built.strategy = spec.client;
+    if (spec.options) built.clientOptions = { ...spec.options };
+    await each(hooks, (h) => h.addResults?.(built, measured));
+    row = built;
+    return built;
+  } finally {
+    await ctx.timeline.stop();
+    await ctx.target?.stop();
+    await each(hooks, (h) => h.afterRow?.(row));
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * What a row's load is aimed at: the config service running the row's client, or, for the `consul-direct`
+ * baseline, Consul's KV endpoint itself (`?raw`). Lifecycle: {@link startTarget} → {@link RowTarget} → `stop()`.
+ *
+ * @module
+ */
+import { kvPath } from '../../clients/index.ts';
+import { ConsulConnectionMeter } from '../service/service-meters.ts';
+import { startConfigService } from '../service/service-process.ts';
+import type { RowContext, RowTarget } from './row-feature.ts';
+
+/** Connections kept free under Consul's per-client limit when consul-direct is capped (the harness's own admin requests). */
+export const CONSUL_DIRECT_HEADROOM = 8;
+
+/**
+ * Starts the row's target: the config service with the row's client and options (the scenario's `clientOptions`,
+ * then the variant's overrides, as validated), or the consul-direct target.
+ * @throws {BenchError} `SERVICE_FAILED` when the service does not start.
+ */
+export async function startTarget(ctx: RowContext): Promise<RowTarget> {
+  const { scenario, spec, prefix, keys, consul } = ctx;
+  if (spec.client === 'consul-direct') {
+    let connections = scenario.load.connections;
+    const flags: string[] = [];
+    const limit = consul.httpMaxConnsPerClient;
+    if (limit !== undefined && connections > limit - CONSUL_DIRECT_HEADROOM) {
+      connections = Math.max(1, limit - CONSUL_DIRECT_HEADROOM);
+      flags.push('connections-capped');
+      ctx.env.events.emit(
+        'notice',
+        `consul-direct: ${connections} connections instead of ${scenario.load.connections}, under Consul's http_max_conns_per_client = ${limit}`,
+      );
+    }
+    const directMeter = new ConsulConnectionMeter(Number(new URL(ctx.consulUrl).port));
+    return {
+      kind: 'consul-direct',
+      url: ctx.consulUrl,
+      paths: keys.map((k) => `${kvPath(prefix + k)}?raw`),
+      connections,
+      flags,
+      stats: undefined,
+      directMeter,
+      stop: async () => directMeter.dispose(),
+    };
+  }
+  const service = await startConfigService({
+    client: spec.client,
+    clientModule: spec.module,
+    clientOptions: {
+      ...scenario.clientOptions,
+      ...(spec.options ?? {}),
+      consulUrl: ctx.consulUrl,
+      token: consul.token,
+      prefix,
+      valueBytes: scenario.keys.valueBytes,
+    },
+    nodeOptions: ctx.nodeOptions,
+    launch: ctx.launch,
+  });
+  const stop = ctx.env.teardown.defer(`config service (${spec.name})`, () => service.stop());
+  return {
+    kind: 'service',
+    url: service.url,
+    paths: keys.map((k) => `/config/${encodeURIComponent(k)}`),
+    connections: scenario.load.connections,
+    flags: [],
+    stats: () => service.stats(),
+    directMeter: undefined,
+    stop,
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * The shape docs/ARCHITECTURE.md promises, checked: files small enough to read, a self-contained repository,
+ * analysis commands that never load the runner, one file per client strategy that imports no other strategy and
+ * nothing from harness/, and a budgets example that parses. (Import cycles are an error of `npm run lint`.)
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { CLIENT_NAMES } from '../clients/index.ts';
+import { loadBudgets } from '../harness/gate/budgets.ts';
+import { ROOT } from './helpers.ts';
+
+/** Files under `dirs` (relative to the root) whose names match `ext`, skipping node_modules. */
+async function filesUnder(dirs: readonly string[], ext: RegExp): Promise<string[]> {
+  const out: string[] = [];
+  for (const dir of dirs) {
+    const entries = await readdir(path.join(ROOT, dir), { recursive: true, withFileTypes: true });
+    for (const e of entries) {
+      if (!e.isFile() || !ext.test(e.name)) continue;
+      const full = path.join(e.parentPath, e.name);
+      if (!full.includes(`${path.sep}node_modules${path.sep}`)) out.push(path.relative(ROOT, full));
+    }
+  }
+  return out.sort();
+}
+
+/** Relative import specifiers of a source file (static `from '…'` and dynamic `import('…')`). */
+function relativeImports(source: string): string[] {
+  const specs = [...source.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => m[1]!);
+  return [...new Set(specs)];
+}
+
+const SOURCE_DIRS = ['harness', 'clients', 'scenarios', 'test'];
+
+describe('architecture', () => {
+  it('no source file is over 400 lines', async () => {
+    const long: string[] = [];
+    for (const f of await filesUnder(SOURCE_DIRS, /\.(ts|js)$/)) {
+      const lines = (await readFile(path.join(ROOT, f), 'utf8')).split('\n').length - 1;
+      if (lines > 400) long.push(`${f}: ${lines} lines`);
+    }
+    expect(long).toEqual([]);
+  });
+
+  it('every reference a reader meets resolves inside the repository (nothing points to ../shared)', async () => {
+    const files = [
+      ...(await filesUnder([...SOURCE_DIRS, 'docs', '.github'], /\.(ts|js|md|ya?ml|json|mod)$/)),
+      'README.md',
+      'reports/README.md',
+      'reports/all/report.json',
+    ];
+    const outside = [];
+    for (const f of files) {
+      const text = await readFile(path.join(ROOT, f), 'utf8');
+      if (/\.\.\/shared\//.test(text)) outside.push(f);
+    }
+    expect(outside).toEqual([]);
+  });
+
+  it('gate and compare load no part of the runner (harness/run/, the load generator, the service)', async () => {
+    // Node's own module hooks list every module the analysis commands load.
+    const probe = `
+      import { registerHooks } from 'node:module';
+      const seen = new Set();
+      registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); seen.add(r.url); return r; } });
+      for (const url of process.argv.slice(1)) await import(url);
+      process.stdout.write(JSON.stringify([...seen]));`;
+    const entries = ['harness/commands/gate.ts', 'harness/commands/compare.ts'].map(
+      (f) => pathToFileURL(path.join(ROOT, f)).href,
+    );
+    const { stdout } = await execa(process.execPath, ['--input-type=module', '-e', probe, ...entries], { cwd: ROOT });
+    const loaded = (JSON.parse(stdout) as string[]).filter((u) => u.startsWith(pathToFileURL(ROOT).href));
+    expect(loaded.some((u) => u.endsWith('/harness/gate/gate.ts'))).toBe(true);
+    expect(loaded.some((u) => u.endsWith('/harness/compare/compare-reports.ts'))).toBe(true);
+    const runner = loaded.filter((u) => /\/harness\/(run\/|service\/|load\/load-runner|faults\/toxiproxy-server)/.test(u));
+    expect(runner).toEqual([]);
+  });
+
+  it('each registered client is one file in clients/ that imports no other strategy and nothing from harness/', async () => {
+    const strategies = CLIENT_NAMES.filter((n) => n !== 'consul-direct');
+    const files = await filesUnder(['clients'], /\.ts$/);
+    for (const name of strategies) expect(files).toContain(`clients/${name}.ts`);
+    const bad: string[] = [];
+    for (const f of files) {
+      const imports = relativeImports(await readFile(path.join(ROOT, f), 'utf8'));
+      for (const spec of imports) {
+        const target = path.relative(ROOT, path.resolve(path.dirname(path.join(ROOT, f)), spec));
+        if (!target.startsWith(`clients${path.sep}`)) bad.push(`${f} imports ${spec} (outside clients/)`);
+        const strategy = strategies.some((n) => target === path.join('clients', `${n}.ts`));
+        if (strategy && f !== 'clients/index.ts') bad.push(`${f} imports the strategy ${spec}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('the budgets example the gate help points to exists and parses', async () => {
+    const file = 'docs/examples/budgets.yml';
+    const budgets = await loadBudgets(file, path.join(ROOT, file));
+    expect(budgets.budgets.length).toBeGreaterThan(3);
+  });
+});
