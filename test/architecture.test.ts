@@ -74,7 +74,9 @@ describe('architecture', () => {
     const loaded = (JSON.parse(stdout) as string[]).filter((u) => u.startsWith(pathToFileURL(ROOT).href));
     expect(loaded.some((u) => u.endsWith('/harness/gate/gate.ts'))).toBe(true);
     expect(loaded.some((u) => u.endsWith('/harness/compare/compare-reports.ts'))).toBe(true);
-    const runner = loaded.filter((u) => /\/harness\/(run\/|service\/|load\/load-runner|faults\/toxiproxy-server)/.test(u));
+    const runner = loaded.filter((u) =>
+      /\/harness\/(run\/|service\/|load\/load-runner|faults\/toxiproxy-server)/.test(u),
+    );
     expect(runner).toEqual([]);
   });
 

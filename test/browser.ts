@@ -56,7 +56,6 @@ export async function renderInChromium(file: string, screenshotPath: string): Pr
     );
     const injected = await page.$$eval('img, script, iframe', (els) => els.length);
     // The text as a reader sees it (layout-aware), not the DOM's textContent.
-    // biome-ignore lint/performance/useDomNodeTextContent: innerText is the rendered text this check is about
     const text = await page.innerText('body');
     await page.screenshot({ path: screenshotPath, fullPage: true });
     return { charts, errors, externalRequests, injected, text };

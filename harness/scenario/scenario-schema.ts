@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { CLIENT_NAMES, type ClientName, ClientOptionsSchema, ClientOverridesSchema } from '../../clients/index.ts';
 import { boundedInt, boundedNumber } from '../../clients/support/client-options.ts';
 import { BenchError } from '../errors.ts';
-import { FaultProfileSchema } from '../faults/fault-profiles.ts';
+import { FAULT_TYPES, FaultProfileSchema } from '../faults/fault-profiles.ts';
 
 const int = boundedInt;
 const num = boundedNumber;
@@ -126,7 +126,7 @@ export const ScenarioSchema = z
     quick: QuickSchema.default(QuickSchema.parse({})),
     /** Baseline → fault → drain, for fault scenarios. With it, each row's measured window is the three phases. */
     phases: PhasesSchema.optional(),
-    /** The fault Toxiproxy injects between the service and Consul during `phases.faultS` (see faults/fault-profiles.ts). */
+    /** The fault Toxiproxy injects between the service and Consul during `phases.faultS` (see harness/faults/kinds/). */
     fault: FaultProfileSchema.optional(),
     /** Stop Consul for `phases.faultS` and start it again (needs the harness's own Consul: `--consul local`). */
     restart: RestartSchema.optional(),
@@ -149,7 +149,7 @@ export const ScenarioSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['fault'],
-        message: 'phases need a fault (stall, latency, reset, bandwidth or down) or a restart',
+        message: `phases need a fault (${FAULT_TYPES.join(', ')}) or a restart`,
       });
     if ((s.fault || s.restart) && !s.phases)
       ctx.addIssue({
