@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { CLIENT_NAMES } from '../clients/index.ts';
+import { CLIENT_NAMES, ERROR_CAUSE_NAMES, ERROR_CAUSES } from '../clients/index.ts';
 import { loadBudgets } from '../harness/gate/budgets.ts';
 import { ROOT } from './helpers.ts';
 
@@ -95,6 +95,13 @@ describe('architecture', () => {
       }
     }
     expect(bad).toEqual([]);
+  });
+
+  it('the example client documents every error code of the one table (ERROR_CAUSES)', async () => {
+    const doc = await readFile(path.join(ROOT, 'clients/examples/my-client.ts'), 'utf8');
+    const codes = ERROR_CAUSE_NAMES.flatMap((c) => [...ERROR_CAUSES[c].codes]);
+    expect(codes.length).toBeGreaterThan(6);
+    expect(codes.filter((code) => !doc.includes(`\`${code}\``))).toEqual([]);
   });
 
   it('the budgets example the gate help points to exists and parses', async () => {

@@ -9,8 +9,9 @@
  * - `close()`: frees sockets and timers;
  * - optionally `start()`: resolves when the client is ready (e.g. a cache is warm), awaited before load starts;
  * - optionally `counters` and `stats` objects, copied into the report's `clientStats`.
- * A client may throw any error; errors with a `code` of `CLIENT_TIMEOUT`, `CONSUL_TOO_MANY_CONNECTIONS`,
- * `CONSUL_HTTP_ERROR` or `CONSUL_UNREACHABLE` are counted by cause.
+ * A client may throw any error; one whose `code` is listed in `ERROR_CAUSES` (clients/support/client-errors.ts:
+ * `CLIENT_TIMEOUT`, `CONSUL_TOO_MANY_CONNECTIONS`, `CONSUL_HTTP_ERROR`, `CONSUL_BAD_RESPONSE`, `CONSUL_UNREACHABLE`,
+ * `CLIENT_RATE_LIMITED`, `CACHE_TOO_STALE`, `CLIENT_CLOSED`) is counted under that cause, any other under `other`.
  *
  * This example wraps the code a team might ship: global fetch with a per-request timeout and `?raw`. It needs
  * nothing from this repository; copy it, and point `--client` at your copy.

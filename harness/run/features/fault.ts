@@ -2,7 +2,7 @@
  * Faults (scenario `fault`): Toxiproxy sits between the service and Consul for the scenario (started once,
  * stopped after it), each row gets a proxy of its own, and the fault is two steps on the row's timeline: on at the
  * start of the `fault` phase, off at the start of `drain` (a stall keeps what it swallowed; see
- * `harness/faults/fault-profiles.ts`). After the load the proxy is cleared, closing what a stall still holds.
+ * `harness/faults/fault-profiles.ts`). After the load the proxy is cleared, closing what a stall still holds, and after the row it is removed.
  *
  * @module
  */
@@ -28,6 +28,7 @@ export const faultFeature: RowFeature = {
       close: stopToxiproxy,
       forRow(row) {
         let proxy: FaultProxy | undefined;
+        let removeProxy: (() => Promise<void>) | undefined;
         const emitFault = (action: 'start' | 'end') =>
           env.events.emit('fault', { scenario: scenario.name, client: row.spec.name, action, fault: fault.type });
         const step = (label: string, atMs: number, action: 'start' | 'end') =>
@@ -48,7 +49,7 @@ export const faultFeature: RowFeature = {
             const name = `consul-${ordinal}-${row.spec.name.replace(/[^a-z0-9-]/gi, '_')}`;
             const p = await toxiproxy.proxy(name, row.consul.httpUrl);
             proxy = p;
-            env.teardown.defer(`toxiproxy proxy for ${row.spec.name}`, () => p.remove().catch(() => {}));
+            removeProxy = env.teardown.defer(`toxiproxy proxy for ${row.spec.name}`, () => p.remove().catch(() => {}));
             row.consulUrl = p.url;
           },
           async beforeMeasure() {
@@ -60,6 +61,9 @@ export const faultFeature: RowFeature = {
           },
           async afterLoad() {
             await proxy?.clear();
+          },
+          async afterRow() {
+            await removeProxy?.();
           },
         };
       },
