@@ -33,7 +33,9 @@ export function attachProgress(run: RunEmitter, stream: NodeJS.WriteStream = pro
     rowLabel = `[${index + 1}/${total}] ${client}`;
   });
   run.on('phase', ({ phase, durationS, connections }) => {
-    if (!tty) line(`  ${rowLabel}: ${phase} ${durationS} s, ${connections} connections`);
+    if (phase === 'quiesce')
+      line(`  ${rowLabel}: quiesce ${durationS} s (load stopped; the leak verdict judges what is left)`);
+    else if (!tty) line(`  ${rowLabel}: ${phase} ${durationS} s, ${connections} connections`);
   });
   run.on('tick', ({ phase, elapsedS, responses }) => {
     if (!tty) return;

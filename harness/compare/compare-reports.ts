@@ -16,29 +16,40 @@ export interface MetricDef {
   readonly better: 'higher' | 'lower';
   /** Unit as printed (`ms`, `req/s`, …). */
   readonly unit: string;
+  /**
+   * How a budget reads the runs by default: `median` for measures, `all` for counts of things that must not
+   * happen (errors), so `errors == 0` fails when any run had errors.
+   */
+  readonly judged: 'median' | 'all';
   /** The metric's value in one run; `null` when the run does not have it. */
   readonly value: (run: RunSummary) => number | null;
 }
 
 /** The metrics `compare` and `gate` know, by the name budgets use. Latencies in ms. */
 export const METRICS: Readonly<Record<string, MetricDef>> = {
-  rps: { better: 'higher', unit: 'req/s', value: (r) => r.rps },
-  p50: { better: 'lower', unit: 'ms', value: (r) => r.latencyUs.p50 / 1000 },
-  p90: { better: 'lower', unit: 'ms', value: (r) => r.latencyUs.p90 / 1000 },
-  p99: { better: 'lower', unit: 'ms', value: (r) => r.latencyUs.p99 / 1000 },
-  'p99.9': { better: 'lower', unit: 'ms', value: (r) => r.latencyUs.p999 / 1000 },
-  max: { better: 'lower', unit: 'ms', value: (r) => r.latencyUs.max / 1000 },
-  errors: { better: 'lower', unit: 'requests', value: (r) => r.errors },
-  errorRate: { better: 'lower', unit: 'share', value: (r) => r.errors / Math.max(1, r.requests) },
-  consulRequestsPerRequest: { better: 'lower', unit: 'req/req', value: (r) => r.consulRequestsPerRequest },
-  heapBytesPerRequest: { better: 'lower', unit: 'bytes', value: (r) => r.heapBytesPerRequest },
-  inFlightPeak: { better: 'lower', unit: 'requests', value: (r) => r.inFlightPeak },
+  rps: { better: 'higher', unit: 'req/s', judged: 'median', value: (r) => r.rps },
+  p50: { better: 'lower', unit: 'ms', judged: 'median', value: (r) => r.latencyUs.p50 / 1000 },
+  p90: { better: 'lower', unit: 'ms', judged: 'median', value: (r) => r.latencyUs.p90 / 1000 },
+  p99: { better: 'lower', unit: 'ms', judged: 'median', value: (r) => r.latencyUs.p99 / 1000 },
+  'p99.9': { better: 'lower', unit: 'ms', judged: 'median', value: (r) => r.latencyUs.p999 / 1000 },
+  max: { better: 'lower', unit: 'ms', judged: 'median', value: (r) => r.latencyUs.max / 1000 },
+  errors: { better: 'lower', unit: 'requests', judged: 'all', value: (r) => r.errors },
+  errorRate: { better: 'lower', unit: 'share', judged: 'all', value: (r) => r.errors / Math.max(1, r.requests) },
+  consulRequestsPerRequest: {
+    better: 'lower',
+    unit: 'req/req',
+    judged: 'median',
+    value: (r) => r.consulRequestsPerRequest,
+  },
+  heapBytesPerRequest: { better: 'lower', unit: 'bytes', judged: 'median', value: (r) => r.heapBytesPerRequest },
+  inFlightPeak: { better: 'lower', unit: 'requests', judged: 'median', value: (r) => r.inFlightPeak },
   propagationP99: {
     better: 'lower',
     unit: 'ms',
+    judged: 'median',
     value: (r) => (r.propagationP99Us === undefined ? null : r.propagationP99Us / 1000),
   },
-  recoveryMs: { better: 'lower', unit: 'ms', value: (r) => r.recoveryMs ?? null },
+  recoveryMs: { better: 'lower', unit: 'ms', judged: 'median', value: (r) => r.recoveryMs ?? null },
 };
 
 /** The compared metrics, in output order. */

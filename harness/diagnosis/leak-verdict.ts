@@ -1,17 +1,23 @@
 /**
- * The leak verdict: `leak`, `no-leak` or `inconclusive`, with its evidence, judged from a service timeline
- * sampled through baseline → fault → drain (docs/MEASUREMENT-NOTES.md, leak signals):
+ * The leak verdict: `leak`, `no-leak` or `inconclusive`, with its evidence, judged from a service timeline sampled
+ * through baseline → fault → drain → quiesce.
  *
- * - **leak**: requests in flight to Consul (or client sockets ESTABLISHED to it) rose above baseline during the
- *   fault and are still above it at the end of the drain. The drain is longer than any client timeout plus
- *   keep-alive, so what remains has nothing left to end it.
- * - **no-leak**: both are back to baseline at the end of the drain. A client with a per-request timeout may
- *   hold about arrival rate × timeout in flight during a stall (Little's law); that is healthy if it returns.
- * - **inconclusive**: a phase too short to judge, or the signals disagree.
+ * The rule is goleak's "nothing may be left when the test is over", with its settle-and-retry: after the drain the
+ * load stops, and after a grace period longer than any client timeout plus keep-alive (the quiesce) the work still
+ * left is orphaned, because nothing remains to end it:
+ * - reads handed to the client and not settled, wherever they wait (`pending`, counted at the service's door: on
+ *   the wire, in a pool's queue, behind a rate limiter, in a retry's sleep);
+ * - requests still on the wire to Consul (`inFlight`; blocking queries are held open on purpose and counted apart);
+ * - active resources (`process.getActiveResourcesInfo()`: ref'd sockets, timers …) above what the service held when
+ *   it was ready and idle, before any load (idle keep-alive sockets are unref'd and not listed).
+ * Each is the minimum over the quiesce's last second (settle and retry: what is on its way out is not counted).
+ * - **leak**: any of them is more than {@link ORPHAN_LIMIT}, whatever the client's concurrency ceiling;
+ * - **no-leak**: none is left;
+ * - **inconclusive**: a few (1 to {@link ORPHAN_LIMIT}) are left, or a phase was too short to judge.
  *
- * Blocking queries (watches) are held open on purpose: the sampler counts them apart (`longPolls`) and they
- * never count as in flight. "Back to baseline" allows a tolerance of max(5, 25% of the fault's rise), so noise
- * on a flat timeline is not a leak.
+ * The trend during the fault (peak, slope, end of the drain, for requests in flight and ESTABLISHED sockets, the
+ * Node analogue of the Go articles' goroutine count; docs/MEASUREMENT-NOTES.md, leak signals) is kept as supporting
+ * evidence: it says how the work piled up, not whether it was orphaned.
  *
  * @module
  */
@@ -22,6 +28,8 @@ export interface VerdictSample {
   /** ms since the measured window started. */
   tMs: number;
   inFlight: number;
+  /** Reads at the service's door (absent in timelines recorded before it was measured: counted as 0). */
+  pending?: number | undefined;
   sockets?: Record<string, number> | undefined;
   resources: Record<string, number>;
 }
@@ -30,7 +38,31 @@ export interface VerdictSample {
 export interface PhaseBounds {
   faultStartMs: number;
   drainStartMs: number;
+  /** End of the drain: the load stops here and the quiesce begins. */
   endMs: number;
+  /** End of the quiesce. Absent: no quiesce (the verdict is then inconclusive). */
+  quiesceEndMs?: number | undefined;
+}
+
+/** More orphaned reads, requests or resources of one type than this is a leak. */
+export const ORPHAN_LIMIT = 2;
+/** Samples at the end of the quiesce whose minimum is judged (1 s at 250 ms a sample): settle and retry. */
+export const QUIESCE_TAIL_SAMPLES = 4;
+
+/** What was left at the end of the quiesce. */
+export interface OrphanEvidence {
+  /** Length of the quiesce, ms. */
+  graceMs: number;
+  /** Samples taken during it. */
+  samples: number;
+  /** Reads the client had not settled (min over the last second). */
+  pending: number;
+  /** Requests still on the wire to Consul, long polls aside (min over the last second). */
+  inFlight: number;
+  /** Active resource types above the idle baseline, by how many (min over the last second; only those above). */
+  resources: Record<string, number>;
+  /** The largest of the above: the orphaned work judged. */
+  worst: number;
 }
 
 /** Minimum samples per phase to judge (at 250 ms per sample: 1 s of baseline, 2 s of fault, the last 1 s of drain). */
@@ -67,6 +99,8 @@ export interface LeakVerdict {
   reason: string;
   inFlight?: SignalEvidence | undefined;
   establishedSockets?: SignalEvidence | undefined;
+  /** What was left after the quiesce (the rule). */
+  orphans?: OrphanEvidence | undefined;
   /** Resource types (`process.getActiveResourcesInfo()`) whose count at the end of the drain exceeds the baseline median by more than the tolerance. */
   grownResources: Record<string, number>;
   samples: { baseline: number; fault: number; drainTail: number };
@@ -92,13 +126,59 @@ function signal(values: { base: number[]; fault: Array<[number, number]>; drainT
 }
 
 /**
- * Judges a timeline. Pure; deterministic.
- * @param samples in time order; `tMs` relative to the measured window's start.
+ * What the quiesce left: each signal's minimum over the last {@link QUIESCE_TAIL_SAMPLES} samples, resources as
+ * the excess over `idle`. `undefined` when the quiesce has fewer samples than that.
  */
-export function judgeLeak(samples: readonly VerdictSample[], bounds: PhaseBounds): LeakVerdict {
+export function orphansAfterQuiesce(
+  quiesce: readonly VerdictSample[],
+  idle: Readonly<Record<string, number>>,
+  graceMs: number,
+): OrphanEvidence | undefined {
+  if (quiesce.length < QUIESCE_TAIL_SAMPLES) return undefined;
+  const tail = quiesce.slice(-QUIESCE_TAIL_SAMPLES);
+  const least = (f: (s: VerdictSample) => number): number => Math.min(...tail.map(f));
+  const resources: Record<string, number> = {};
+  for (const type of new Set(tail.flatMap((s) => Object.keys(s.resources)))) {
+    const excess = least((s) => (s.resources[type] ?? 0) - (idle[type] ?? 0));
+    if (excess > 0) resources[type] = excess;
+  }
+  const pending = Math.max(
+    0,
+    least((s) => s.pending ?? 0),
+  );
+  const inFlight = Math.max(
+    0,
+    least((s) => s.inFlight),
+  );
+  const worst = Math.max(pending, inFlight, ...Object.values(resources));
+  return { graceMs, samples: quiesce.length, pending, inFlight, resources, worst };
+}
+
+/** `pending 12, in flight 10, TCPSocketWrap +10` (only what is above 0), or `nothing`. */
+function describeOrphans(o: OrphanEvidence): string {
+  const parts = [
+    ...(o.pending > 0 ? [`${o.pending} reads still pending in the client`] : []),
+    ...(o.inFlight > 0 ? [`${o.inFlight} requests still in flight to Consul`] : []),
+    ...Object.entries(o.resources).map(([type, n]) => `${type} +${n} over idle`),
+  ];
+  return parts.length ? parts.join(', ') : 'nothing';
+}
+
+/**
+ * Judges a timeline by the rule of the module comment. Pure; deterministic.
+ * @param samples in time order; `tMs` relative to the measured window's start; samples after `endMs` are the quiesce.
+ * @param idle active resources by type when the service was ready and idle (before any load). Default: none.
+ */
+export function judgeLeak(
+  samples: readonly VerdictSample[],
+  bounds: PhaseBounds,
+  idle: Readonly<Record<string, number>> = {},
+): LeakVerdict {
   const base = samples.filter((s) => s.tMs < bounds.faultStartMs);
   const fault = samples.filter((s) => s.tMs >= bounds.faultStartMs && s.tMs < bounds.drainStartMs);
   const drain = samples.filter((s) => s.tMs >= bounds.drainStartMs && s.tMs <= bounds.endMs);
+  const quiesceEnd = bounds.quiesceEndMs ?? bounds.endMs;
+  const quiesce = samples.filter((s) => s.tMs > bounds.endMs && s.tMs <= quiesceEnd);
   const tailCount = Math.max(VERDICT_MIN_SAMPLES.drainTail, Math.ceil(drain.length / 4));
   const drainTail = drain.slice(-tailCount);
   const counts = {
@@ -126,48 +206,51 @@ export function judgeLeak(samples: readonly VerdictSample[], bounds: PhaseBounds
   const inFlight = signal(pick((s) => s.inFlight));
   const hasSockets = samples.every((s) => s.sockets !== undefined);
   const establishedSockets = hasSockets ? signal(pick((s) => s.sockets?.ESTABLISHED ?? 0)) : undefined;
-
   const grownResources: Record<string, number> = {};
-  const types = new Set(samples.flatMap((s) => Object.keys(s.resources)));
-  for (const type of types) {
+  for (const type of new Set(samples.flatMap((s) => Object.keys(s.resources)))) {
     const r = signal(pick((s) => s.resources[type] ?? 0));
     if (r.stayedUp) grownResources[type] = Math.round(r.residual);
   }
+  const evidence = { inFlight, establishedSockets, grownResources, samples: counts };
+  const trend = `${describe('requests in flight to Consul', inFlight)}`;
 
-  const leaked = [inFlight, establishedSockets].filter((e): e is SignalEvidence => e?.rose === true && e.stayedUp);
-  const back = [inFlight, establishedSockets].every((e) => e === undefined || !e.stayedUp);
-  const describe = (name: string, e: SignalEvidence) =>
-    `${name} went from ${fmt(e.baseline)} to a peak of ${fmt(e.faultPeak)} during the fault (${e.faultSlopePerS >= 0 ? '+' : ''}${fmt(e.faultSlopePerS)}/s) and ended the drain at ${fmt(e.drainEnd)}`;
-  if (leaked.length > 0) {
-    const e = leaked[0]!;
-    const name = e === inFlight ? 'requests in flight to Consul' : 'sockets ESTABLISHED to Consul';
+  const orphans = orphansAfterQuiesce(quiesce, idle, quiesceEnd - bounds.endMs);
+  if (!orphans) {
     return {
-      verdict: 'leak',
-      reason: `${describe(name, e)}, ${fmt(e.residual)} above baseline (tolerance ${fmt(e.tolerance)}): nothing ended them`,
-      inFlight,
-      establishedSockets,
-      grownResources,
-      samples: counts,
+      verdict: 'inconclusive',
+      reason: `no quiesce to judge (${quiesce.length} samples after the load stopped, need ${QUIESCE_TAIL_SAMPLES}); ${trend}`,
+      ...evidence,
     };
   }
-  if (back) {
+  const grace = `${fmt(orphans.graceMs / 1000)} s after the load stopped`;
+  if (orphans.worst > ORPHAN_LIMIT) {
+    return {
+      verdict: 'leak',
+      reason: `${grace} (longer than any client timeout plus keep-alive), ${describeOrphans(orphans)}: nothing is left to end them; ${trend}`,
+      ...evidence,
+      orphans,
+    };
+  }
+  if (orphans.worst === 0) {
     return {
       verdict: 'no-leak',
-      reason: `${describe('requests in flight to Consul', inFlight)}: back within ${fmt(inFlight.tolerance)} of baseline${establishedSockets ? `; sockets ESTABLISHED ended at ${fmt(establishedSockets.drainEnd)} (baseline ${fmt(establishedSockets.baseline)})` : ''}`,
-      inFlight,
-      establishedSockets,
-      grownResources,
-      samples: counts,
+      reason: `nothing was left ${grace}; ${trend}`,
+      ...evidence,
+      orphans,
     };
   }
   return {
     verdict: 'inconclusive',
-    reason: `a signal stayed above baseline at the end of the drain without having risen during the fault: ${describe('requests in flight', inFlight)}${establishedSockets ? `; ${describe('sockets ESTABLISHED', establishedSockets)}` : ''}`,
-    inFlight,
-    establishedSockets,
-    grownResources,
-    samples: counts,
+    reason: `${grace}, ${describeOrphans(orphans)}: more than none, not more than ${ORPHAN_LIMIT}; ${trend}`,
+    ...evidence,
+    orphans,
   };
+}
+
+/** One sentence on a signal's trend: baseline, peak and slope during the fault, end of the drain. */
+function describe(name: string, e: SignalEvidence): string {
+  const slope = `${e.faultSlopePerS >= 0 ? '+' : ''}${fmt(e.faultSlopePerS)}/s`;
+  return `${name} went from ${fmt(e.baseline)} to a peak of ${fmt(e.faultPeak)} during the fault (${slope}) and ended the drain at ${fmt(e.drainEnd)}`;
 }
 
 function fmt(n: number): string {

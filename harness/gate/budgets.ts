@@ -32,6 +32,12 @@ import { rowName } from '../scenario/scenario-schema.ts';
 
 export type Op = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
+/** How a budget reads a row's runs: their median, or every one of them. */
+export type RunsJudged = 'median' | 'all';
+
+/** The suffixes that say how a budget reads the runs: `in all runs`, `on the median`, `by majority` (leak). */
+const RUNS_SUFFIX = /\s+(in all runs|on the median|by majority)\s*$/;
+
 /** A parsed budget. `line` is 1-based in the budgets file. */
 export type Budget =
   | {
@@ -41,6 +47,8 @@ export type Budget =
       metric: string;
       op: Op;
       value: number;
+      /** Judged on the median of the runs, or on every run (`in all runs`; the default of count-like metrics). */
+      runs: RunsJudged;
       text: string;
       line: number;
     }
@@ -50,6 +58,8 @@ export type Budget =
       row: string;
       op: '==' | '!=';
       verdict: 'leak' | 'no-leak' | 'inconclusive';
+      /** Every run's verdict must hold (the default), or the verdict most runs got (`by majority`). */
+      runs: 'all' | 'majority';
       text: string;
       line: number;
     }
@@ -193,20 +203,31 @@ export function parseBudgets(text: string, file: string): Budgets {
       list.forEach((expr, i) => {
         const path = ['scenarios', scenario, 'rows', row, i];
         const line = lineOf(path);
-        const leak = LEAK.exec(expr);
+        const suffix = RUNS_SUFFIX.exec(expr)?.[1];
+        const core = suffix ? expr.replace(RUNS_SUFFIX, '') : expr;
+        const leak = LEAK.exec(core);
         if (leak) {
+          if (suffix === 'on the median') {
+            throw usageError(`${file}:${line}: a leak budget is judged in all runs or by majority, not on the median`);
+          }
           budgets.push({
             kind: 'leak',
             scenario,
             row,
             op: leak[1] as '==' | '!=',
             verdict: leak[2] as 'leak' | 'no-leak' | 'inconclusive',
+            runs: suffix === 'by majority' ? 'majority' : 'all',
             text: expr.trim(),
             line,
           });
           return;
         }
-        const m = ABSOLUTE.exec(expr);
+        if (suffix === 'by majority') {
+          throw usageError(
+            `${file}:${line}: "by majority" is for leak budgets: write "in all runs" or "on the median"`,
+          );
+        }
+        const m = ABSOLUTE.exec(core);
         if (!m)
           throw usageError(
             `${file}:${line}: cannot read budget ${JSON.stringify(expr)}: write <metric> <op> <number>[unit], e.g. "p99 < 50ms", "rps > 1000", "errors == 0", "leak == no-leak"`,
@@ -224,6 +245,7 @@ export function parseBudgets(text: string, file: string): Budgets {
           metric,
           op,
           value: Number(num) * (unit ? UNIT_TO_MS[unit]! : 1),
+          runs: suffix === 'in all runs' ? 'all' : suffix === 'on the median' ? 'median' : METRICS[metric]!.judged,
           text: expr.trim(),
           line,
         });

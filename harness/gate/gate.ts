@@ -3,12 +3,14 @@
  * on the same runner (Bencher's relative mode). Pure evaluation here; the CLI prints and writes.
  *
  * Rules:
- * - an absolute budget is checked on the **median** of the row's runs;
- * - with a baseline, a violated budget fails only when the head is **significantly worse** than the baseline
- *   (two-sided Mann–Whitney U below `alpha`, ≥ 6 runs a side, as benchstat) **and** by more than `minEffect`;
- *   otherwise it holds, with a note (a busy runner slows base and head alike);
- * - a leak budget is checked on the verdict most runs got (ties count as the worse); with a baseline it fails only
- *   when the baseline held it;
+ * - an absolute budget is checked on the **median** of the row's runs, or on **every run** for counts of things
+ *   that must not happen (`errors`, `errorRate`) and when it says `in all runs`;
+ * - a leak budget holds when **every run's** verdict does (or the verdict most runs got, `by majority`); runs that
+ *   disagree are named in the note;
+ * - with a baseline, a budget the baseline **held** and the head breaks **fails**, whatever the run count. A budget
+ *   the baseline broke too fails only when the head is significantly worse than the baseline (two-sided
+ *   Mann–Whitney U below `alpha`, ≥ 6 runs a side, as benchstat) and by more than `minEffect`; otherwise it holds,
+ *   with a note saying what the baseline measured;
  * - a relative budget compares two rows of the same report (same run, same machine);
  * - a budgeted row or scenario missing from the report fails the budget.
  *
@@ -64,16 +66,58 @@ function findRow(report: Report, scenario: string, row: string): ResultRow | und
   return report.scenarios.find((s) => s.name === scenario)?.results.find((r) => r.client === row);
 }
 
-function majorityVerdict(row: ResultRow): { verdict: string; counts: Record<string, number> } {
+/** The verdicts of a row's runs, and how many runs got each. */
+function verdictCounts(row: ResultRow): { verdicts: string[]; counts: Record<string, number> } {
+  const verdicts = runsOf(row).map((r) => r.leak ?? row.leak?.verdict ?? 'none');
   const counts: Record<string, number> = {};
-  for (const r of runsOf(row)) {
-    const v = r.leak ?? row.leak?.verdict ?? 'none';
-    counts[v] = (counts[v] ?? 0) + 1;
-  }
+  for (const v of verdicts) counts[v] = (counts[v] ?? 0) + 1;
+  return { verdicts, counts };
+}
+
+/** The verdict most runs got (ties count as the worse). */
+function majority(counts: Record<string, number>): string {
   const order = ['leak', 'inconclusive', 'no-leak', 'none'];
-  const verdict =
-    Object.entries(counts).sort((a, b) => b[1] - a[1] || order.indexOf(a[0]) - order.indexOf(b[0]))[0]?.[0] ?? 'none';
-  return { verdict, counts };
+  return (
+    Object.entries(counts).sort((a, b) => b[1] - a[1] || order.indexOf(a[0]) - order.indexOf(b[0]))[0]?.[0] ?? 'none'
+  );
+}
+
+/** Whether a leak budget holds for a row: every run, or the majority. */
+function leakHolds(b: Extract<Budget, { kind: 'leak' }>, row: ResultRow): boolean {
+  const { verdicts, counts } = verdictCounts(row);
+  const ok = (v: string) => (b.op === '==' ? v === b.verdict : v !== b.verdict);
+  return b.runs === 'all' ? verdicts.every(ok) : ok(majority(counts));
+}
+
+/** `leak ×1, no-leak ×5` */
+const countsText = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([v, n]) => `${v} ×${n}`)
+    .join(', ');
+
+/** An absolute budget on some runs' values: whether it holds, and the value shown (median, or the worst run). */
+function judgeValues(
+  b: Extract<Budget, { kind: 'absolute' }>,
+  values: readonly number[],
+): { holds: boolean; shown: number; broken: number } {
+  const broken = values.filter((v) => !compare(v, b.op, b.value)).length;
+  if (b.runs === 'median') {
+    const med = medianCi(values).median;
+    return { holds: compare(med, b.op, b.value), shown: med, broken };
+  }
+  // every run: show the worst one (the first that breaks it, or the one closest to the threshold)
+  const worst = values.find((v) => !compare(v, b.op, b.value)) ?? values[0]!;
+  return { holds: broken === 0, shown: worst, broken };
+}
+
+/** What a set of runs measured, for a note: `median 12 ms of 6 runs` or `all 6 runs held it` / `2 of 6 runs broke it`. */
+function describeRuns(b: Extract<Budget, { kind: 'absolute' }>, values: readonly number[]): string {
+  const j = judgeValues(b, values);
+  if (b.runs === 'median')
+    return `median ${fmt(j.shown)}${unitOf(b.metric)} of ${values.length} run${values.length > 1 ? 's' : ''}`;
+  return j.broken === 0
+    ? `all ${values.length} runs held it`
+    : `${j.broken} of ${values.length} runs broke it (e.g. ${fmt(j.shown)}${unitOf(b.metric)})`;
 }
 
 /** Evaluates every budget. */
@@ -122,29 +166,29 @@ export function evaluateBudgets(budgets: Budgets, head: Report, baseline?: Repor
     if (!row)
       return missing(head.scenarios.some((s) => s.name === b.scenario) ? `row ${b.row}` : `scenario ${b.scenario}`);
     if (b.kind === 'leak') {
-      const { verdict, counts } = majorityVerdict(row);
-      const holds = b.op === '==' ? verdict === b.verdict : verdict !== b.verdict;
-      const detail = Object.entries(counts)
-        .map(([v, n]) => `${v} ×${n}`)
-        .join(', ');
-      let pass = holds;
-      let note = runsOf(row).length > 1 ? `verdicts: ${detail}` : '';
-      if (!holds && baseline) {
-        const base = findRow(baseline, b.scenario, b.row);
-        const baseHeld = base
-          ? b.op === '=='
-            ? majorityVerdict(base).verdict === b.verdict
-            : majorityVerdict(base).verdict !== b.verdict
-          : false;
-        if (!baseHeld) {
-          pass = true;
-          note = `${note ? note + '; ' : ''}violated in the baseline too: not a regression`;
-        }
+      const { counts } = verdictCounts(row);
+      const disagree = Object.keys(counts).length > 1;
+      const measured = b.runs === 'all' && disagree ? countsText(counts) : majority(counts);
+      const threshold = `${b.op} ${b.verdict}${b.runs === 'all' ? ' in all runs' : ' by majority'}`;
+      const notes = [...(disagree ? [`the runs disagree: ${countsText(counts)}`] : [])];
+      const holds = leakHolds(b, row);
+      if (holds || !baseline)
+        return { budget: b, name, pass: holds, measured, threshold, margin: '–', note: notes.join('; ') };
+      const base = findRow(baseline, b.scenario, b.row);
+      if (!base) notes.push('no baseline row to compare with');
+      else {
+        const baseCounts = countsText(verdictCounts(base).counts);
+        notes.push(
+          leakHolds(b, base)
+            ? `the baseline held it (${baseCounts}): a regression`
+            : `violated in the baseline too (${baseCounts}): not a regression`,
+        );
       }
-      return { budget: b, name, pass, measured: verdict, threshold: `${b.op} ${b.verdict}`, margin: '–', note };
+      const pass = base !== undefined && !leakHolds(b, base);
+      return { budget: b, name, pass, measured, threshold, margin: '–', note: notes.join('; ') };
     }
     const values = samples(row, b.metric);
-    if (values.length === 0)
+    if (values.length === 0) {
       return {
         budget: b,
         name,
@@ -154,21 +198,28 @@ export function evaluateBudgets(budgets: Budgets, head: Report, baseline?: Repor
         margin: '–',
         note: 'the report has no values for this metric',
       };
-    const med = medianCi(values).median;
-    const holds = compare(med, b.op, b.value);
+    }
+    const judged = judgeValues(b, values);
     const result = {
       budget: b,
       name,
-      measured: `${fmt(med)}${unitOf(b.metric)}`,
-      threshold: `${b.op} ${fmt(b.value)}${unitOf(b.metric)}`,
-      margin: margin(med, b.op, b.value),
+      measured: `${fmt(judged.shown)}${unitOf(b.metric)}`,
+      threshold: `${b.op} ${fmt(b.value)}${unitOf(b.metric)}${b.runs === 'all' && values.length > 1 ? ' in all runs' : ''}`,
+      margin: margin(judged.shown, b.op, b.value),
     };
-    const runsNote = values.length > 1 ? `median of ${values.length} runs` : '';
-    if (holds || !baseline) return { ...result, pass: holds, note: runsNote };
+    const runsNote = values.length > 1 ? describeRuns(b, values) : '';
+    if (judged.holds || !baseline) return { ...result, pass: judged.holds, note: runsNote };
     const base = findRow(baseline, b.scenario, b.row);
     const baseValues = base ? samples(base, b.metric) : [];
+    const headNote = runsNote ? `head: ${runsNote}; ` : '';
     if (baseValues.length === 0)
-      return { ...result, pass: false, note: `${runsNote ? runsNote + '; ' : ''}no baseline values to compare with` };
+      return { ...result, pass: false, note: `${headNote}no baseline values to compare with` };
+    const baseNote = `baseline: ${describeRuns(b, baseValues)}`;
+    if (judgeValues(b, baseValues).holds) {
+      return { ...result, pass: false, note: `${headNote}${baseNote}, which held it: the head breaks it` };
+    }
+    // Both break it (a busy runner slows base and head alike): fail only on a significant, large regression.
+    const med = medianCi(values).median;
     const baseMed = medianCi(baseValues).median;
     const change = baseMed === 0 ? (med === 0 ? 0 : Number.POSITIVE_INFINITY) : (med - baseMed) / Math.abs(baseMed);
     const worse = METRICS[b.metric]!.better === 'higher' ? med < baseMed : med > baseMed;
@@ -177,23 +228,24 @@ export function evaluateBudgets(budgets: Budgets, head: Report, baseline?: Repor
       return {
         ...result,
         pass: true,
-        note: `violated, but ${values.length}+${baseValues.length} runs cannot show a regression vs baseline (need ≥ ${MIN_SAMPLES} a side: run --repeat ${MIN_SAMPLES})`,
+        note: `${headNote}${baseNote}, broken there too; ${values.length}+${baseValues.length} runs cannot show a regression beyond that (need ≥ ${MIN_SAMPLES} a side: run --repeat ${MIN_SAMPLES})`,
       };
     }
     const p = mannWhitneyU(values, baseValues).p;
     const significant = p < budgets.alpha;
     const large = Math.abs(change) > budgets.minEffect;
-    if (worse && significant && large)
+    if (worse && significant && large) {
       return {
         ...result,
         pass: false,
         note: `regression vs baseline: ${changeText} (p=${p.toFixed(3)}, beyond minEffect ${(budgets.minEffect * 100).toFixed(0)}%)`,
       };
+    }
     const why = !worse
       ? 'not worse than the baseline'
       : !significant
         ? `no significant change vs baseline (p=${p.toFixed(3)})`
         : `change ${changeText} within minEffect ${(budgets.minEffect * 100).toFixed(0)}%`;
-    return { ...result, pass: true, note: `violated in base and head alike: ${why}` };
+    return { ...result, pass: true, note: `violated in base and head alike (${baseNote}): ${why}` };
   });
 }

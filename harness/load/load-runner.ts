@@ -44,7 +44,10 @@ export interface PhaseLoadResult {
   histogram: LatencyHistogram;
   responses: number;
   byStatus: Record<string, number>;
-  /** Requests that failed without an answer (timeouts included), by the time the failure was seen. */
+  /**
+   * Requests sent in the phase that failed without an answer (timeouts included; a timeout's send time is the time
+   * it was seen minus `timeoutS`).
+   */
   requestErrors: number;
 }
 
@@ -133,8 +136,11 @@ export async function runLoad(options: LoadOptions, events?: LoadEvents): Promis
       if (ok) recordMs(phase.histogram, responseTimeMs);
     }
   });
-  (instance as unknown as EventEmitter).on('reqError', () => {
-    const phase = phaseAt(performance.now() - t0);
+  (instance as unknown as EventEmitter).on('reqError', (err: Error) => {
+    // Counted in the phase the request was sent in, as answers are: a timeout is seen `timeoutS` after its request
+    // was sent (autocannon's per-connection timer restarts with each request); other errors come at once.
+    const timedOut = err?.message === 'request timed out';
+    const phase = phaseAt(performance.now() - t0 - (timedOut ? options.timeoutS * 1000 : 0));
     if (phase) phase.requestErrors++;
   });
   let ticks = 0;

@@ -32,12 +32,32 @@ const established = (s: TimelineSample) => s.sockets?.ESTABLISHED ?? 0;
 const timeWait = (s: TimelineSample) => s.sockets?.TIME_WAIT ?? 0;
 const handles = (s: TimelineSample) => Object.values(s.resources).reduce((a, b) => a + b, 0);
 
-/** Sparklines of one signal across the three phases, one cell per phase, on a common scale. */
+const pending = (s: TimelineSample) => s.pending ?? 0;
+
+/** The phases a timeline has, in order (the quiesce only in timelines that recorded one). */
+function phasesOf(timeline: readonly TimelineSample[]): Array<TimelineSample['phase']> {
+  const all = ['baseline', 'fault', 'drain', 'quiesce'] as const;
+  return all.filter((p) => p !== 'quiesce' || timeline.some((s) => s.phase === p));
+}
+
+/** Sparklines of one signal across the phases, one cell per phase, on a common scale. */
 function phaseSparks(timeline: readonly TimelineSample[], f: (s: TimelineSample) => number): string {
   const max = peak(timeline, f);
-  return (['baseline', 'fault', 'drain'] as const)
+  return phasesOf(timeline)
     .map((p) => sparkline(timeline.filter((s) => s.phase === p).map(f), max, 8))
     .join(' │ ');
+}
+
+/** What the quiesce left, e.g. `12 pending, 10 in flight, TCPSocketWrap +10`, `none`, or `–` without a quiesce. */
+function leftCell(e: NonNullable<ResultRow['leak']>['evidence']): string {
+  const o = e.orphans;
+  if (!o) return '–';
+  const parts = [
+    ...(o.pending ? [`${int(o.pending)} pending`] : []),
+    ...(o.inFlight ? [`${int(o.inFlight)} in flight`] : []),
+    ...Object.entries(o.resources).map(([k, v]) => `${k} +${int(v)}`),
+  ];
+  return `${parts.join(', ') || 'none'} (after ${(o.graceMs / 1000).toFixed(1)} s)`;
 }
 
 /** The fault section of one scenario: verdict table, per-phase latency, timelines. Empty when no row has a verdict. */
@@ -54,6 +74,8 @@ export function leakSection(scenario: ScenarioResult): string {
       [
         'row',
         'verdict',
+        'left after the load stopped',
+        'peak pending',
         'peak in flight',
         'in flight: baseline → end of drain',
         'sockets ESTABLISHED: peak, end of drain',
@@ -67,6 +89,8 @@ export function leakSection(scenario: ScenarioResult): string {
         return [
           r.client,
           r.leak.verdict === 'leak' ? '**leak**' : r.leak.verdict,
+          leftCell(e),
+          tl.some((s) => s.pending !== undefined) ? int(peak(tl, pending)) : '–',
           int(r.inFlightPeak ?? 0),
           e.inFlight ? `${int(e.inFlight.baseline)} → ${int(e.inFlight.drainEnd)}` : '–',
           e.establishedSockets ? `${int(e.establishedSockets.faultPeak)}, ${int(e.establishedSockets.drainEnd)}` : '–',
@@ -101,14 +125,15 @@ export function leakSection(scenario: ScenarioResult): string {
       }),
     ]),
     '',
-    '### Timelines (baseline │ fault │ drain, each row on its own scale)',
+    `### Timelines (${phasesOf(rows[0]?.timeline ?? []).join(' │ ')}, each row on its own scale)`,
     '',
     markdownTable([
-      ['row', 'in flight', 'sockets ESTABLISHED', 'TIME_WAIT', 'active handles'],
+      ['row', 'pending in the client', 'in flight', 'sockets ESTABLISHED', 'TIME_WAIT', 'active handles'],
       ...rows.map((r) => {
         const tl = r.timeline ?? [];
         return [
           r.client,
+          tl.some((s) => s.pending !== undefined) ? `${phaseSparks(tl, pending)} (max ${int(peak(tl, pending))})` : '–',
           `${phaseSparks(tl, (s) => s.inFlight)} (max ${int(peak(tl, (s) => s.inFlight))})`,
           tl.some((s) => s.sockets) ? `${phaseSparks(tl, established)} (max ${int(peak(tl, established))})` : '–',
           tl.some((s) => s.sockets) ? `${phaseSparks(tl, timeWait)} (max ${int(peak(tl, timeWait))})` : '–',

@@ -22,6 +22,12 @@ interface Signal {
 }
 
 const SIGNALS: readonly Signal[] = [
+  {
+    id: 'pending',
+    title: 'Reads pending in the client (at the service: on the wire, queued or waiting)',
+    read: (s) => s.pending ?? 0,
+    available: (s) => s.pending !== undefined,
+  },
   { id: 'in-flight', title: 'Requests in flight to Consul', read: (s) => s.inFlight, available: () => true },
   {
     id: 'sockets',

@@ -8,7 +8,7 @@
  *
  * ```
  * beforeTarget → start the target (service or consul-direct) → warm-up (discarded)
- *   → beforeMeasure → timeline + measured load → the service's statistics
+ *   → beforeMeasure → timeline + measured load → settle → the service's statistics
  *   → afterLoad → Consul's counters → build the row → addResults
  *   → (always) stop the target → afterRow
  * ```
@@ -114,6 +114,8 @@ export interface RowHooks {
   beforeTarget?(): Promise<void>;
   /** After the warm-up, as the measured window starts: start helpers, add steps to the timeline. */
   beforeMeasure?(): Promise<void>;
+  /** After the load, before the service's statistics are taken: e.g. the quiesce, while the service keeps sampling. */
+  settle?(): Promise<void>;
   /** After the load and the service's statistics, before Consul's counters are read: stop helpers, undo faults. */
   afterLoad?(measured: RowMeasurement): Promise<void>;
   /** With the built row: add this feature's results to it. */

@@ -73,6 +73,7 @@ export async function runRow(
     ctx.timeline.start(ctx.originMs);
     const loadResult = await load('measure', measuredSeconds(s));
     await ctx.timeline.stop();
+    await each(hooks, (h) => h.settle?.());
 
     const direct = target.directMeter?.snapshot();
     const service = await target.stats?.();

@@ -14,7 +14,16 @@ import type { Scenario } from '../scenario/scenario-schema.ts';
 export interface BenchRunEvents {
   'scenario-start': [{ scenario: Scenario; index: number; total: number; repeat: number }];
   'row-start': [{ scenario: string; client: string; index: number; total: number }];
-  phase: [{ scenario: string; client: string; phase: 'warm-up' | 'measure'; durationS: number; connections: number }];
+  /** A phase of a row began: the warm-up, the measured load, or the quiesce after it (no load; `connections` 0). */
+  phase: [
+    {
+      scenario: string;
+      client: string;
+      phase: 'warm-up' | 'measure' | 'quiesce';
+      durationS: number;
+      connections: number;
+    },
+  ];
   /** A fault started or ended (fault scenarios), or Consul was stopped and started again (restart scenarios). */
   fault: [{ scenario: string; client: string; action: 'start' | 'end'; fault: string }];
   tick: [LoadTick & { scenario: string; client: string; phase: 'warm-up' | 'measure' }];

@@ -43,6 +43,9 @@ export const ConsulSettingsSchema = z.strictObject({
   httpMaxConnsPerClient: int('consul.httpMaxConnsPerClient', 1, 1_000_000).default(200),
 });
 
+/** Default quiesce after the drain, s: the default 1 s client timeout plus undici's 4 s keep-alive, plus 1 s. */
+export const DEFAULT_QUIESCE_S = 6;
+
 /**
  * Baseline → fault → drain, s. The load runs through all three without a break; the fault (`fault`) is on during
  * the middle one. The drain must outlast every client timeout plus keep-alive (undici's 4 s) for the leak verdict.
@@ -51,6 +54,11 @@ export const PhasesSchema = z.strictObject({
   baselineS: num('phases.baselineS', 1, 3600),
   faultS: num('phases.faultS', 1, 3600),
   drainS: num('phases.drainS', 1, 3600),
+  /**
+   * After the drain the load stops and the row waits this long, s, before the leak verdict looks at what is left
+   * (1–600, default {@link DEFAULT_QUIESCE_S}). Must outlast every client timeout plus keep-alive (undici's 4 s).
+   */
+  quiesceS: num('phases.quiesceS', 1, 600).default(DEFAULT_QUIESCE_S),
 });
 
 /** What `--quick` changes: shorter phases (and optionally fewer connections) for tests and pull requests. */
@@ -177,6 +185,20 @@ export const ScenarioSchema = z
         path: ['freshness', 'keys'],
         message: `freshness.keys must be at most keys.count (${s.keys.count})`,
       });
+    if (s.phases) {
+      const timeouts = [
+        s.clientOptions.requestTimeoutMs,
+        ...s.clients.map((r) => (typeof r === 'string' ? 0 : (r.options.requestTimeoutMs ?? 0))),
+      ];
+      const needMs = Math.max(...timeouts) + 4000;
+      if (s.phases.quiesceS * 1000 <= needMs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['phases', 'quiesceS'],
+          message: `phases.quiesceS must be more than the longest client timeout plus undici's 4 s keep-alive (${needMs / 1000} s)`,
+        });
+      }
+    }
     const names = s.clients.map(rowName);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup)

@@ -9,7 +9,8 @@
  * for anything else. The cause also goes in the `x-bench-cause` header and the service's counters.
  *
  * Started by `service-process.ts` with its configuration as JSON in argv[2]; talks to the harness over execa's
- * IPC: it sends `{ type: 'ready', port }`, then answers `{ type: 'stats' }` with a {@link ServiceStats}; SIGTERM stops it.
+ * IPC: it sends `{ type: 'ready', port }`, then answers `{ type: 'idle' }` (the idle baseline of active resources,
+ * taken before any load) and `{ type: 'stats' }` with a {@link ServiceStats}; SIGTERM stops it.
  * Run directly only for debugging.
  *
  * @module
@@ -27,7 +28,14 @@ import {
   type KvClient,
   type KvClientFactory,
 } from '../../clients/index.ts';
-import { ConsulConnectionMeter, InFlightMeter, ProcessMeter, ServiceSampler } from './service-meters.ts';
+import { DoorMeter } from './door-meter.ts';
+import {
+  activeResourceCounts,
+  ConsulConnectionMeter,
+  InFlightMeter,
+  ProcessMeter,
+  ServiceSampler,
+} from './service-meters.ts';
 import type { ServiceConfig, ServiceStats } from './service-protocol.ts';
 
 /** The factory of a registered client, or of a user's module (its default export or `createClient`). */
@@ -56,7 +64,8 @@ async function main(): Promise<void> {
   const consulPort = Number(new URL(config.clientOptions.consulUrl).port || 80);
   const connections = new ConsulConnectionMeter(consulPort);
   const inFlight = new InFlightMeter(consulPort);
-  const sampler = new ServiceSampler(inFlight, consulPort);
+  const door = new DoorMeter();
+  const sampler = new ServiceSampler(inFlight, () => door.pending, consulPort);
   const meter = new ProcessMeter();
   const client: KvClient = factory(config.clientOptions);
   if (typeof client?.get !== 'function' || typeof client.close !== 'function') {
@@ -79,11 +88,14 @@ async function main(): Promise<void> {
       causes,
       consulConnections: connections.snapshot(),
       inFlightPeak: inFlight.peak,
+      pendingPeak: door.peak,
+      idleResources,
       process: meter.snapshot(),
       client: { ...(client.counters ?? {}), ...((client as { stats?: object }).stats ?? {}) },
       timeline: sampler.take(),
     };
     inFlight.resetPeak();
+    door.resetPeak();
     byStatus = {};
     causes = emptyCauseCounts();
     connections.reset();
@@ -94,6 +106,12 @@ async function main(): Promise<void> {
     const url = req.url ?? '/';
     if (url === '/healthz') {
       res.end('ok');
+      return;
+    }
+    if (config.readyFile && url === '/__bench/idle') {
+      idleResources = activeResourceCounts();
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(idleResources));
       return;
     }
     if (config.readyFile && url === '/__bench/stats') {
@@ -115,7 +133,7 @@ async function main(): Promise<void> {
       res.end();
       return;
     }
-    client.get(key).then(
+    door.track(client.get(key)).then(
       (value) => {
         if (value === undefined) {
           causes.notFound++;
@@ -143,6 +161,9 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 10_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
+  // What is active when ready and idle: a row's orphaned work is what it leaves above this. Taken again when the
+  // harness asks (`idle`), once its IPC channel (or stats endpoint) is in use, before any load.
+  let idleResources = activeResourceCounts();
 
   let stopping: Promise<void> | undefined;
   /** Idempotent: a signal and the end of the IPC channel may both ask for it. */
@@ -168,6 +189,10 @@ async function main(): Promise<void> {
   for await (const message of getEachMessage()) {
     const m = message as { type?: string };
     if (m.type === 'stats') await sendMessage({ type: 'stats', stats: takeStats() });
+    if (m.type === 'idle') {
+      idleResources = activeResourceCounts();
+      await sendMessage({ type: 'idle', resources: idleResources });
+    }
   }
   // The harness stops the service with SIGTERM (handled above); the IPC channel closing ends the loop too.
   await shutdown();

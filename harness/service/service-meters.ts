@@ -291,6 +291,8 @@ export interface ServiceSample {
   t: number;
   /** Requests to Consul in flight (long polls excluded). */
   inFlight: number;
+  /** Reads handed to the client and not settled, wherever they wait (see `door-meter.ts`). */
+  pending: number;
   /** Blocking queries held open. */
   longPolls: number;
   /** Client sockets to Consul's (or the proxy's) port by TCP state; absent off Linux. */
@@ -312,7 +314,11 @@ export class ServiceSampler {
   readonly #delay = monitorEventLoopDelay({ resolution: 10 });
   #elu = performance.eventLoopUtilization();
 
-  constructor(inFlight: InFlightMeter, consulPort: number, intervalMs = 250) {
+  /**
+   * @param pending reads at the service's door now (see `door-meter.ts`).
+   * @param intervalMs sampling interval, ms. Default 250.
+   */
+  constructor(inFlight: InFlightMeter, pending: () => number, consulPort: number, intervalMs = 250) {
     this.#delay.enable();
     this.#timer = setInterval(() => {
       const mem = process.memoryUsage();
@@ -320,6 +326,7 @@ export class ServiceSampler {
       this.#timeline.push({
         t: Date.now(),
         inFlight: inFlight.inFlight,
+        pending: pending(),
         longPolls: inFlight.longPolls,
         ...(sockets ? { sockets } : {}),
         resources: activeResourceCounts(),

@@ -99,15 +99,22 @@ export async function startConfigService(options: StartServiceOptions): Promise<
     ({ port } = await Promise.race([ready, failed, timer]));
   } catch (err) {
     await stop();
+    // The service prints `config service failed: <error>` when it dies starting (e.g. a --client module that cannot
+    // import a package): that line says more than "exited with 1".
+    const own = /config service failed: (.*)/.exec(tail.toString())?.[1]?.trim();
     throw new BenchError(
       'SERVICE_FAILED',
-      `the config service with client ${options.client} failed to start (${(err as Error).message}): see --verbose for its output`,
+      `the config service with client ${options.client} failed to start (${own ?? (err as Error).message}): see --verbose for its output`,
       {
         details: tail.toString(),
         cause: err,
       },
     );
   }
+  // The idle baseline, now that the IPC channel is in use and before any load.
+  const idle = child.getOneMessage({ filter: (m) => (m as { type?: string }).type === 'idle' });
+  await child.sendMessage({ type: 'idle' });
+  await idle;
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid,
@@ -167,6 +174,8 @@ async function startLaunchedService(
   }
   await rm(readyFile, { force: true });
   const { port, pid } = ready;
+  // The idle baseline, before any load (see config-service.ts).
+  await (await fetch(`http://127.0.0.1:${port}/__bench/idle`, { signal: AbortSignal.timeout(10_000) })).body?.cancel();
   let stopped: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,

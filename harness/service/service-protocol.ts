@@ -30,6 +30,13 @@ export interface ServiceStats {
   consulConnections: ConnectionCounts;
   /** Most requests to Consul in flight at once in the window (long polls excluded). */
   inFlightPeak: number;
+  /** Most reads pending at the service's door at once in the window (see `door-meter.ts`). */
+  pendingPeak: number;
+  /**
+   * Active resources by type (`process.getActiveResourcesInfo()`) when the service was ready and idle: after the
+   * client's `start()` and the server's `listen()`, before any load. What a row leaves above this is orphaned.
+   */
+  idleResources: Record<string, number>;
   /** Samples taken every 250 ms in the window. */
   timeline: ServiceSample[];
   process: ProcessCounts;

@@ -214,7 +214,7 @@ describe('evaluating budgets', () => {
       measured: '11 ms',
       threshold: '< 20 ms',
       margin: '+45.0%',
-      note: 'median of 6 runs',
+      note: 'median 11 ms of 6 runs',
     });
     expect(r[1]!.margin).toBe('+0.0%'); // exactly at a strict threshold: no room, and it fails
   });
@@ -231,25 +231,54 @@ describe('evaluating budgets', () => {
     expect(r[2]!.note).toMatch(/row watch-cached missing from the report/);
   });
 
-  it('leak budgets use the verdict most runs got', () => {
+  it('leak budgets hold when every run does (or the majority, by majority); runs that disagree are named', () => {
     const stall = report('network-stall', [
       row('pooled', [run(1, { leak: 'no-leak' }), run(1, { leak: 'leak' }), run(1, { leak: 'no-leak' })], 'no-leak'),
       row('fixed', [run(1, { leak: 'leak' }), run(1, { leak: 'leak' })], 'leak'),
     ]);
     const b = parseBudgets(
-      'scenarios:\n  network-stall:\n    rows:\n      pooled: ["leak == no-leak"]\n      fixed: ["leak == no-leak"]',
+      'scenarios:\n  network-stall:\n    rows:\n      pooled: ["leak == no-leak", "leak == no-leak by majority"]\n      fixed: ["leak == no-leak"]',
       'b.yml',
     );
     const r = evaluateBudgets(b, stall);
-    expect(r.map((x) => [x.pass, x.measured])).toEqual([
-      [true, 'no-leak'],
-      [false, 'leak'],
+    expect(r.map((x) => [x.pass, x.measured, x.threshold])).toEqual([
+      [false, 'no-leak ×2, leak ×1', '== no-leak in all runs'],
+      [true, 'no-leak', '== no-leak by majority'],
+      [false, 'leak', '== no-leak in all runs'],
     ]);
-    expect(r[0]!.note).toBe('verdicts: no-leak ×2, leak ×1');
-    // with a baseline that leaked too, it is not a regression; with one that held, it is
-    expect(evaluateBudgets(b, stall, stall)[1]!.pass).toBe(true);
+    expect(r[0]!.note).toBe('the runs disagree: no-leak ×2, leak ×1');
+    // with a baseline that leaked too, it is not a regression; with one that held, it is, whatever the run count
+    const same = evaluateBudgets(b, stall, stall)[2]!;
+    expect(same.pass).toBe(true);
+    expect(same.note).toBe('violated in the baseline too (leak ×2): not a regression');
     const healthy = report('network-stall', [row('fixed', [run(1, { leak: 'no-leak' })], 'no-leak')]);
-    expect(evaluateBudgets(b, stall, healthy)[1]!.pass).toBe(false);
+    const regressed = evaluateBudgets(b, stall, healthy)[2]!;
+    expect(regressed.pass).toBe(false);
+    expect(regressed.note).toBe('the baseline held it (no-leak ×1): a regression');
+  });
+
+  it('counts of what must not happen (errors) are judged on every run; others say "in all runs" to be', () => {
+    const someErrors = report('light', [
+      row(
+        'pooled',
+        [0, 0, 3, 0, 5, 0].map((e) => run(10 + e, { errors: e })),
+      ),
+    ]);
+    const r = evaluateBudgets(
+      budgets(
+        '    rows:\n      pooled: ["errors == 0", "errors == 0 on the median", "p99 < 14ms", "p99 < 14ms in all runs"]',
+      ),
+      someErrors,
+    );
+    expect(r.map((x) => [x.pass, x.measured])).toEqual([
+      [false, '3'],
+      [true, '0'],
+      [true, '10 ms'],
+      [false, '15 ms'],
+    ]);
+    expect(r[0]!.note).toBe('2 of 6 runs broke it (e.g. 3)');
+    expect(r[0]!.threshold).toBe('== 0 in all runs');
+    expect(r[1]!.note).toBe('median 0 of 6 runs');
   });
 
   it('with a baseline, a violated budget fails only on a significant regression beyond minEffect', () => {
@@ -257,7 +286,9 @@ describe('evaluating budgets', () => {
     // base and head alike (a busy runner): holds
     const same = evaluateBudgets(b, head, report('light', [row('pooled', six([10, 11.5, 10.5, 11, 10, 12]))]))[0]!;
     expect(same.pass).toBe(true);
-    expect(same.note).toMatch(/violated in base and head alike: no significant change vs baseline \(p=/);
+    expect(same.note).toMatch(
+      /violated in base and head alike \(baseline: median 10\.8 ms of 6 runs\): no significant change vs baseline \(p=/,
+    );
     // head clearly slower (every run above every base run, +83%): fails, naming the change and p
     const slower = evaluateBudgets(b, head, report('light', [row('pooled', six([6, 6.1, 5.9, 6, 6.2, 5.8]))]))[0]!;
     expect(slower.pass).toBe(false);
@@ -271,14 +302,23 @@ describe('evaluating budgets', () => {
     )[0]!;
     expect(small.pass).toBe(true);
     expect(small.note).toMatch(/within minEffect 10%/);
-    // too few runs to tell: holds, and says how many are needed
+    // broken in the baseline too, with too few runs to tell: holds, says what the baseline did and what is needed
     const one = evaluateBudgets(
       b,
       report('light', [row('pooled', [run(11)])]),
       report('light', [row('pooled', [run(6)])]),
     )[0]!;
     expect(one.pass).toBe(true);
-    expect(one.note).toMatch(/need ≥ 6 a side: run --repeat 6/);
+    expect(one.note).toMatch(/^baseline: median 6 ms of 1 run, broken there too; .*need ≥ 6 a side: run --repeat 6/);
+    // held by the baseline and broken by the head: fails, whatever the run count (250.8 ms against a 230 ms base)
+    const b250 = parseBudgets('scenarios:\n  light:\n    rows:\n      pooled: ["p99 < 250ms"]', 'b.yml');
+    const broke = evaluateBudgets(
+      b250,
+      report('light', [row('pooled', [run(250.8)])]),
+      report('light', [row('pooled', [run(230)])]),
+    )[0]!;
+    expect(broke.pass).toBe(false);
+    expect(broke.note).toBe('baseline: median 230 ms of 1 run, which held it: the head breaks it');
   });
 
   it('outputs: markdown escapes cells; JUnit has one case per budget and the failures with their numbers', () => {

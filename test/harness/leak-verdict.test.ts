@@ -1,115 +1,182 @@
-/** The leak verdict on synthetic timelines (250 ms samples; baseline 0–5 s, fault 5–15 s, drain 15–25 s). */
+/**
+ * The leak verdict on synthetic timelines (250 ms samples; baseline 0–5 s, fault 5–15 s, drain 15–25 s, then a
+ * quiesce with the load stopped, 25–31 s). The rule judges what is left at the end of the quiesce; the trend during
+ * the fault is supporting evidence.
+ */
 import { describe, expect, it } from 'vitest';
-import { judgeLeak, type VerdictSample } from '../../harness/diagnosis/leak-verdict.ts';
+import { judgeLeak, ORPHAN_LIMIT, type VerdictSample } from '../../harness/diagnosis/leak-verdict.ts';
 
-const bounds = { faultStartMs: 5000, drainStartMs: 15000, endMs: 25000 };
+const bounds = { faultStartMs: 5000, drainStartMs: 15000, endMs: 25000, quiesceEndMs: 31000 };
+/** What the service held when ready and idle: its server socket, the IPC pipe's timers. */
+const idle = { TCPSocketWrap: 1, Timeout: 2 };
 
-/** Builds a timeline from functions of time (s) for in-flight and ESTABLISHED sockets. */
+type Phase = 'baseline' | 'fault' | 'drain' | 'quiesce';
+const phase = (t: number): Phase => (t < 5 ? 'baseline' : t < 15 ? 'fault' : t <= 25 ? 'drain' : 'quiesce');
+
+/**
+ * Builds a timeline from functions of time (s): requests in flight, ESTABLISHED sockets (default: in flight),
+ * reads pending at the door (default: in flight) and extra resources.
+ */
 function timeline(
   inFlight: (t: number) => number,
   established: (t: number) => number = inFlight,
-  endMs = bounds.endMs,
-  extra: (t: number) => Record<string, number> = () => ({}),
+  options: { endMs?: number; pending?: (t: number) => number; extra?: (t: number) => Record<string, number> } = {},
 ): VerdictSample[] {
   const out: VerdictSample[] = [];
-  for (let ms = 0; ms <= endMs; ms += 250) {
+  for (let ms = 0; ms <= (options.endMs ?? bounds.quiesceEndMs); ms += 250) {
     const t = ms / 1000;
     out.push({
       tMs: ms,
       inFlight: inFlight(t),
+      pending: (options.pending ?? inFlight)(t),
       sockets: { ESTABLISHED: established(t), TIME_WAIT: 3 },
-      resources: { TCPSocketWrap: established(t) + 1, Timeout: 2, ...extra(t) },
+      resources: { TCPSocketWrap: established(t) + 1, Timeout: 2, ...options.extra?.(t) },
     });
   }
   return out;
 }
-const phase = (t: number) => (t < 5 ? 'baseline' : t < 15 ? 'fault' : 'drain');
 
 describe('judgeLeak', () => {
-  it('a clear leak: in flight climbs through the stall and stays up after the drain', () => {
+  it('a clear leak: in flight climbs through the stall and is still there after the quiesce', () => {
     const v = judgeLeak(
       timeline((t) => (phase(t) === 'baseline' ? 2 : phase(t) === 'fault' ? 2 + Math.round((t - 5) * 50) : 502)),
       bounds,
+      idle,
     );
     expect(v.verdict).toBe('leak');
+    expect(v.orphans).toMatchObject({ pending: 502, inFlight: 502, resources: { TCPSocketWrap: 502 }, worst: 502 });
     expect(v.inFlight?.faultSlopePerS).toBeCloseTo(50, 0);
-    expect(v.inFlight?.residual).toBe(500);
     expect(v.grownResources.TCPSocketWrap).toBe(500);
+    expect(v.reason).toMatch(/6 s after the load stopped .*502 reads still pending in the client/);
     expect(v.reason).toMatch(/requests in flight to Consul went from 2 to a peak of 490 during the fault/);
+  });
+
+  it('orphans below the fault peak are a leak whatever the rise: 30 → 530 → 130 left for good', () => {
+    // The rule this replaced allowed 25% of the rise (124) and judged this no-leak.
+    const v = judgeLeak(
+      timeline((t) => (phase(t) === 'baseline' ? 30 : phase(t) === 'fault' ? 30 + Math.round((t - 5) * 50) : 130)),
+      bounds,
+      idle,
+    );
+    expect(v.verdict).toBe('leak');
+    expect(v.orphans?.pending).toBe(130);
+  });
+
+  it('a healthy client pinned at its concurrency ceiling during the stall is no leak once nothing is left', () => {
+    // fresh-connection in the committed report: 39.5 → 50 → 48 at the end of the drain, load still running.
+    const v = judgeLeak(
+      timeline((t) => (phase(t) === 'baseline' ? 40 : phase(t) === 'fault' ? 50 : phase(t) === 'drain' ? 48 : 0)),
+      bounds,
+      idle,
+    );
+    expect(v.verdict).toBe('no-leak');
+    expect(v.orphans?.worst).toBe(0);
+    expect(v.reason).toMatch(/^nothing was left 6 s after the load stopped/);
+  });
+
+  it('reads piled up inside the client (a queue, a rate limiter, a retry sleep) are a leak with nothing on the wire', () => {
+    const v = judgeLeak(
+      timeline(
+        () => 0,
+        () => 1,
+        { pending: (t) => (phase(t) === 'baseline' ? 0 : phase(t) === 'fault' ? Math.round((t - 5) * 20) : 200) },
+      ),
+      bounds,
+      idle,
+    );
+    expect(v.verdict).toBe('leak');
+    expect(v.orphans).toMatchObject({ pending: 200, inFlight: 0 });
   });
 
   it('a healthy client under a stall: in flight rises to rate × timeout, then returns', () => {
     const v = judgeLeak(
       timeline(
-        (t) => (phase(t) === 'fault' ? 50 : 1),
-        (t) => (phase(t) === 'fault' ? 50 : t < 20 && phase(t) === 'drain' ? 32 : 1),
+        (t) => (phase(t) === 'fault' ? 50 : phase(t) === 'quiesce' ? 0 : 1),
+        (t) => (phase(t) === 'fault' ? 50 : t < 20 && phase(t) === 'drain' ? 32 : 0),
       ),
       bounds,
+      idle,
     );
     expect(v.verdict).toBe('no-leak');
     expect(v.inFlight?.rose).toBe(true);
-    expect(v.inFlight?.stayedUp).toBe(false);
   });
 
   it('legitimate long polls are not in flight: a watch holding one connection is no leak', () => {
-    // The sampler counts blocking queries apart; in flight stays 0, one socket stays open throughout.
+    // The sampler counts blocking queries apart; in flight stays 0, one socket stays open throughout (idle too).
     const v = judgeLeak(
       timeline(
         () => 0,
         () => 1,
       ),
       bounds,
+      { TCPSocketWrap: 2, Timeout: 2 },
     );
     expect(v.verdict).toBe('no-leak');
-    expect(v.establishedSockets?.baseline).toBe(1);
-    expect(v.establishedSockets?.residual).toBe(0);
+    expect(v.orphans?.resources).toEqual({});
   });
 
-  it('noisy but flat is no leak', () => {
-    let seed = 7;
-    const noise = () => {
-      seed = (seed * 16807) % 2147483647;
-      return seed % 5;
-    };
+  it('settle and retry: work on its way out during the quiesce is not counted, only what stays', () => {
+    // 40 left at first, gone within the quiesce's last second but one sample: the minimum over the last second is 0.
     const v = judgeLeak(
-      timeline(
-        () => 10 + noise(),
-        () => 10 + noise(),
-      ),
+      timeline((t) => (phase(t) === 'quiesce' ? (t < 30.5 ? 40 : 0) : 5)),
       bounds,
+      idle,
     );
     expect(v.verdict).toBe('no-leak');
-    expect(v.inFlight?.rose).toBe(false);
   });
 
-  it('a leak seen only in sockets (requests ended, connections kept) is a leak', () => {
+  it('sockets or timers kept after the requests ended are a leak (resources above the idle baseline)', () => {
     const v = judgeLeak(
       timeline(
-        (t) => (phase(t) === 'fault' ? 40 : 1),
-        (t) => (phase(t) === 'baseline' ? 2 : 200),
+        (t) => (phase(t) === 'fault' ? 40 : phase(t) === 'quiesce' ? 0 : 1),
+        (t) => (phase(t) === 'baseline' ? 0 : 200),
+        { pending: () => 0, extra: (t): Record<string, number> => (phase(t) === 'quiesce' ? { Timeout: 30 } : {}) },
       ),
       bounds,
+      idle,
     );
     expect(v.verdict).toBe('leak');
-    expect(v.reason).toMatch(/sockets ESTABLISHED/);
+    expect(v.orphans?.resources).toEqual({ TCPSocketWrap: 200, Timeout: 28 }); // 30 timers against 2 when idle
+    expect(v.reason).toMatch(/TCPSocketWrap \+200 over idle/);
   });
 
-  it('too short to judge is inconclusive', () => {
-    const v = judgeLeak(
+  it(`a few left (1 to ${ORPHAN_LIMIT}) is inconclusive; none is no-leak`, () => {
+    const few = judgeLeak(
+      timeline((t) => (phase(t) === 'quiesce' ? 2 : 3)),
+      bounds,
+      idle,
+    );
+    expect(few.verdict).toBe('inconclusive');
+    expect(few.reason).toMatch(/not more than 2/);
+  });
+
+  it('without a quiesce, or too short to judge, it is inconclusive', () => {
+    const noQuiesce = judgeLeak(
       timeline(
         () => 1,
         () => 1,
-        6000,
+        { endMs: 25000 },
+      ),
+      { ...bounds, quiesceEndMs: 25000 },
+      idle,
+    );
+    expect(noQuiesce.verdict).toBe('inconclusive');
+    expect(noQuiesce.reason).toMatch(/no quiesce to judge/);
+    const short = judgeLeak(
+      timeline(
+        () => 1,
+        () => 1,
+        { endMs: 6000 },
       ),
       { faultStartMs: 500, drainStartMs: 5000, endMs: 6000 },
     );
-    expect(v.verdict).toBe('inconclusive');
-    expect(v.reason).toMatch(/too short to judge: 2 baseline/);
+    expect(short.verdict).toBe('inconclusive');
+    expect(short.reason).toMatch(/too short to judge: 2 baseline/);
   });
 
-  it('without socket states (not Linux) it judges on in-flight alone', () => {
+  it('without socket states (not Linux) it judges on what is pending and in flight', () => {
     const samples = timeline((t) => (phase(t) === 'baseline' ? 0 : 100)).map(({ sockets: _s, ...rest }) => rest);
-    const v = judgeLeak(samples, bounds);
+    const v = judgeLeak(samples, bounds, idle);
     expect(v.verdict).toBe('leak');
     expect(v.establishedSockets).toBeUndefined();
   });

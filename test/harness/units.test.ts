@@ -148,6 +148,8 @@ describe('buildRow', () => {
         process: { heapAllocatedBytes: 1000, gcCount: 1, peakRssBytes: 5, elu: 0.5, cpuUs: 1_000_000, wallMs: 2000 },
         client: {},
         inFlightPeak: 4,
+        pendingPeak: 4,
+        idleResources: {},
         timeline: [],
       },
       direct: undefined,

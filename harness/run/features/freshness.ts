@@ -3,7 +3,8 @@
  * window a prober reads them through the service and, with `writesPerSecond` > 0, a writer updates them (stopping
  * `settleS` before the end, a step on the timeline). The row gets its staleness figures (propagation delay, stale
  * reads, Consul requests per second); a restart scenario's recovery figures come from the same prober
- * (`restart.ts`).
+ * (`restart.ts`). The prober's reads go through the service and so reach Consul: the row's Consul requests per
+ * request counts them as requests served.
  *
  * @module
  */
@@ -55,7 +56,12 @@ export const freshnessFeature: RowFeature = {
             await row.prober?.stop();
           },
           addResults(result, { load }) {
-            if (!row.prober || !writer) return;
+            if (!row.prober) return;
+            // Consul counted the prober's reads too (they go through the service): count them as requests served.
+            const served = result.requests + row.prober.reads.filter((r) => r.status !== 0).length;
+            if (result.consulRequests !== null && served > 0)
+              result.consulRequestsPerRequest = result.consulRequests / served;
+            if (!writer) return;
             const measuredS = load.durationMs / 1000;
             result.staleness = {
               keys: fresh.keys,

@@ -1,11 +1,13 @@
 /**
  * Phases and the leak verdict (scenarios with `phases`): the measured window is baseline → fault → drain with the
- * load running throughout. Per phase, the answers to requests sent in it (latency, RPS, errors); the service's
- * samples aligned on the window with their phase; and the leak verdict judged from that timeline
- * (`harness/diagnosis/leak-verdict.ts`).
+ * load running throughout, then the quiesce: the load stops and the row waits `phases.quiesceS` while the service
+ * keeps sampling. Per phase, the answers to requests sent in it (latency, RPS, errors); the service's samples
+ * aligned on the window with their phase; and the leak verdict judged from that timeline and what the service held
+ * when idle (`harness/diagnosis/leak-verdict.ts`).
  *
  * @module
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { judgeLeak } from '../../diagnosis/leak-verdict.ts';
 import { encodeHistogram, summarize } from '../../load/latency-histogram.ts';
 import type { PhaseResult, TimelineSample } from '../../report/report-schema.ts';
@@ -18,15 +20,23 @@ import type { RowFeature } from '../row-feature.ts';
 export function alignTimeline(
   samples: readonly ServiceSample[],
   startedAtEpochMs: number,
-  bounds: { faultStartMs: number; drainStartMs: number; endMs: number },
+  bounds: { faultStartMs: number; drainStartMs: number; endMs: number; quiesceEndMs: number },
 ): TimelineSample[] {
   return samples
     .map((smp): TimelineSample => {
       const tMs = smp.t - startedAtEpochMs;
       return {
         tMs,
-        phase: tMs < bounds.faultStartMs ? 'baseline' : tMs < bounds.drainStartMs ? 'fault' : 'drain',
+        phase:
+          tMs < bounds.faultStartMs
+            ? 'baseline'
+            : tMs < bounds.drainStartMs
+              ? 'fault'
+              : tMs <= bounds.endMs
+                ? 'drain'
+                : 'quiesce',
         inFlight: smp.inFlight,
+        pending: smp.pending,
         longPolls: smp.longPolls,
         ...(smp.sockets ? { sockets: smp.sockets } : {}),
         resources: smp.resources,
@@ -36,16 +46,28 @@ export function alignTimeline(
         eventLoopDelayP99Ms: smp.eventLoopDelayP99Ms,
       };
     })
-    .filter((smp) => smp.tMs >= 0 && smp.tMs <= bounds.endMs);
+    .filter((smp) => smp.tMs >= 0 && smp.tMs <= bounds.quiesceEndMs);
 }
 
 export const phasesFeature: RowFeature = {
   name: 'phases',
-  forScenario({ scenario }) {
-    if (!scenario.phases) return undefined;
+  forScenario({ scenario }, env) {
+    const phases = scenario.phases;
+    if (!phases) return undefined;
     const endMs = measuredSeconds(scenario) * 1000;
+    const quiesceMs = phases.quiesceS * 1000;
     return {
       forRow: (row) => ({
+        async settle() {
+          env.events.emit('phase', {
+            scenario: scenario.name,
+            client: row.spec.name,
+            phase: 'quiesce',
+            durationS: phases.quiesceS,
+            connections: 0,
+          });
+          await sleep(quiesceMs, undefined, env.signal ? { signal: env.signal } : undefined).catch(() => {});
+        },
         addResults(result, { load, service, startedAtEpochMs }) {
           const marks = row.phases ?? [];
           result.phases = load.phases.map((p, i): PhaseResult => {
@@ -64,9 +86,10 @@ export const phasesFeature: RowFeature = {
             };
           });
           if (!service) return;
-          const bounds = { faultStartMs: marks[1]!.startMs, drainStartMs: marks[2]!.startMs, endMs };
+          const quiesceEndMs = Math.max(endMs, Date.now() - startedAtEpochMs);
+          const bounds = { faultStartMs: marks[1]!.startMs, drainStartMs: marks[2]!.startMs, endMs, quiesceEndMs };
           result.timeline = alignTimeline(service.timeline, startedAtEpochMs, bounds);
-          const { verdict, ...evidence } = judgeLeak(result.timeline, bounds);
+          const { verdict, ...evidence } = judgeLeak(result.timeline, bounds, service.idleResources);
           result.leak = { verdict, evidence };
         },
       }),

@@ -1,0 +1,118 @@
+/**
+ * The leak verdict tried on clients it was not designed around: the corpus in test/fixtures/clients/ (undici,
+ * global fetch, node:http and the consul package; leaking and healthy in different ways, one healthy client pinned
+ * at its concurrency ceiling) and the project's own controls (`leaky-without-abort`, `fixed`), each under a real
+ * Toxiproxy stall in front of a real Consul, twice (interleaved). Every run's verdict must be the expected one.
+ * (The controls were tested alone in leak-controls.test.ts before the corpus; their assertions are here now.)
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { StartedConsul } from '../../harness/consul/consul-types.ts';
+import { startToxiproxy } from '../../harness/faults/toxiproxy-server.ts';
+import { Teardown } from '../../harness/lifecycle.ts';
+import type { Report, ResultRow } from '../../harness/report/report-schema.ts';
+import { runsOf } from '../../harness/results/merge.ts';
+import { BenchRun } from '../../harness/run/bench-run.ts';
+import { loadScenario } from '../../harness/scenario/load-scenario.ts';
+import { parseScenario } from '../../harness/scenario/scenario-schema.ts';
+import { ROOT } from '../helpers.ts';
+
+/** Every client of the corpus and its expected verdict (see test/fixtures/clients/README.md). */
+export const CORPUS: Readonly<Record<string, 'leak' | 'no-leak'>> = {
+  'pool-no-timeouts': 'leak',
+  'fetch-race-timeout': 'leak',
+  'http-timeout-no-destroy': 'leak',
+  'consul-npm-no-timeout': 'leak',
+  'timer-per-read': 'leak',
+  'pool-bounded-timeout': 'no-leak',
+  'fetch-abort-timeout': 'no-leak',
+  'http-destroy-on-timeout': 'no-leak',
+  'consul-npm-timeout': 'no-leak',
+  'polling-cache': 'no-leak',
+};
+
+const consul: StartedConsul = {
+  httpUrl: inject('consulUrl'),
+  backend: 'external',
+  version: inject('consulVersion'),
+  httpMaxConnsPerClient: 200,
+  provenance: 'test',
+  logTail: () => '',
+  stop: () => Promise.resolve(),
+};
+const base = loadScenario('network-stall');
+const scenario = parseScenario({
+  ...base,
+  name: 'leak-corpus',
+  load: { ...base.load, connections: 20, warmupS: 0 },
+  phases: { baselineS: 2, faultS: 4, drainS: 4, quiesceS: 6 },
+  clients: ['leaky-without-abort', 'fixed'],
+});
+
+describe('the leak verdict on a corpus of clients under a real stall', () => {
+  let teardown: Teardown;
+  let report: Report;
+  beforeAll(async () => {
+    teardown = new Teardown();
+    const run = new BenchRun({
+      consul,
+      scenarios: [scenario],
+      command: 'test',
+      teardown,
+      repeat: 2,
+      startToxiproxy: () => startToxiproxy(),
+      customClients: Object.keys(CORPUS).map((name) => ({
+        name,
+        path: path.join(ROOT, 'test/fixtures/clients', `${name}.ts`),
+      })),
+    });
+    report = await run.run();
+    // Kept beside vitest's results (CI keeps .vitest-artifacts/): the README's corpus table comes from this file.
+    await mkdir(path.join(ROOT, '.vitest-artifacts'), { recursive: true });
+    await writeFile(path.join(ROOT, '.vitest-artifacts', 'leak-corpus.json'), JSON.stringify(report, null, 2));
+  }, 15 * 60_000);
+  afterAll(() => teardown.runAll());
+
+  const row = (name: string): ResultRow => {
+    const found = report.scenarios[0]!.results.find((r) => r.client === name);
+    if (!found) throw new Error(`no row ${name}: ${JSON.stringify(report.failures)}`);
+    return found;
+  };
+
+  it('runs every client twice without a failure', () => {
+    expect(report.failures).toEqual([]);
+    for (const r of report.scenarios[0]!.results) expect(runsOf(r), r.client).toHaveLength(2);
+  });
+
+  it.each(Object.entries(CORPUS))('%s is judged %s on every run', (name, expected) => {
+    const r = row(name);
+    expect(
+      runsOf(r).map((run) => run.leak),
+      r.leak?.evidence.reason,
+    ).toEqual([expected, expected]);
+  });
+
+  it('the controls: leaky-without-abort piles up during the stall and is a leak; fixed is not', () => {
+    const leaky = row('leaky-without-abort');
+    const fixed = row('fixed');
+    expect(runsOf(leaky).map((r) => r.leak)).toEqual(['leak', 'leak']);
+    expect(leaky.leak?.evidence.inFlight?.faultSlopePerS).toBeGreaterThan(0);
+    expect(runsOf(fixed).map((r) => r.leak)).toEqual(['no-leak', 'no-leak']);
+    expect(fixed.leak?.evidence.orphans?.worst).toBe(0);
+    expect(fixed.leak?.evidence.inFlight?.stayedUp).toBe(false);
+  });
+
+  it('the healthy pool sits at its ceiling of 8 during the stall and leaves nothing', () => {
+    const r = row('pool-bounded-timeout');
+    expect(r.leak?.evidence.inFlight?.faultPeak).toBeLessThanOrEqual(8);
+    expect(r.leak?.evidence.inFlight?.faultPeak).toBeGreaterThanOrEqual(6);
+    expect(r.leak?.evidence.orphans).toMatchObject({ pending: 0, inFlight: 0, worst: 0 });
+  });
+
+  it("reads queued in a pool are seen at the service's door, not on the wire", () => {
+    const o = row('pool-no-timeouts').leak?.evidence.orphans;
+    expect(o?.inFlight).toBeLessThanOrEqual(8);
+    expect(o?.pending).toBeGreaterThan(8);
+  });
+});
