@@ -42,6 +42,12 @@ export const METRICS: Readonly<Record<string, MetricDef>> = {
     value: (r) => r.consulRequestsPerRequest,
   },
   heapBytesPerRequest: { better: 'lower', unit: 'bytes', judged: 'median', value: (r) => r.heapBytesPerRequest },
+  allocatedBytesPerRequest: {
+    better: 'lower',
+    unit: 'bytes',
+    judged: 'median',
+    value: (r) => r.allocatedBytesPerRequest ?? null,
+  },
   inFlightPeak: { better: 'lower', unit: 'requests', judged: 'median', value: (r) => r.inFlightPeak },
   propagationP99: {
     better: 'lower',
@@ -60,7 +66,7 @@ export const COMPARED_METRICS = [
   'p99.9',
   'errors',
   'consulRequestsPerRequest',
-  'heapBytesPerRequest',
+  'allocatedBytesPerRequest',
 ] as const;
 
 /** The samples of one metric of a row (runs that lack it are left out). */

@@ -23,10 +23,20 @@ export interface StalenessAnalysis {
   writesSeen: number;
   /** Writes never seen by the end of the row (the settle period included). */
   writesUnseen: number;
-  /** Delay from a write's acknowledgement to the first probe response carrying it (or a newer value), µs. */
+  /**
+   * Upper bound of the delay from a write's acknowledgement until the service served it: to the first probe
+   * response carrying it (or a newer value), µs. It includes the probe read's own latency.
+   */
   propagationUs: LatencySummaryUs;
   /** The same delays as a compressed HDR histogram (µs). */
   propagationHistogram: string;
+  /**
+   * Lower bound of the same delay: to the send time of the last probe read that still got the old value (0 when
+   * that read was sent before the acknowledgement), µs. The write became visible within [lower, upper].
+   */
+  propagationLowerUs: LatencySummaryUs;
+  /** The lower bounds as a compressed HDR histogram (µs). */
+  propagationLowerHistogram: string;
   /** Probe reads answered 200 with a versioned value. */
   reads: number;
   /** Of those, reads that returned an older version than the newest acknowledged before the read was sent. */
@@ -41,8 +51,9 @@ export interface StalenessAnalysis {
  * Computes propagation delays and the stale-read share.
  *
  * Rules: a write (key k, version v, acknowledged at a) is seen by the first probe response for k, by time
- * received, whose version is ≥ v; its delay is that time minus a (0 when the response came before the
- * acknowledgement did). A read is stale when its version is lower than the highest version of its key
+ * received, whose version is ≥ v; its delay is at most that time minus a (0 when the response came before the
+ * acknowledgement did), and at least the send time of the last response for k with an older version minus a (0 when
+ * that read was sent before the acknowledgement): the write became visible within that bracket. A read is stale when its version is lower than the highest version of its key
  * acknowledged before the read was sent (the linearizability check: a read may not miss a write that had
  * completed when it began).
  */
@@ -61,12 +72,19 @@ export function analyzeStaleness(acks: readonly WriteAck[], reads: readonly Prob
   for (const list of byKey.values()) list.sort((x, y) => x.receivedMs - y.receivedMs);
 
   const histogram = createLatencyHistogram();
+  const lowerHistogram = createLatencyHistogram();
   let seen = 0;
   for (const w of acks) {
-    const first = byKey.get(w.keyIndex)?.find((r) => (r.version ?? -1) >= w.version);
-    if (!first) continue;
+    const list = byKey.get(w.keyIndex) ?? [];
+    const at = list.findIndex((r) => (r.version ?? -1) >= w.version);
+    if (at === -1) continue;
     seen++;
-    recordMs(histogram, Math.max(0, first.receivedMs - w.ackMs));
+    const upper = Math.max(0, list[at]!.receivedMs - w.ackMs);
+    recordMs(histogram, upper);
+    // The bracket's other end: the last read answered with an older value was sent before the write was visible.
+    let lastStale: ProbeRead | undefined;
+    for (let j = at - 1; j >= 0 && !lastStale; j--) if ((list[j]!.version ?? -1) < w.version) lastStale = list[j];
+    recordMs(lowerHistogram, Math.min(upper, Math.max(0, (lastStale?.sentMs ?? w.ackMs) - w.ackMs)));
   }
 
   const acksByKey = new Map<number, WriteAck[]>();
@@ -92,6 +110,8 @@ export function analyzeStaleness(acks: readonly WriteAck[], reads: readonly Prob
     writesUnseen: acks.length - seen,
     propagationUs: summarize(histogram),
     propagationHistogram: encodeHistogram(histogram),
+    propagationLowerUs: summarize(lowerHistogram),
+    propagationLowerHistogram: encodeHistogram(lowerHistogram),
     reads: okReads,
     staleReads,
     staleShare: okReads > 0 ? staleReads / okReads : 0,

@@ -31,6 +31,7 @@ export function stalenessSection(scenario: ScenarioResult): string {
           'propagation p50 ms',
           'p99 ms',
           'max ms',
+          'bracket p50 / p99 ms',
           'writes seen',
           'stale reads',
           'Consul req/s (one instance)',
@@ -45,6 +46,9 @@ export function stalenessSection(scenario: ScenarioResult): string {
             msFromUs(s.propagationUs.p50),
             msFromUs(s.propagationUs.p99),
             msFromUs(s.propagationUs.max),
+            s.propagationLowerUs
+              ? `${msFromUs(s.propagationLowerUs.p50)}–${msFromUs(s.propagationUs.p50)} / ${msFromUs(s.propagationLowerUs.p99)}–${msFromUs(s.propagationUs.p99)}`
+              : '–',
             `${int(s.writesSeen)} / ${int(s.writes)}`,
             `${share(s.staleShare)} (${int(s.staleReads)} of ${int(s.reads)})`,
             perSecond(s.consulRequestsPerSecond),
@@ -54,10 +58,10 @@ export function stalenessSection(scenario: ScenarioResult): string {
           ];
         }),
       ],
-      { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] },
+      { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] },
     ),
     '',
-    "- **propagation**: from the write's acknowledgement by Consul to the first service answer carrying that value (or a newer one). A read-through client shows its own read latency; a cache adds how long it takes to hear of the change (a watch: one blocking-query return; polling: up to its interval).",
+    "- **propagation**: from the write's acknowledgement by Consul to the first service answer carrying that value (or a newer one). A read-through client shows its own read latency; a cache adds how long it takes to hear of the change (a watch: one blocking-query return; polling: up to its interval). **bracket**: the write became visible between the send of the last probe read that still got the old value and the first answer carrying it: lower–upper bound, so a read-through client's own latency is not read as a slow propagation.",
     '- **stale reads**: probe answers older than the newest write Consul had acknowledged before the read was sent (a read-through client on one server should show none).',
     "- **Consul req/s**: KV GETs Consul counted per second of the window for this one service instance (the prober's reads included); multiply by your instance count.",
     '',

@@ -70,7 +70,7 @@ export function headlineTable(scenario: ScenarioResult): string {
     r.errors.total === 0
       ? '0'
       : `${int(r.errors.total)} (${((r.errors.total / Math.max(1, r.requests + r.errors.timeouts + r.errors.connection)) * 100).toFixed(1)}%)`,
-    bytes(r.heapBytesPerRequest),
+    bytes(r.allocatedBytesPerRequest ?? r.heapBytesPerRequest),
     bytes(r.peakRssBytes),
     `${int(r.consulConnectionsOpened)} / ${int(r.consulConnectionsPeak)}`,
     ratio(r.consulRequestsPerRequest),
@@ -88,7 +88,7 @@ export function headlineTable(scenario: ScenarioResult): string {
         'p99.9 ms',
         'max ms',
         'errors',
-        'heap/req',
+        'alloc/req',
         'peak RSS',
         'Consul conns opened / peak',
         'Consul req/req',
@@ -201,7 +201,7 @@ export const HOW_TO_READ: readonly string[] = [
   '- **RPS**: 2xx answers per second of the measured window; **of no-consul**: that RPS as a share of the `no-consul` baseline (the service answering from a constant).',
   '- **p50…max**: latency of 2xx answers seen by the load generator, recorded at µs resolution in an HDR histogram.',
   '- **errors**: non-2xx answers, load-generator timeouts and connection errors, with the share of all requests.',
-  "- **heap/req**: heap bytes the service allocated per answered request (v8.GCProfiler estimate). **peak RSS**: the service's resident memory.",
+  "- **alloc/req**: memory the service allocated per answered request, in the V8 heap and outside it (Buffers, ArrayBuffers), estimated around each GC (v8.GCProfiler); reports made before it was measured show the heap alone. **peak RSS**: the service's resident memory.",
   '- **Consul conns opened / peak**: TCP connections to Consul opened during the window, and the most open at once.',
   '- **Consul req/req**: KV GETs Consul itself counted (its `consul_api_http` metric) per answered request: 1 for a read-through client, near 0 for a cache.',
   '',

@@ -107,8 +107,11 @@ export function articleComparisons(report: Report): ArticleComparison[] {
       measure: 'memory allocated per request',
       theirs: '1.2 MB → 0.3 MB',
       theirRatio: 1.2 / 0.3,
-      ours: pair(fresh, pooled, (r) => bytes(r.heapBytesPerRequest)),
-      ourRatio: factor(fresh?.heapBytesPerRequest, pooled?.heapBytesPerRequest),
+      ours: pair(fresh, pooled, (r) => bytes(r.allocatedBytesPerRequest ?? r.heapBytesPerRequest)),
+      ourRatio: factor(
+        fresh?.allocatedBytesPerRequest ?? fresh?.heapBytesPerRequest,
+        pooled?.allocatedBytesPerRequest ?? pooled?.heapBytesPerRequest,
+      ),
     },
   );
 

@@ -147,6 +147,10 @@ export const StalenessSchema = z
       "delay from a write's acknowledgement to the first service response carrying it, µs",
     ),
     propagationHistogram: z.string().describe('the propagation delays, HDR histogram, µs, compressed base64'),
+    propagationLowerUs: LatencyUsSchema.optional().describe(
+      "lower bound of the delay: to the send time of the last probe read that still got the old value (propagationUs, which includes the probe read's own latency, is the upper bound), µs",
+    ),
+    propagationLowerHistogram: z.string().optional().describe('the lower bounds, HDR histogram, µs, compressed base64'),
     reads: count.describe('probe reads answered 200 with a versioned value'),
     staleReads: count.describe('of those, reads older than the newest write acknowledged before the read was sent'),
     staleShare: z.number().min(0).max(1).describe('staleReads / reads'),
@@ -205,6 +209,12 @@ export const RunSummarySchema = z
     consulRequests: count.nullable(),
     consulRequestsPerRequest: z.number().min(0).nullable(),
     heapBytesPerRequest: z.number().min(0).nullable(),
+    allocatedBytesPerRequest: z.number().min(0).nullable().optional(),
+    peakRssBytes: count.nullable().optional(),
+    loadGenerator: z
+      .object({ elu: z.number().min(0).max(1), cpuPercent: z.number().min(0), saturated: z.boolean() })
+      .optional()
+      .describe('the load generator in this run'),
     inFlightPeak: count.nullable(),
     leak: z.enum(['leak', 'no-leak', 'inconclusive']).optional(),
     propagationP99Us: z.number().min(0).optional(),
@@ -233,6 +243,22 @@ export const ResultSchema = z.object({
     .min(0)
     .nullable()
     .describe('service heap bytes allocated per answered request (v8.GCProfiler estimate); null for consul-direct'),
+  externalBytesPerRequest: z
+    .number()
+    .min(0)
+    .nullable()
+    .optional()
+    .describe(
+      'service memory outside the V8 heap (Buffer, ArrayBuffer) allocated per answered request, estimated from V8 external memory around GCs; null for consul-direct',
+    ),
+  allocatedBytesPerRequest: z
+    .number()
+    .min(0)
+    .nullable()
+    .optional()
+    .describe(
+      'heapBytesPerRequest + externalBytesPerRequest: all the memory the service allocated per answered request',
+    ),
   peakRssBytes: count
     .nullable()
     .describe('service peak RSS in the window (sampled every 250 ms); null for consul-direct'),
@@ -247,7 +273,15 @@ export const ResultSchema = z.object({
     ),
   consulRequestsPerRequest: z.number().min(0).nullable().describe('consulRequests / requests'),
   service: z
-    .object({ elu: z.number().min(0).max(1), cpuPercent: z.number().min(0), gcCount: count })
+    .object({
+      elu: z.number().min(0).max(1),
+      cpuPercent: z.number().min(0),
+      gcCount: count,
+      samplerCostUs: z
+        .object({ mean: z.number().min(0), max: z.number().min(0) })
+        .optional()
+        .describe("CPU time of the service's own sampler per sample (every 250 ms), µs: what measuring cost it"),
+    })
     .nullable()
     .describe('the service process in the window; null for consul-direct'),
   loadGenerator: z

@@ -70,6 +70,7 @@ export function buildRow(i: RowInputs): ResultRow {
   const ok = okCount(load.byStatus);
   const errors = errorsOf(load, service, load.responses - ok);
   const served = service ? Object.values(service.byStatus).reduce((a, b) => a + b, 0) : load.responses;
+  const perServed = (bytes: number): number => (served > 0 ? bytes / served : 0);
   const consulRequests = i.before && i.after ? Math.max(0, i.after.kvGets - i.before.kvGets) : null;
   const flags = [...i.flags];
   if (load.loadGenerator.saturated) flags.push('load-generator-saturated');
@@ -89,7 +90,11 @@ export function buildRow(i: RowInputs): ResultRow {
     latencyUs: summarize(load.histogram),
     histogram: encodeHistogram(load.histogram),
     errors,
-    heapBytesPerRequest: service ? (served > 0 ? service.process.heapAllocatedBytes / served : 0) : null,
+    heapBytesPerRequest: service ? perServed(service.process.heapAllocatedBytes) : null,
+    externalBytesPerRequest: service ? perServed(service.process.externalAllocatedBytes) : null,
+    allocatedBytesPerRequest: service
+      ? perServed(service.process.heapAllocatedBytes + service.process.externalAllocatedBytes)
+      : null,
     peakRssBytes: service ? service.process.peakRssBytes : null,
     consulConnectionsOpened: conns?.opened ?? 0,
     consulConnectionsPeak: conns?.peakOpen ?? 0,
@@ -100,6 +105,7 @@ export function buildRow(i: RowInputs): ResultRow {
           elu: service.process.elu,
           cpuPercent: (service.process.cpuUs / 1000 / Math.max(1, service.process.wallMs)) * 100,
           gcCount: service.process.gcCount,
+          samplerCostUs: { mean: service.samplerCost.meanUs, max: service.samplerCost.maxUs },
         }
       : null,
     loadGenerator: load.loadGenerator,

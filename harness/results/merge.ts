@@ -7,7 +7,7 @@
  * @module
  */
 import { decodeHistogram, encodeHistogram, mergeHistograms, summarize } from '../load/latency-histogram.ts';
-import type { Report, ResultRow, RunSummary, ScenarioResult } from '../report/report-schema.ts';
+import type { PhaseResult, Report, ResultRow, RunSummary, ScenarioResult } from '../report/report-schema.ts';
 
 /** The figures of one run of a row, as kept in `results[].runs` (`run --repeat N`). */
 export function runSummary(row: ResultRow): RunSummary {
@@ -22,6 +22,9 @@ export function runSummary(row: ResultRow): RunSummary {
     consulRequests: row.consulRequests,
     consulRequestsPerRequest: row.consulRequestsPerRequest,
     heapBytesPerRequest: row.heapBytesPerRequest,
+    ...(row.allocatedBytesPerRequest !== undefined ? { allocatedBytesPerRequest: row.allocatedBytesPerRequest } : {}),
+    peakRssBytes: row.peakRssBytes,
+    loadGenerator: row.loadGenerator,
     inFlightPeak: row.inFlightPeak,
     ...(row.leak ? { leak: row.leak.verdict } : {}),
     ...(row.staleness
@@ -31,10 +34,54 @@ export function runSummary(row: ResultRow): RunSummary {
   };
 }
 
+/** A per-request figure of two rows, weighted by their requests; null when either lacks it. */
+function weighted(a: ResultRow, b: ResultRow, f: (r: ResultRow) => number | null): number | null {
+  const x = f(a);
+  const y = f(b);
+  return x === null || y === null ? null : (x * a.requests + y * b.requests) / Math.max(1, a.requests + b.requests);
+}
+
+/** Phases of two runs taken together by name: histograms added, counts summed, RPS over the summed time. */
+function mergePhases(a: readonly PhaseResult[], b: readonly PhaseResult[]): PhaseResult[] {
+  return a.map((p) => {
+    const q = b.find((x) => x.name === p.name);
+    if (!q) return p;
+    const histogram = mergeHistograms([decodeHistogram(p.histogram), decodeHistogram(q.histogram)]);
+    const durationMs = p.durationMs + q.durationMs;
+    const ok = p.ok + q.ok;
+    return {
+      ...p,
+      durationMs,
+      requests: p.requests + q.requests,
+      ok,
+      rps: ok / Math.max(1e-9, durationMs / 1000),
+      latencyUs: summarize(histogram),
+      histogram: encodeHistogram(histogram),
+      errors: p.errors + q.errors,
+    };
+  });
+}
+
+const VERDICT_ORDER = ['leak', 'inconclusive', 'no-leak'];
+
 /**
- * Adds one more run (or a row with runs of its own, e.g. from another report) to a row measured before: latency from the merged HDR histograms (never averaged
- * percentiles), counts summed, RPS as 2xx over the summed windows, flags united. The first run's timeline, phases,
- * leak, staleness and recovery stay as the row's; every run's own figures are in `runs`.
+ * The leak verdict a merged row shows: the worst of its runs (leak, then inconclusive, then no-leak), with that
+ * run's evidence and timeline, so a leak in any run is never hidden behind the first run's verdict. Every run's own
+ * verdict stays in `runs[].leak`.
+ */
+function worstLeak(a: ResultRow, b: ResultRow): Pick<ResultRow, 'leak' | 'timeline'> {
+  if (!a.leak || !b.leak) return {};
+  const worse = VERDICT_ORDER.indexOf(b.leak.verdict) < VERDICT_ORDER.indexOf(a.leak.verdict) ? b : a;
+  return { leak: worse.leak, ...(worse.timeline ? { timeline: worse.timeline } : {}) };
+}
+
+/**
+ * Adds one more run (or a row with runs of its own, e.g. from another report) to a row measured before: latency
+ * from the merged HDR histograms (never averaged percentiles), counts summed, RPS as 2xx over the summed windows,
+ * per-request figures weighted by requests, peaks (RSS, in flight, connections, the generator's load) as the
+ * highest of the runs, phases merged by name, flags united, and the worst leak verdict with its run's evidence and
+ * timeline. Staleness and recovery stay the first run's (their per-run figures are in `runs`). Every run's own
+ * figures are in `runs`.
  */
 export function mergeRun(merged: ResultRow, run: ResultRow): ResultRow {
   const runs = [...(merged.runs ?? [runSummary(merged)]), ...(run.runs ?? [runSummary(run)])];
@@ -58,11 +105,24 @@ export function mergeRun(merged: ResultRow, run: ResultRow): ResultRow {
     errors,
     consulRequests,
     consulRequestsPerRequest: consulRequests !== null && requests > 0 ? consulRequests / requests : null,
-    heapBytesPerRequest:
-      merged.heapBytesPerRequest === null || run.heapBytesPerRequest === null
+    heapBytesPerRequest: weighted(merged, run, (r) => r.heapBytesPerRequest),
+    ...(merged.allocatedBytesPerRequest !== undefined || run.allocatedBytesPerRequest !== undefined
+      ? {
+          externalBytesPerRequest: weighted(merged, run, (r) => r.externalBytesPerRequest ?? null),
+          allocatedBytesPerRequest: weighted(merged, run, (r) => r.allocatedBytesPerRequest ?? null),
+        }
+      : {}),
+    peakRssBytes:
+      merged.peakRssBytes === null || run.peakRssBytes === null
         ? null
-        : (merged.heapBytesPerRequest * merged.requests + run.heapBytesPerRequest * run.requests) /
-          Math.max(1, requests),
+        : Math.max(merged.peakRssBytes, run.peakRssBytes),
+    loadGenerator: {
+      elu: Math.max(merged.loadGenerator.elu, run.loadGenerator.elu),
+      cpuPercent: Math.max(merged.loadGenerator.cpuPercent, run.loadGenerator.cpuPercent),
+      saturated: merged.loadGenerator.saturated || run.loadGenerator.saturated,
+    },
+    ...(merged.phases && run.phases ? { phases: mergePhases(merged.phases, run.phases) } : {}),
+    ...worstLeak(merged, run),
     consulConnectionsOpened: merged.consulConnectionsOpened + run.consulConnectionsOpened,
     consulConnectionsPeak: Math.max(merged.consulConnectionsPeak, run.consulConnectionsPeak),
     inFlightPeak:

@@ -56,6 +56,7 @@ export async function startTarget(ctx: RowContext): Promise<RowTarget> {
     },
     nodeOptions: ctx.nodeOptions,
     launch: ctx.launch,
+    sampleSockets: scenario.phases !== undefined, // only rows that keep a timeline pay for socket states
   });
   const stop = ctx.env.teardown.defer(`config service (${spec.name})`, () => service.stop());
   return {

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   const connections = new ConsulConnectionMeter(consulPort);
   const inFlight = new InFlightMeter(consulPort);
   const door = new DoorMeter();
-  const sampler = new ServiceSampler(inFlight, () => door.pending, consulPort);
+  const sampler = new ServiceSampler(inFlight, () => door.pending, consulPort, { sampleSockets: config.sampleSockets });
   const meter = new ProcessMeter();
   const client: KvClient = factory(config.clientOptions);
   if (typeof client?.get !== 'function' || typeof client.close !== 'function') {
@@ -93,6 +93,7 @@ async function main(): Promise<void> {
       process: meter.snapshot(),
       client: { ...(client.counters ?? {}), ...((client as { stats?: object }).stats ?? {}) },
       timeline: sampler.take(),
+      samplerCost: sampler.takeCost(),
     };
     inFlight.resetPeak();
     door.resetPeak();

@@ -77,6 +77,11 @@ export interface ProcessCounts {
    * GC − used heap after the previous one), plus the growth since the last GC (`v8.GCProfiler`).
    */
   heapAllocatedBytes: number;
+  /**
+   * Memory outside the V8 heap (`Buffer`, `ArrayBuffer`) allocated since the last reset, estimated the same way from
+   * V8's external memory before each GC and after the previous one, bytes.
+   */
+  externalAllocatedBytes: number;
   /** Number of garbage collections since the last reset. */
   gcCount: number;
   /** Highest RSS sampled (every `sampleIntervalMs`) since the last reset, bytes. */
@@ -93,6 +98,7 @@ export interface ProcessCounts {
 export class ProcessMeter {
   #profiler: v8.GCProfiler | undefined;
   #usedAtStart = 0;
+  #externalAtStart = 0;
   #peakRss = 0;
   #elu: EventLoopUtilization = performance.eventLoopUtilization();
   #cpu = process.cpuUsage();
@@ -113,7 +119,9 @@ export class ProcessMeter {
   reset(): void {
     this.#profiler?.stop();
     this.#profiler = new v8.GCProfiler();
-    this.#usedAtStart = v8.getHeapStatistics().used_heap_size;
+    const heap = v8.getHeapStatistics();
+    this.#usedAtStart = heap.used_heap_size;
+    this.#externalAtStart = heap.external_memory;
     this.#profiler.start();
     this.#peakRss = process.memoryUsage.rss();
     this.#elu = performance.eventLoopUtilization();
@@ -123,20 +131,26 @@ export class ProcessMeter {
 
   /** Ends the window and returns its figures; a new window starts at once. */
   snapshot(): ProcessCounts {
-    const usedNow = v8.getHeapStatistics().used_heap_size;
+    const now = v8.getHeapStatistics();
     const data = this.#profiler?.stop();
     this.#profiler = undefined;
     let allocated = 0;
+    let external = 0;
     let previousAfter = this.#usedAtStart;
+    let externalAfter = this.#externalAtStart;
     for (const gc of data?.statistics ?? []) {
       allocated += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - previousAfter);
       previousAfter = gc.afterGC.heapStatistics.usedHeapSize;
+      external += Math.max(0, gc.beforeGC.heapStatistics.externalMemory - externalAfter);
+      externalAfter = gc.afterGC.heapStatistics.externalMemory;
     }
-    allocated += Math.max(0, usedNow - previousAfter);
+    allocated += Math.max(0, now.used_heap_size - previousAfter);
+    external += Math.max(0, now.external_memory - externalAfter);
     const rss = process.memoryUsage.rss();
     const cpu = process.cpuUsage(this.#cpu);
     const result: ProcessCounts = {
       heapAllocatedBytes: allocated,
+      externalAllocatedBytes: external,
       gcCount: data?.statistics.length ?? 0,
       peakRssBytes: Math.max(this.#peakRss, rss),
       elu: performance.eventLoopUtilization(this.#elu).utilization,
@@ -307,22 +321,34 @@ export interface ServiceSample {
   eventLoopDelayP99Ms: number;
 }
 
-/** Samples the service every `intervalMs` (default 250) into a timeline that `take()` hands over and empties. */
+/**
+ * Samples the service every `intervalMs` (default 250) into a timeline that `take()` hands over and empties, and
+ * measures what sampling costs (the sampler runs on the service's own event loop).
+ */
 export class ServiceSampler {
   readonly #timeline: ServiceSample[] = [];
   readonly #timer: NodeJS.Timeout;
   readonly #delay = monitorEventLoopDelay({ resolution: 10 });
   #elu = performance.eventLoopUtilization();
+  #costs: number[] = [];
 
   /**
    * @param pending reads at the service's door now (see `door-meter.ts`).
-   * @param intervalMs sampling interval, ms. Default 250.
+   * @param consulPort Consul's (or the proxy's) port, for socket states.
+   * @param options `sampleSockets`: read socket states from /proc (costly with many sockets; default false);
+   *   `intervalMs`: sampling interval, ms (default 250).
    */
-  constructor(inFlight: InFlightMeter, pending: () => number, consulPort: number, intervalMs = 250) {
+  constructor(
+    inFlight: InFlightMeter,
+    pending: () => number,
+    consulPort: number,
+    options: { sampleSockets?: boolean | undefined; intervalMs?: number } = {},
+  ) {
     this.#delay.enable();
     this.#timer = setInterval(() => {
+      const started = process.cpuUsage();
       const mem = process.memoryUsage();
-      const sockets = tcpStatesToPort(consulPort);
+      const sockets = options.sampleSockets ? tcpStatesToPort(consulPort) : undefined;
       this.#timeline.push({
         t: Date.now(),
         inFlight: inFlight.inFlight,
@@ -337,8 +363,17 @@ export class ServiceSampler {
       });
       this.#elu = performance.eventLoopUtilization();
       this.#delay.reset();
-    }, intervalMs);
+      const cost = process.cpuUsage(started);
+      this.#costs.push(cost.user + cost.system);
+    }, options.intervalMs ?? 250);
     this.#timer.unref();
+  }
+
+  /** CPU time the samples since the previous call cost, µs per sample (mean, max). Starts a new window. */
+  takeCost(): { meanUs: number; maxUs: number; samples: number } {
+    const costs = this.#costs.splice(0);
+    const total = costs.reduce((a, b) => a + b, 0);
+    return { meanUs: costs.length ? total / costs.length : 0, maxUs: Math.max(0, ...costs), samples: costs.length };
   }
 
   /** The samples since the previous call. */

@@ -18,6 +18,8 @@ export interface ServiceConfig {
    */
   readonly readyFile?: string | undefined;
   readonly clientOptions: KvClientOptions;
+  /** Read socket states toward Consul in every sample (see `StartServiceOptions.sampleSockets`). Default `false`. */
+  readonly sampleSockets?: boolean | undefined;
 }
 
 /** What the service reports for a measurement window (since the previous stats request). */
@@ -39,6 +41,8 @@ export interface ServiceStats {
   idleResources: Record<string, number>;
   /** Samples taken every 250 ms in the window. */
   timeline: ServiceSample[];
+  /** What taking those samples cost the service: CPU time per sample, µs (mean and max), and the sample count. */
+  samplerCost: { meanUs: number; maxUs: number; samples: number };
   process: ProcessCounts;
   /** The client's own counters and, when it has them, its extra statistics (e.g. the watch's). */
   client: Record<string, unknown>;

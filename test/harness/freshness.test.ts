@@ -85,6 +85,27 @@ describe('staleness analysis', () => {
     expect(a.staleReads).toBe(2);
     expect(a.staleShare).toBeCloseTo(2 / 7, 6);
     expect(a.failedReads).toBe(1);
+    // the bracket's lower ends: v1 was still old in a read sent at 101 (1 ms), v2 was seen before its ack (0),
+    // v3 was still old in a read sent at 301 (1 ms)
+    expect(a.propagationLowerUs.count).toBe(3);
+    expect(a.propagationLowerUs.max).toBeGreaterThanOrEqual(999);
+    expect(a.propagationLowerUs.max).toBeLessThanOrEqual(1001);
+  });
+
+  it('the bracket: a read-through client whose own reads are slow is not mistaken for a slow propagation', () => {
+    // A write acked at 100. A read-through client (pooled): every read takes 40 ms, the first one sent after the
+    // ack carries the value: the upper bound is 45 ms (the read's own latency), the lower bound 0.
+    const readThrough = analyzeStaleness([ack(0, 1, 100)], [read(0, 60, 100, 0), read(0, 105, 145, 1)]);
+    expect(readThrough.propagationUs.max).toBeGreaterThanOrEqual(44_950);
+    expect(readThrough.propagationLowerUs.max).toBeLessThanOrEqual(1); // 0, recorded at the histogram's 1 µs floor
+    // A cache that learns of the write 50 ms late, reads fast (1 ms): stale reads sent at 120 and 150, fresh at 152.
+    const cache = analyzeStaleness(
+      [ack(0, 1, 100)],
+      [read(0, 120, 121, 0), read(0, 150, 151, 0), read(0, 152, 153, 1)],
+    );
+    expect(cache.propagationLowerUs.max).toBeGreaterThanOrEqual(49_950);
+    expect(cache.propagationLowerUs.max).toBeLessThanOrEqual(50_050);
+    expect(cache.propagationUs.max).toBeLessThanOrEqual(53_100);
   });
 });
 

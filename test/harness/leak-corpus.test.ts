@@ -19,7 +19,7 @@ import { parseScenario } from '../../harness/scenario/scenario-schema.ts';
 import { ROOT } from '../helpers.ts';
 
 /** Every client of the corpus and its expected verdict (see test/fixtures/clients/README.md). */
-export const CORPUS: Readonly<Record<string, 'leak' | 'no-leak'>> = {
+const CORPUS: Readonly<Record<string, 'leak' | 'no-leak'>> = {
   'pool-no-timeouts': 'leak',
   'fetch-race-timeout': 'leak',
   'http-timeout-no-destroy': 'leak',

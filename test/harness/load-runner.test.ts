@@ -13,7 +13,7 @@ describe('runLoad phases', () => {
   let stallUntil = 0;
   beforeAll(async () => {
     // Requests that arrive before `stallUntil` are never answered (a stall); later ones get 200 at once.
-    server = http.createServer((req, res) => {
+    server = http.createServer((_req, res) => {
       if (performance.now() < stallUntil) return;
       res.end('ok');
     });
