@@ -8,6 +8,7 @@
  * @module
  */
 import { Command } from 'commander';
+import { registerCalibrate } from './commands/calibrate.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerGate } from './commands/gate.ts';
 import { registerList } from './commands/list.ts';
@@ -24,6 +25,7 @@ const COMMANDS = [
   registerPublish,
   registerCompare,
   registerGate,
+  registerCalibrate,
   registerList,
   registerProvision,
 ];

@@ -10,6 +10,14 @@ import { KvClientError, transportError } from './client-errors.ts';
 import { consistencyParam, consulHeaders } from './consul-http.ts';
 import { TokenBucket } from './token-bucket.ts';
 
+/** Spins for `us` µs on the event loop: CPU work of a known size (see `addedWorkUs`). */
+function busyWork(us: number): void {
+  const end = performance.now() + us / 1000;
+  while (performance.now() < end) {
+    // the work
+  }
+}
+
 /** Shared base of every strategy (see the module comment). */
 export abstract class BaseKvClient implements KvClient {
   abstract readonly name: string;
@@ -56,6 +64,7 @@ export abstract class BaseKvClient implements KvClient {
     if (this.#closing) throw new KvClientError('CLIENT_CLOSED', `${this.name}: get() after close()`);
     this.counters.gets++;
     try {
+      if (this.options.addedWorkUs) busyWork(this.options.addedWorkUs);
       if (this.limiter) {
         try {
           await this.limiter.take(this.rateLimitMaxWaitMs);

@@ -41,6 +41,8 @@ export const CLIENT_OPTION_DEFAULTS = {
   pollIntervalMs: 1000,
   /** 60 s: long enough to ride out an agent restart (a few seconds here), short enough that an outage surfaces. */
   staleIfErrorMs: 60_000,
+  /** 0 µs: no work is added to reads. */
+  addedWorkUs: 0,
 } as const;
 
 /** Consul read consistency modes (see {@link ClientOptionsSchema}'s `consistency`). */
@@ -78,6 +80,12 @@ const FIELDS = {
    * once with `CLIENT_RATE_LIMITED` when the wait would outlast it. Absent: none. Applied by naive-fetch,
    * fresh-connection, pooled, fixed and consul-npm.
    */
+  /**
+   * CPU work added to every read before the strategy reads, µs of busy loop on the service's event loop (0–100 000,
+   * default 0): a known slowdown of the kind a code change brings (more work per request), for measuring the gate's
+   * power (`consul-kv-bench calibrate`). Applied by every built-in strategy.
+   */
+  addedWorkUs: boundedNumber('clientOptions.addedWorkUs', 0, 100_000),
   rateLimit: z.strictObject({
     qps: boundedNumber('clientOptions.rateLimit.qps', 0.1, 1_000_000),
     burst: boundedInt('clientOptions.rateLimit.burst', 1, 1_000_000),
@@ -92,6 +100,7 @@ export const ClientOptionsSchema = z.strictObject({
   consistency: FIELDS.consistency.default(CLIENT_OPTION_DEFAULTS.consistency),
   pollIntervalMs: FIELDS.pollIntervalMs.default(CLIENT_OPTION_DEFAULTS.pollIntervalMs),
   staleIfErrorMs: FIELDS.staleIfErrorMs.default(CLIENT_OPTION_DEFAULTS.staleIfErrorMs),
+  addedWorkUs: FIELDS.addedWorkUs.default(CLIENT_OPTION_DEFAULTS.addedWorkUs),
   rateLimit: FIELDS.rateLimit.optional(),
 });
 

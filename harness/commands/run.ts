@@ -77,6 +77,20 @@ export async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: 
         : {}),
     }),
   );
+  return measureScenarios(scenarios, flags, argv);
+}
+
+/**
+ * Measures validated scenarios (`run`'s body, shared with `calibrate` and `publish`): starts Consul, runs every row
+ * with a progress display, writes the report after every row, prints the tables and where the reports are.
+ * @returns the exit code: 0 every row measured, 1 a row failed, 130/143 interrupted.
+ * @throws {BenchError} usage errors (exit 2) and failures that end the run (exit 1), after writing what was measured.
+ */
+export async function measureScenarios(
+  scenarios: readonly Scenario[],
+  flags: Pick<RunFlags, 'consul' | 'out' | 'client' | 'profile' | 'repeat'>,
+  argv: string[],
+): Promise<number> {
   const restarts = scenarios.filter((s) => s.restart).map((s) => s.name);
   if (restarts.length > 0 && flags.consul === 'external') {
     throw usageError(

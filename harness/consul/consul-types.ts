@@ -24,6 +24,8 @@ export interface StartedConsul extends ConsulEndpoint {
   readonly provenance: string;
   /** Last lines of Consul's log, when we run it. */
   logTail(): string;
+  /** The agent's process id while it runs, when the harness runs it as a local process (for its CPU time). */
+  processId?(): number | undefined;
   stop(): Promise<void>;
   /** Present when the harness can stop and start this Consul mid-run (a persistent `local` server). */
   readonly restart?: ConsulRestartControl;

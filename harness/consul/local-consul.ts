@@ -46,6 +46,7 @@ export async function startLocalConsul(options: StartConsulOptions): Promise<Sta
 interface AgentProcess {
   readonly exited: Promise<{ exitCode?: number | undefined; signal?: string | undefined }>;
   exitResult(): { exitCode?: number | undefined; signal?: string | undefined } | undefined;
+  readonly pid: number | undefined;
   kill(): Promise<void>;
 }
 
@@ -64,6 +65,7 @@ function spawnAgent(bin: string, args: string[], tail: LogTail): AgentProcess {
   return {
     exited,
     exitResult: () => result,
+    pid: child.pid,
     async kill() {
       if (!result) child.kill('SIGTERM');
       await exited;
@@ -156,6 +158,7 @@ async function startOnce(
     httpMaxConnsPerClient: options.httpMaxConnsPerClient,
     provenance,
     logTail: () => tail.toString(),
+    processId: () => (agent.exitResult() ? undefined : agent.pid),
     stop,
   };
   if (!persistent) return started;

@@ -10,7 +10,7 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { assertLoopback } from '../loopback.ts';
 import { createLatencyHistogram, type LatencyHistogram, recordMs } from './latency-histogram.ts';
@@ -53,6 +53,8 @@ export interface PhaseLoadResult {
 
 /** Event-loop utilisation at or above this means the load generator, not the target, set the pace. */
 export const GENERATOR_SATURATION_ELU = 0.9;
+/** The generator's own event-loop delay p99 at or above this, ms, means it could not send on time. */
+export const GENERATOR_LAG_MS = 50;
 
 /** What one load run measured. */
 export interface LoadResult {
@@ -69,7 +71,14 @@ export interface LoadResult {
   /** Wall time of the run, ms. */
   durationMs: number;
   /** The harness process (which runs autocannon) during the run. */
-  loadGenerator: { elu: number; cpuPercent: number; saturated: boolean };
+  loadGenerator: {
+    elu: number;
+    cpuPercent: number;
+    /** p99 of the generator's own event-loop delay during the run, ms. */
+    eventLoopDelayP99Ms: number;
+    /** ELU ≥ {@link GENERATOR_SATURATION_ELU} or event-loop delay p99 ≥ {@link GENERATOR_LAG_MS}. */
+    saturated: boolean;
+  };
   /** True when `signal` stopped the run early. */
   aborted: boolean;
   /** Per phase, when `phases` was given. */
@@ -96,6 +105,8 @@ export async function runLoad(options: LoadOptions, events?: LoadEvents): Promis
   const byStatus: Record<string, number> = {};
   let responses = 0;
   const elu0 = performance.eventLoopUtilization();
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let aborted = false;
@@ -162,6 +173,8 @@ export async function runLoad(options: LoadOptions, events?: LoadEvents): Promis
   }
   const durationMs = performance.now() - t0;
   const elu = performance.eventLoopUtilization(elu0).utilization;
+  delay.disable();
+  const eventLoopDelayP99Ms = delay.percentile(99) / 1e6;
   const cpu = process.cpuUsage(cpu0);
   const cpuPercent = ((cpu.user + cpu.system) / 1000 / durationMs) * 100;
   return {
@@ -171,7 +184,12 @@ export async function runLoad(options: LoadOptions, events?: LoadEvents): Promis
     connectionErrors: Math.max(0, result.errors - result.timeouts),
     timeouts: result.timeouts,
     durationMs,
-    loadGenerator: { elu, cpuPercent, saturated: elu >= GENERATOR_SATURATION_ELU },
+    loadGenerator: {
+      elu,
+      cpuPercent,
+      eventLoopDelayP99Ms,
+      saturated: elu >= GENERATOR_SATURATION_ELU || eventLoopDelayP99Ms >= GENERATOR_LAG_MS,
+    },
     aborted,
     phases,
   };

@@ -277,6 +277,7 @@ export const ResultSchema = z.object({
       elu: z.number().min(0).max(1),
       cpuPercent: z.number().min(0),
       gcCount: count,
+      cpuUsPerRequest: z.number().min(0).optional().describe('service CPU time per answered request, µs'),
       samplerCostUs: z
         .object({ mean: z.number().min(0), max: z.number().min(0) })
         .optional()
@@ -285,8 +286,30 @@ export const ResultSchema = z.object({
     .nullable()
     .describe('the service process in the window; null for consul-direct'),
   loadGenerator: z
-    .object({ elu: z.number().min(0).max(1), cpuPercent: z.number().min(0), saturated: z.boolean() })
-    .describe('the harness process running autocannon; saturated when ELU ≥ 0.9 (then the generator set the pace)'),
+    .object({
+      elu: z.number().min(0).max(1),
+      cpuPercent: z.number().min(0),
+      eventLoopDelayP99Ms: z.number().min(0).optional().describe("p99 of the generator's own event-loop delay, ms"),
+      saturated: z.boolean(),
+    })
+    .describe(
+      'the harness process running autocannon; saturated when ELU ≥ 0.9 or its event-loop delay p99 ≥ 50 ms (then the generator set the pace)',
+    ),
+  consul: z
+    .object({
+      cpuPercent: z.number().min(0).describe('CPU time of the Consul agent over the measured window, % of one core'),
+      cpuUsPerRequest: z.number().min(0).describe('Consul CPU time per answered request, µs'),
+    })
+    .nullable()
+    .optional()
+    .describe('the Consul agent, when the harness runs it as a local process (null otherwise)'),
+  machine: z
+    .object({
+      cpuPercent: z.number().min(0).describe('generator + service + Consul CPU, % of one core'),
+      cores: count,
+      bound: z.boolean().describe('their CPU reached 85% of all cores: the machine, not the target, set the pace'),
+    })
+    .optional(),
   clientStats: z
     .record(z.string(), z.unknown())
     .describe(

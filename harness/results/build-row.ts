@@ -31,7 +31,14 @@ export interface RowInputs {
   readonly after: ConsulRequestCounts | undefined;
   /** Flags the runner already knows (e.g. `connections-capped`); the ones derived here are added. */
   readonly flags: readonly string[];
+  /** CPU time the Consul agent used during the measured load, µs; `undefined` when unknown (not run locally). */
+  readonly consulCpuUs?: number | undefined;
+  /** CPU cores of the machine (`os.availableParallelism()`). Default 1. */
+  readonly cores?: number;
 }
+
+/** Generator + service + Consul at or above this share of all cores: the machine set the pace. */
+export const MACHINE_BOUND_SHARE = 0.85;
 
 /** Answers with a 2xx status, from a count by status. */
 export function okCount(byStatus: Readonly<Record<string, number>>): number {
@@ -74,6 +81,13 @@ export function buildRow(i: RowInputs): ResultRow {
   const consulRequests = i.before && i.after ? Math.max(0, i.after.kvGets - i.before.kvGets) : null;
   const flags = [...i.flags];
   if (load.loadGenerator.saturated) flags.push('load-generator-saturated');
+  const seconds = Math.max(1e-9, load.durationMs / 1000);
+  const consulCpuPercent = i.consulCpuUs === undefined ? undefined : (i.consulCpuUs / 1e6 / seconds) * 100;
+  const serviceCpuPercent = service ? (service.process.cpuUs / 1000 / Math.max(1, service.process.wallMs)) * 100 : 0;
+  const cores = i.cores ?? 1;
+  const machineCpu = load.loadGenerator.cpuPercent + serviceCpuPercent + (consulCpuPercent ?? 0);
+  const machineBound = machineCpu >= MACHINE_BOUND_SHARE * cores * 100;
+  if (machineBound) flags.push('machine-bound');
   if (errors.consul429 > 0) flags.push('consul-429');
   if (errors.total > 0) flags.push('errors');
   if (load.aborted) flags.push('interrupted');
@@ -103,12 +117,21 @@ export function buildRow(i: RowInputs): ResultRow {
     service: service
       ? {
           elu: service.process.elu,
-          cpuPercent: (service.process.cpuUs / 1000 / Math.max(1, service.process.wallMs)) * 100,
+          cpuPercent: serviceCpuPercent,
           gcCount: service.process.gcCount,
+          cpuUsPerRequest: perServed(service.process.cpuUs),
           samplerCostUs: { mean: service.samplerCost.meanUs, max: service.samplerCost.maxUs },
         }
       : null,
     loadGenerator: load.loadGenerator,
+    consul:
+      i.consulCpuUs === undefined
+        ? null
+        : {
+            cpuPercent: consulCpuPercent ?? 0,
+            cpuUsPerRequest: load.responses > 0 ? i.consulCpuUs / load.responses : 0,
+          },
+    machine: { cpuPercent: machineCpu, cores, bound: machineBound },
     clientStats: service?.client ?? {},
     flags,
     inFlightPeak: service ? service.inFlightPeak : null,

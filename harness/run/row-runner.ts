@@ -5,11 +5,13 @@
  *
  * @module
  */
+import os from 'node:os';
 import { consulRequestCounts } from '../consul/consul-admin.ts';
 import { LoadEvents, type LoadResult, runLoad } from '../load/load-runner.ts';
 import type { ResultRow } from '../report/report-schema.ts';
 import { buildRow } from '../results/build-row.ts';
 import { measuredSeconds, phaseMarks } from '../scenario/scenario-schema.ts';
+import { processCpuUs } from '../service/process-cpu.ts';
 import type { RowContext, RowHooks, RowMeasurement, RunEnv, ScenarioContext, ScenarioFeature } from './row-feature.ts';
 import { startTarget } from './row-target.ts';
 import type { RowSpec } from './run-events.ts';
@@ -70,8 +72,12 @@ export async function runRow(
     const startedAtEpochMs = Date.now();
     ctx.originMs = performance.now();
     await each(hooks, (h) => h.beforeMeasure?.());
+    const consulPid = ctx.consul.processId?.();
+    const consulCpu0 = processCpuUs(consulPid);
     ctx.timeline.start(ctx.originMs);
     const loadResult = await load('measure', measuredSeconds(s));
+    const consulCpu1 = consulPid === ctx.consul.processId?.() ? processCpuUs(consulPid) : undefined;
+    const consulCpuUs = consulCpu0 !== undefined && consulCpu1 !== undefined ? consulCpu1 - consulCpu0 : undefined;
     await ctx.timeline.stop();
     await each(hooks, (h) => h.settle?.());
 
@@ -91,6 +97,8 @@ export async function runRow(
       before: measured.before,
       after,
       flags: target.flags,
+      consulCpuUs,
+      cores: os.availableParallelism(),
     });
     if (spec.module) built.clientModule = spec.module;
     if (spec.client !== spec.name && !spec.module) built.strategy = spec.client;

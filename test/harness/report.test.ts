@@ -33,7 +33,7 @@ describe('renderers', () => {
       connectionErrors: 0,
       timeouts: 0,
       durationMs: 1000,
-      loadGenerator: { elu: 0.1, cpuPercent: 10, saturated: false },
+      loadGenerator: { elu: 0.1, cpuPercent: 10, eventLoopDelayP99Ms: 1, saturated: false },
       aborted: false,
       phases: [],
     },

@@ -121,7 +121,7 @@ describe('buildRow', () => {
     connectionErrors: 1,
     timeouts: 2,
     durationMs: 2000,
-    loadGenerator: { elu: 0.95, cpuPercent: 90, saturated: true },
+    loadGenerator: { elu: 0.95, cpuPercent: 90, eventLoopDelayP99Ms: 12, saturated: true },
     aborted: false,
     phases: [],
   };
@@ -165,6 +165,8 @@ describe('buildRow', () => {
       before: { kvGets: 100, all: 200 },
       after: { kvGets: 108, all: 210 },
       flags: [],
+      consulCpuUs: 200_000,
+      cores: 2,
     });
     expect(row.ok).toBe(7);
     expect(row.rps).toBe(3.5);
@@ -174,6 +176,83 @@ describe('buildRow', () => {
     expect(row.consulRequestsPerRequest).toBe(0.8);
     expect(row.service?.cpuPercent).toBe(50);
     expect(row.flags).toEqual(['load-generator-saturated', 'consul-429', 'errors']);
+    // per request: 1 000 ms of service CPU over 10 answers, 200 ms of Consul CPU over 10 answers
+    expect(row.service?.cpuUsPerRequest).toBe(100_000);
+    expect(row.consul).toEqual({ cpuPercent: 10, cpuUsPerRequest: 20_000 });
+    expect(row.machine).toEqual({ cpuPercent: 150, cores: 2, bound: false });
+    expect(row.allocatedBytesPerRequest).toBe(150);
+  });
+  it('flags a machine-bound row from total CPU, whatever the generator alone says', () => {
+    // The committed report's no-consul row: generator ELU 0.87 (under 0.9), 93% CPU; the service 88% of the other core.
+    const row = buildRow({
+      client: 'no-consul',
+      kind: 'baseline',
+      description: '',
+      connections: 500,
+      load: {
+        ...load,
+        byStatus: { '200': 10 },
+        timeouts: 0,
+        connectionErrors: 0,
+        loadGenerator: { elu: 0.87, cpuPercent: 93, eventLoopDelayP99Ms: 15, saturated: false },
+      },
+      service: undefined,
+      direct: undefined,
+      before: undefined,
+      after: undefined,
+      flags: [],
+      cores: 2,
+    });
+    expect(row.flags).toEqual([]);
+    const withService = buildRow({
+      client: 'no-consul',
+      kind: 'baseline',
+      description: '',
+      connections: 500,
+      load: {
+        ...load,
+        byStatus: { '200': 10 },
+        timeouts: 0,
+        connectionErrors: 0,
+        loadGenerator: { elu: 0.87, cpuPercent: 93, eventLoopDelayP99Ms: 15, saturated: false },
+      },
+      service: {
+        byStatus: { '200': 10 },
+        causes: {
+          notFound: 0,
+          consul429: 0,
+          clientTimeout: 0,
+          consulHttp: 0,
+          unreachable: 0,
+          rateLimited: 0,
+          cacheTooStale: 0,
+          other: 0,
+        },
+        consulConnections: { opened: 0, peakOpen: 0, open: 0, failed: 0 },
+        process: {
+          heapAllocatedBytes: 0,
+          externalAllocatedBytes: 0,
+          gcCount: 0,
+          peakRssBytes: 1,
+          elu: 0.9,
+          cpuUs: 1_760_000,
+          wallMs: 2000,
+        },
+        client: {},
+        inFlightPeak: 0,
+        pendingPeak: 0,
+        idleResources: {},
+        samplerCost: { meanUs: 0, maxUs: 0, samples: 0 },
+        timeline: [],
+      },
+      direct: undefined,
+      before: undefined,
+      after: undefined,
+      flags: [],
+      cores: 2,
+    });
+    expect(withService.machine).toEqual({ cpuPercent: 181, cores: 2, bound: true });
+    expect(withService.flags).toEqual(['machine-bound']);
   });
   it('consul-direct counts 429s from status codes and has no service figures', () => {
     const row = buildRow({

@@ -1,0 +1,154 @@
+/**
+ * The gate's calibration on synthetic runs: every split of 12 runs into 6 + 6 is gated; identical rows give few
+ * false alarms, a row 30% slower in every run is caught in every split, and one barely slower is rarely caught.
+ */
+import { describe, expect, it } from 'vitest';
+import { calibrateGate, combinations } from '../../harness/gate/calibration.ts';
+import { createLatencyHistogram, encodeHistogram } from '../../harness/load/latency-histogram.ts';
+import type { Report, ResultRow, RunSummary } from '../../harness/report/report-schema.ts';
+
+const histogram = encodeHistogram(createLatencyHistogram());
+
+function run(p50Ms: number): RunSummary {
+  const us = Math.round(p50Ms * 1000);
+  return {
+    durationMs: 1000,
+    requests: 1000,
+    ok: 1000,
+    rps: 1_000_000 / us,
+    latencyUs: { p50: us, p90: us * 2, p99: us * 3, p999: us * 4, max: us * 5, mean: us, count: 1000 },
+    histogram,
+    errors: 0,
+    consulRequests: 1000,
+    consulRequestsPerRequest: 1,
+    heapBytesPerRequest: 1,
+    inFlightPeak: 1,
+  };
+}
+
+function report(rows: Record<string, number[]>): Report {
+  const results = Object.entries(rows).map(
+    ([client, p50s]): ResultRow => ({
+      client,
+      kind: 'client',
+      description: '',
+      connections: 1,
+      durationMs: 1000,
+      requests: 1000,
+      ok: 1000,
+      rps: 1000,
+      latencyUs: run(p50s[0]!).latencyUs,
+      histogram,
+      errors: {
+        total: 0,
+        non2xx: 0,
+        timeouts: 0,
+        connection: 0,
+        consul429: 0,
+        clientTimeout: 0,
+        consulHttp: 0,
+        unreachable: 0,
+        notFound: 0,
+        other: 0,
+      },
+      heapBytesPerRequest: 1,
+      peakRssBytes: 1,
+      consulConnectionsOpened: 0,
+      consulConnectionsPeak: 0,
+      consulRequests: 1000,
+      consulRequestsPerRequest: 1,
+      service: null,
+      loadGenerator: { elu: 0, cpuPercent: 0, saturated: false },
+      clientStats: {},
+      flags: [],
+      inFlightPeak: 1,
+      runs: p50s.map(run),
+    }),
+  );
+  return {
+    schemaVersion: 1,
+    createdAt: '2026-11-22T00:00:00Z',
+    finishedAt: null,
+    status: 'complete',
+    command: 'test',
+    environment: {
+      node: 'v26',
+      platform: 'linux',
+      osRelease: '',
+      arch: 'x64',
+      cpuModel: 'cpu',
+      cpuCount: 2,
+      totalMemoryBytes: 1,
+      consul: { version: '1.22.7', backend: 'local', provenance: '', httpMaxConnsPerClient: 200 },
+      tools: {},
+    },
+    scenarios: [{ name: 'light', description: '', settings: {}, loadModel: 'closed', results }],
+    failures: [],
+  };
+}
+
+/** 12 noisy values around `center` (a fixed pseudo-random sequence, ±10%). */
+function noisy(center: number, seed: number): number[] {
+  let s = seed;
+  return Array.from({ length: 12 }, () => {
+    s = (s * 16807) % 2147483647;
+    return center * (0.9 + ((s % 1000) / 1000) * 0.2);
+  });
+}
+
+describe('calibrateGate', () => {
+  it('splits 12 runs every way into 6 + 6 (924 splits); past the limit, a seeded random sample', () => {
+    expect(combinations(12, 6)).toHaveLength(924);
+    const sample = combinations(20, 10, 500);
+    expect(sample).toHaveLength(500);
+    expect(new Set(sample.map((s) => s.join(','))).size).toBe(500);
+    expect(sample.filter((s) => s[0] === 0).length).toBeLessThan(400); // not the first 500 in order (all start at 0)
+    expect(combinations(20, 10, 500)).toEqual(sample);
+    expect(combinations(4, 2)).toEqual([
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [1, 2],
+      [1, 3],
+      [2, 3],
+    ]);
+  });
+
+  it('identical rows: few false alarms; a row 30% slower in every run: caught in every split', () => {
+    const plain = noisy(10, 7);
+    const c = calibrateGate(
+      report({ pooled: plain, 'pooled-slowed': plain.map((x) => x * 1.3) }),
+      'light',
+      'pooled',
+      'pooled-slowed',
+      { alpha: 0.05, minEffect: 0.1 },
+    );
+    expect(c.runs).toBe(12);
+    const p50 = c.metrics.find((m) => m.metric === 'p50')!;
+    expect(p50.splits).toBe(924);
+    expect(p50.falseAlarmRate).toBeLessThanOrEqual(0.1);
+    expect(p50.power).toBe(1);
+    expect(p50.change).toBeCloseTo(0.3, 3); // µs rounding
+  });
+
+  it('a slowdown within minEffect is rarely caught', () => {
+    const plain = noisy(10, 11);
+    const c = calibrateGate(
+      report({ pooled: plain, 'pooled-slowed': plain.map((x) => x * 1.05) }),
+      'light',
+      'pooled',
+      'pooled-slowed',
+      { alpha: 0.05, minEffect: 0.1 },
+    );
+    expect(c.metrics.find((m) => m.metric === 'p50')!.power).toBeLessThan(0.2);
+  });
+
+  it('needs 12 runs of each row', () => {
+    expect(() =>
+      calibrateGate(report({ pooled: [1, 2], 'pooled-slowed': [1, 2] }), 'light', 'pooled', 'pooled-slowed', {
+        alpha: 0.05,
+        minEffect: 0.1,
+      }),
+    ).toThrow(/at least 12 runs/);
+  });
+});
