@@ -64,6 +64,7 @@ describe('scenarios', () => {
       consistency: 'default',
       pollIntervalMs: 1000,
       staleIfErrorMs: 60_000,
+      addedWorkUs: 0,
     });
     expect(s.consul.httpMaxConnsPerClient).toBe(200);
     expect(s.quick).toEqual({ durationS: 3, warmupS: 1 });
