@@ -33,6 +33,8 @@ function relativeImports(source: string): string[] {
 }
 
 const SOURCE_DIRS = ['harness', 'clients', 'scenarios', 'test'];
+/** A path into the notes folder beside the repository (spelled in parts, so this file does not point there). */
+const OUTSIDE = new RegExp(['\\.\\.', 'sha' + 'red', ''].join('/'));
 
 describe('architecture', () => {
   it('no source file is over 400 lines', async () => {
@@ -44,7 +46,7 @@ describe('architecture', () => {
     expect(long).toEqual([]);
   });
 
-  it('every reference a reader meets resolves inside the repository (nothing points to ../shared)', async () => {
+  it('every reference a reader meets resolves inside the repository (no path into the folder beside it)', async () => {
     const files = [
       ...(await filesUnder([...SOURCE_DIRS, 'docs', '.github'], /\.(ts|js|md|ya?ml|json|mod)$/)),
       'README.md',
@@ -54,7 +56,7 @@ describe('architecture', () => {
     const outside = [];
     for (const f of files) {
       const text = await readFile(path.join(ROOT, f), 'utf8');
-      if (/\.\.\/shared\//.test(text)) outside.push(f);
+      if (OUTSIDE.test(text)) outside.push(f);
     }
     expect(outside).toEqual([]);
   });
