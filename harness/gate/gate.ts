@@ -124,15 +124,19 @@ function describeRuns(b: Extract<Budget, { kind: 'absolute' }>, values: readonly
 export function evaluateBudgets(budgets: Budgets, head: Report, baseline?: Report): BudgetResult[] {
   return budgets.budgets.map((b): BudgetResult => {
     const name = b.kind === 'relative' ? `${b.scenario}: ${b.text}` : `${b.scenario} ${b.row}: ${b.text}`;
-    const missing = (what: string): BudgetResult => ({
+    /** A budget that could not be judged fails, with the reason. */
+    const unjudged = (note: string): BudgetResult => ({
       budget: b,
       name,
       pass: false,
       measured: '–',
       threshold: '–',
       margin: '–',
-      note: `${what} missing from the report (a failed row is listed under failures; is the scenario in the run?)`,
+      note,
     });
+    const missing = (what: string): BudgetResult =>
+      unjudged(`${what} missing from the report (a failed row is listed under failures; is the scenario in the run?)`);
+    const noValues = 'the report has no values for this metric';
     if (b.kind === 'relative') {
       const l = findRow(head, b.scenario, b.left.row);
       const r = findRow(head, b.scenario, b.right.row);
@@ -140,16 +144,7 @@ export function evaluateBudgets(budgets: Budgets, head: Report, baseline?: Repor
       if (!r) return missing(`row ${b.right.row}`);
       const ls = samples(l, b.left.metric);
       const rs = samples(r, b.right.metric);
-      if (ls.length === 0 || rs.length === 0)
-        return {
-          budget: b,
-          name,
-          pass: false,
-          measured: '–',
-          threshold: '–',
-          margin: '–',
-          note: 'the report has no values for this metric',
-        };
+      if (ls.length === 0 || rs.length === 0) return unjudged(noValues);
       const lv = medianCi(ls).median;
       const rv = b.factor * medianCi(rs).median;
       return {
@@ -188,17 +183,7 @@ export function evaluateBudgets(budgets: Budgets, head: Report, baseline?: Repor
       return { budget: b, name, pass, measured, threshold, margin: '–', note: notes.join('; ') };
     }
     const values = samples(row, b.metric);
-    if (values.length === 0) {
-      return {
-        budget: b,
-        name,
-        pass: false,
-        measured: '–',
-        threshold: '–',
-        margin: '–',
-        note: 'the report has no values for this metric',
-      };
-    }
+    if (values.length === 0) return unjudged(noValues);
     const judged = judgeValues(b, values);
     const result = {
       budget: b,
