@@ -1,10 +1,10 @@
 /**
  * `consul-kv-bench calibrate`: measures the gate's false-alarm rate and power on this machine. It runs `light
- * --quick` with two rows, `pooled` and `pooled-slowed` (the same client doing `--slowdown` × more CPU work per read:
- * a busy loop of that share of the service's CPU time per request, measured in a pilot run first), `--runs` times
- * interleaved; then gates every split of the
- * runs into two halves (`harness/gate/calibration.ts`) and prints the share of A/A splits the gate failed (false
- * alarms; goal ≤ 5%) and of A/B splits it failed (power; goal ≥ 95%). `--from` recomputes from a report it wrote.
+ * --quick` with three rows, `pooled`, `pooled-twin` (the same client again) and `pooled-slowed` (the same client
+ * doing `--slowdown` × more CPU work per read: a busy loop of that share of the service's CPU time per request,
+ * measured in a pilot run first), `--runs` rounds interleaved; then gates every choice of half the rounds
+ * (`harness/gate/calibration.ts`) and prints the share of pooled-vs-twin gates that failed (false alarms; goal ≤ 5%)
+ * and of pooled-vs-slowed gates that failed (power; goal ≥ 95%). `--from` recomputes from a report it wrote.
  *
  * @module
  */
@@ -31,6 +31,8 @@ export interface CalibrateFlags {
   runs: number;
   /** The known slowdown of the second row: added CPU work per read, as a share of pooled's. Default 0.2 (+20%). */
   slowdown: number;
+  /** Measured seconds per run. Default: light's quick window (2 s). Longer windows average out short noise. */
+  duration?: number;
   /** Budgets file whose `alpha` and `minEffect` the gate uses. Default: .github/consul-kv-bench-budgets.yml. */
   budgets: string;
   consul: ConsulBackendChoice;
@@ -44,7 +46,7 @@ const SCENARIO = 'light';
 export function calibrationTable(c: Calibration): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const table = new Table({
-    head: ['budget', 'median: pooled → pooled-slowed', 'A/A splits failed (false alarms)', 'A/B splits failed (power)'],
+    head: ['budget', 'median: pooled → pooled-slowed', 'A/A gates failed (false alarms)', 'A/B gates failed (power)'],
     style: { head: [], border: [] },
   });
   for (const m of c.metrics) {
@@ -57,7 +59,15 @@ export function calibrationTable(c: Calibration): string {
     ]);
   }
   table.push(['any of them', '', pct(c.anyMetric.falseAlarmRate), pct(c.anyMetric.power)]);
-  return `${table.toString()}\n${c.runs} runs a row, every split into ${c.half} + ${c.half}; alpha ${c.alpha}, minEffect ${(c.minEffect * 100).toFixed(0)}%. Goals: false alarms ≤ 5%, power ≥ 95%.`;
+  if (c.unpairedAnyMetric)
+    table.push([
+      'any, unpaired',
+      'the same runs without start times (Mann–Whitney U)',
+      pct(c.unpairedAnyMetric.falseAlarmRate),
+      pct(c.unpairedAnyMetric.power),
+    ]);
+  const test = c.paired ? 'runs paired by round (Wilcoxon signed-rank)' : 'runs pooled (Mann–Whitney U)';
+  return `${table.toString()}\n${c.runs} rounds; every choice of ${c.half} of them gated as ${c.half} + ${c.half} runs, ${test}; alpha ${c.alpha}, minEffect ${(c.minEffect * 100).toFixed(0)}%. Goals: false alarms ≤ 5%, power ≥ 95%.`;
 }
 
 /**
@@ -70,7 +80,11 @@ export async function calibrateCommand(flags: CalibrateFlags): Promise<number> {
   const budgets = await loadBudgets(flags.budgets, path.resolve(cwd, flags.budgets));
   let reportFile = flags.from ? path.resolve(cwd, flags.from) : path.join(out, 'report.json');
   if (!flags.from) {
-    const base = applyOverrides(loadScenario(SCENARIO), { quick: true, clients: ['pooled'] });
+    const base = applyOverrides(loadScenario(SCENARIO), {
+      quick: true,
+      clients: ['pooled'],
+      ...(flags.duration !== undefined ? { durationS: flags.duration } : {}),
+    });
     const pilotCode = await measureScenarios(
       [base],
       { ...flags, out: path.join(out, 'pilot'), client: [], repeat: 1 },
@@ -85,7 +99,11 @@ export async function calibrateCommand(flags: CalibrateFlags): Promise<number> {
     );
     const scenario = parseScenario({
       ...base,
-      clients: ['pooled', { client: 'pooled', name: 'pooled-slowed', options: { addedWorkUs } }],
+      clients: [
+        'pooled',
+        { client: 'pooled', name: 'pooled-twin' },
+        { client: 'pooled', name: 'pooled-slowed', options: { addedWorkUs } },
+      ],
     });
     const code = await measureScenarios(
       [scenario],
@@ -96,7 +114,12 @@ export async function calibrateCommand(flags: CalibrateFlags): Promise<number> {
     reportFile = path.join(out, 'report.json');
   }
   const report = await readReport(reportFile, reportFile);
-  const calibration = calibrateGate(report, SCENARIO, 'pooled', 'pooled-slowed', budgets);
+  const calibration = calibrateGate(
+    report,
+    SCENARIO,
+    { plain: 'pooled', twin: 'pooled-twin', slowed: 'pooled-slowed' },
+    budgets,
+  );
   await writeFile(path.join(path.dirname(reportFile), 'calibration.json'), `${JSON.stringify(calibration, null, 2)}\n`);
   process.stdout.write(
     `${calibrationTable(calibration)}\ncalibration: ${path.join(path.dirname(reportFile), 'calibration.json')}\n`,
@@ -120,14 +143,21 @@ const share = (value: string): number => {
   return n;
 };
 
+const seconds = (value: string): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 600)
+    throw new InvalidArgumentError(`--duration takes whole seconds from 1 to 600 (got ${JSON.stringify(value)})`);
+  return n;
+};
+
 /** Adds `calibrate` to the program. */
 export function registerCalibrate(program: Command): void {
   program
     .command('calibrate')
     .description(
-      "measure the gate's false-alarm rate and power on this machine: light --quick, pooled and pooled slowed by a known amount, every split of the runs gated as base and head",
+      "measure the gate's false-alarm rate and power on this machine: light --quick, pooled, pooled again and pooled slowed by a known amount, interleaved; every choice of half the rounds gated as base and head",
     )
-    .option('--runs <n>', 'runs per row, even, 12–40 (every split into halves is gated)', evenRuns, 12)
+    .option('--runs <n>', 'rounds (runs per row), even, 12–40 (every choice of half of them is gated)', evenRuns, 12)
     .option(
       '--slowdown <share>',
       "the known slowdown of pooled-slowed, as a share of pooled's p50 (0.2 = +20%)",
@@ -138,6 +168,11 @@ export function registerCalibrate(program: Command): void {
       '--budgets <file>',
       'budgets file whose alpha and minEffect the gate uses',
       '.github/consul-kv-bench-budgets.yml',
+    )
+    .option(
+      '--duration <s>',
+      "measured seconds per run (default: light's quick window, 2 s); longer windows average out short noise",
+      seconds,
     )
     .option('--from <report>', 'a report.json calibrate wrote: recompute without running')
     .option('--out <dir>', 'output directory (report.json, calibration.json)', 'reports/calibration')

@@ -1,6 +1,6 @@
 /**
  * `consul-kv-bench compare <base> <head>`: medians with confidence intervals, change, and significance
- * (Mann–Whitney U; `~` when not significant) for every row both reports have. Reads reports; runs nothing.
+ * (Wilcoxon signed-rank over runs paired by time when measured interleaved, else Mann–Whitney U; `~` when not significant) for every row both reports have. Reads reports; runs nothing.
  *
  * @module
  */
@@ -52,7 +52,7 @@ export async function compareCommand(
     process.stdout.write(`${table.toString()}\n`);
   }
   process.stdout.write(
-    'medians ± the larger half-width of their 95% confidence interval; change: two-sided Mann–Whitney U at α = 0.05, ~ = no significant difference\n',
+    'medians ± the larger half-width of their 95% confidence interval; change: two-sided Wilcoxon signed-rank over runs paired by time when measured interleaved (paired), else Mann–Whitney U, at α = 0.05; ~ = no significant difference\n',
   );
   return 0;
 }
@@ -62,7 +62,7 @@ export function registerCompare(program: Command): void {
   program
     .command('compare')
     .description(
-      'compare two report.json files: medians with confidence intervals, change, and significance (Mann–Whitney U; ~ when not significant)',
+      'compare two report.json files: medians with confidence intervals, change, and significance (paired Wilcoxon signed-rank when the runs interleave, else Mann–Whitney U; ~ when not significant)',
     )
     .argument(
       '<base>',

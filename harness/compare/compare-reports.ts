@@ -1,6 +1,7 @@
 /**
  * `consul-kv-bench compare <base.json> <head.json>`: per scenario, row and metric, the two medians with their
- * confidence intervals, the relative change, and whether it is significant (two-sided Mann–Whitney U, α = 0.05,
+ * confidence intervals, the relative change, and whether it is significant (two-sided Wilcoxon signed-rank over
+ * runs paired by time when base and head were measured interleaved, else Mann–Whitney U; α = 0.05,
  * at least {@link MIN_SAMPLES} runs a side; otherwise `~`, "no significance, no conclusion", as benchstat prints).
  * Pure: reads reports, measures nothing.
  *
@@ -8,7 +9,7 @@
  */
 import type { Report, ResultRow, RunSummary } from '../report/report-schema.ts';
 import { runsOf } from '../results/merge.ts';
-import { type MedianCi, MIN_SAMPLES, mannWhitneyU, medianCi } from '../stats/compare-stats.ts';
+import { type MedianCi, MIN_SAMPLES, medianCi, type RunPoint, testRuns } from '../stats/compare-stats.ts';
 
 /** A metric that can be compared and budgeted. */
 export interface MetricDef {
@@ -71,11 +72,17 @@ export const COMPARED_METRICS = [
 
 /** The samples of one metric of a row (runs that lack it are left out). */
 export function samples(row: ResultRow, metric: string): number[] {
+  return points(row, metric).map((x) => x.value);
+}
+
+/** The samples of one metric of a row with each run's start time, for pairing interleaved runs. */
+export function points(row: ResultRow, metric: string): RunPoint[] {
   const def = METRICS[metric];
   if (!def) return [];
-  return runsOf(row)
-    .map(def.value)
-    .filter((v): v is number => v !== null && Number.isFinite(v));
+  return runsOf(row).flatMap((run) => {
+    const value = def.value(run);
+    return value !== null && Number.isFinite(value) ? [{ value, startedAtMs: run.startedAtMs }] : [];
+  });
 }
 
 /** One line of a comparison. */
@@ -86,10 +93,15 @@ export interface Comparison {
   readonly unit: string;
   readonly base: MedianCi;
   readonly head: MedianCi;
-  /** (head − base) / base; null when base is 0. */
+  /** (head − base) / base of the medians; null when base is 0. */
   readonly change: number | null;
-  /** Two-sided Mann–Whitney p; null when a side has fewer than {@link MIN_SAMPLES} samples. */
+  /**
+   * Two-sided p-value ({@link testRuns}: Wilcoxon signed-rank over runs paired by time when they were measured
+   * interleaved, else Mann–Whitney U); null when a side has fewer than {@link MIN_SAMPLES} samples.
+   */
   readonly p: number | null;
+  /** How the runs were tested: `paired` or `unpaired`; null without a test. */
+  readonly method: 'paired' | 'unpaired' | null;
   /** p < alpha with enough samples. */
   readonly significant: boolean;
   /** The change goes the better way (only meaningful when significant). */
@@ -109,13 +121,14 @@ export function compareReports(base: Report, head: Report, alpha = 0.05): Compar
       const br = bs.results.find((r) => r.client === hr.client);
       if (!br) continue;
       for (const metric of COMPARED_METRICS) {
-        const b = samples(br, metric);
-        const h = samples(hr, metric);
-        if (b.length === 0 || h.length === 0) continue;
-        const enough = b.length >= MIN_SAMPLES && h.length >= MIN_SAMPLES;
-        const p = enough ? mannWhitneyU(h, b).p : null;
-        const bm = medianCi(b);
-        const hm = medianCi(h);
+        const bp = points(br, metric);
+        const hp = points(hr, metric);
+        if (bp.length === 0 || hp.length === 0) continue;
+        const enough = bp.length >= MIN_SAMPLES && hp.length >= MIN_SAMPLES;
+        const test = enough ? testRuns(bp, hp) : null;
+        const p = test ? test.p : null;
+        const bm = medianCi(bp.map((x) => x.value));
+        const hm = medianCi(hp.map((x) => x.value));
         const change = bm.median === 0 ? null : (hm.median - bm.median) / Math.abs(bm.median);
         const def = METRICS[metric]!;
         out.push({
@@ -127,6 +140,7 @@ export function compareReports(base: Report, head: Report, alpha = 0.05): Compar
           head: hm,
           change,
           p,
+          method: test ? test.method : null,
           significant: p !== null && p < alpha,
           better: def.better === 'higher' ? hm.median > bm.median : hm.median < bm.median,
         });
@@ -156,6 +170,7 @@ export function fmtMedian(m: MedianCi): string {
 export function fmtChange(c: Comparison): string {
   const n = `n=${c.base.n}+${c.head.n}`;
   if (c.p === null) return `~ (${n}: need ≥ ${MIN_SAMPLES} runs a side, run --repeat ${MIN_SAMPLES})`;
-  if (!c.significant || c.change === null) return `~ (p=${c.p.toFixed(3)} ${n})`;
-  return `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)}% (p=${c.p.toFixed(3)} ${n})`;
+  const paired = c.method === 'paired' ? ' paired' : '';
+  if (!c.significant || c.change === null) return `~ (p=${c.p.toFixed(3)} ${n}${paired})`;
+  return `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)}% (p=${c.p.toFixed(3)} ${n}${paired})`;
 }

@@ -1,13 +1,14 @@
 /**
  * The gate's false-alarm rate and power, measured on real runs (Node core's benchmark docs warn that about one in
- * twenty comparisons of identical code comes out "significant" at 95%; nodejs/node#28867). From N runs of a row and N
- * runs of the same row slowed by a known amount, every split of the runs into two halves is gated as base and head:
- * - **false alarm**: base = one half of the unslowed runs, head = the other half: the gate failing is a false alarm;
- * - **power**: base = one half of the unslowed runs, head = the other half of the slowed runs: the gate failing is
- *   a regression caught.
+ * twenty comparisons of identical code comes out "significant" at 95%; nodejs/node#28867). From N rounds of three
+ * rows measured interleaved (a row, the same row again, and the row slowed by a known amount), every choice of half
+ * the rounds is gated as base and head, as a pull request's job measures them in alternating rounds:
+ * - **false alarm**: base = the row's runs in those rounds, head = its twin's: the gate failing is a false alarm;
+ * - **power**: base = the row's runs in those rounds, head = the slowed row's: the gate failing is a regression
+ *   caught.
  * The budgets are set so that base and head both break them (`p50 < 0`, …): then only the gate's regression rule
- * decides (Mann–Whitney U below `alpha`, ≥ 6 runs a side, beyond `minEffect`). Pure: reads run summaries, measures
- * nothing.
+ * decides (p below `alpha` from `testRuns`, ≥ 6 runs a side, beyond `minEffect`). Pure: reads run summaries,
+ * measures nothing.
  *
  * @module
  */
@@ -49,9 +50,16 @@ export interface Calibration {
   readonly half: number;
   readonly alpha: number;
   readonly minEffect: number;
+  /** Whether the runs carry start times, so the gate paired them (Wilcoxon signed-rank) rather than pooled them. */
+  readonly paired: boolean;
   readonly metrics: readonly MetricCalibration[];
   /** The gate fails when any metric's budget fails: the false-alarm rate and power of all three together. */
   readonly anyMetric: { falseAlarmRate: number; power: number };
+  /**
+   * The same gates with the runs' start times removed, so the gate pools the runs (Mann–Whitney U) as it does for
+   * base and head measured apart: what pairing by round buys on these runs. Present when the runs are timed.
+   */
+  readonly unpairedAnyMetric?: { falseAlarmRate: number; power: number };
 }
 
 /** n choose k. */
@@ -135,24 +143,27 @@ function reportOf(template: Report, scenario: string, row: ResultRow, runs: RunS
 }
 
 /**
- * Calibrates the gate on `report`'s rows `plain` and `slowed` of `scenario` (each with the same number of runs, at
- * least 12, even).
+ * Calibrates the gate on `report`'s rows `plain`, `twin` (the same client again) and `slowed` of `scenario`, each
+ * with the same number of runs (at least 12, even), measured interleaved in rounds (`run --repeat`: plain, twin,
+ * slowed, plain, …). Every choice of half the rounds is one gate, as a pull request's job measures base and head in
+ * alternating rounds: base = plain's runs of those rounds; head = twin's (false alarm when it fails) or slowed's
+ * (caught when it fails).
  * @throws {RangeError} when the rows are missing or have too few runs.
  */
 export function calibrateGate(
   report: Report,
   scenario: string,
-  plain: string,
-  slowed: string,
+  rowNames: { plain: string; twin: string; slowed: string },
   settings: Pick<Budgets, 'alpha' | 'minEffect'>,
 ): Calibration {
   const rows = report.scenarios.find((s) => s.name === scenario)?.results ?? [];
-  const a = rows.find((r) => r.client === plain);
-  const b = rows.find((r) => r.client === slowed);
-  if (!a || !b) throw new RangeError(`calibration needs rows ${plain} and ${slowed} in ${scenario}`);
-  const runsA = runsOf(a);
-  const runsB = runsOf(b);
-  const n = Math.min(runsA.length, runsB.length);
+  const [a, t, b] = [rowNames.plain, rowNames.twin, rowNames.slowed].map((name) => rows.find((r) => r.client === name));
+  if (!a || !t || !b)
+    throw new RangeError(
+      `calibration needs rows ${rowNames.plain}, ${rowNames.twin} and ${rowNames.slowed} in ${scenario}`,
+    );
+  const [runsA, runsT, runsB] = [a, t, b].map(runsOf) as [RunSummary[], RunSummary[], RunSummary[]];
+  const n = Math.min(runsA.length, runsT.length, runsB.length);
   if (n < 12) throw new RangeError(`calibration needs at least 12 runs of each row (got ${n})`);
   const half = Math.floor(n / 2);
   const splits = combinations(n, half);
@@ -168,45 +179,43 @@ export function calibrateGate(
     line: 0,
   });
   const budgets: Budgets = { ...settings, budgets: CALIBRATED_METRICS.map(budgetOf) };
-  const counts = CALIBRATED_METRICS.map(() => ({ falseAlarms: 0, caught: 0 }));
-  let anyFalse = 0;
-  let anyCaught = 0;
-  for (const split of splits) {
-    const inSplit = new Set(split);
-    const base = reportOf(
-      report,
-      scenario,
-      a,
-      runsA.slice(0, n).filter((_, i) => inSplit.has(i)),
-    );
-    const sameHead = reportOf(
-      report,
-      scenario,
-      a,
-      runsA.slice(0, n).filter((_, i) => !inSplit.has(i)),
-    );
-    const slowHead = reportOf(
-      report,
-      scenario,
-      a,
-      runsB.slice(0, n).filter((_, i) => !inSplit.has(i)),
-    );
-    const aa = evaluateBudgets(budgets, sameHead, base);
-    const ab = evaluateBudgets(budgets, slowHead, base);
-    aa.forEach((r, i) => {
-      if (!r.pass) counts[i]!.falseAlarms++;
-    });
-    ab.forEach((r, i) => {
-      if (!r.pass) counts[i]!.caught++;
-    });
-    if (aa.some((r) => !r.pass)) anyFalse++;
-    if (ab.some((r) => !r.pass)) anyCaught++;
-  }
+  /** Gates every split: per metric and for any metric, how many A/A gates failed and how many A/B gates did. */
+  const gateAll = (plainRuns: RunSummary[], twinRuns: RunSummary[], slowedRuns: RunSummary[]) => {
+    const counts = CALIBRATED_METRICS.map(() => ({ falseAlarms: 0, caught: 0 }));
+    let anyFalse = 0;
+    let anyCaught = 0;
+    for (const split of splits) {
+      const pick = (runs: RunSummary[]) =>
+        reportOf(
+          report,
+          scenario,
+          a,
+          split.map((i) => runs[i]!),
+        );
+      const base = pick(plainRuns);
+      const aa = evaluateBudgets(budgets, pick(twinRuns), base);
+      const ab = evaluateBudgets(budgets, pick(slowedRuns), base);
+      aa.forEach((r, i) => {
+        if (!r.pass) counts[i]!.falseAlarms++;
+      });
+      ab.forEach((r, i) => {
+        if (!r.pass) counts[i]!.caught++;
+      });
+      if (aa.some((r) => !r.pass)) anyFalse++;
+      if (ab.some((r) => !r.pass)) anyCaught++;
+    }
+    return { counts, any: { falseAlarmRate: anyFalse / splits.length, power: anyCaught / splits.length } };
+  };
+  const { counts, any } = gateAll(runsA, runsT, runsB);
+  const paired = [...runsA, ...runsT, ...runsB].every((r) => r.startedAtMs !== undefined);
+  const untimed = (runs: RunSummary[]) => runs.map(({ startedAtMs: _, ...rest }) => rest);
+  const unpaired = paired ? gateAll(untimed(runsA), untimed(runsT), untimed(runsB)).any : undefined;
   return {
     runs: n,
     half,
     alpha: settings.alpha,
     minEffect: settings.minEffect,
+    paired,
     metrics: CALIBRATED_METRICS.map((m, i) => ({
       metric: m.metric,
       ...effect(a, b, m.metric),
@@ -216,6 +225,7 @@ export function calibrateGate(
       caught: counts[i]!.caught,
       power: counts[i]!.caught / splits.length,
     })),
-    anyMetric: { falseAlarmRate: anyFalse / splits.length, power: anyCaught / splits.length },
+    anyMetric: any,
+    ...(unpaired ? { unpairedAnyMetric: unpaired } : {}),
   };
 }

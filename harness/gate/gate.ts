@@ -8,18 +8,19 @@
  * - a leak budget holds when **every run's** verdict does (or the verdict most runs got, `by majority`); runs that
  *   disagree are named in the note;
  * - with a baseline, a budget the baseline **held** and the head breaks **fails**, whatever the run count. A budget
- *   the baseline broke too fails only when the head is significantly worse than the baseline (two-sided
- *   Mann–Whitney U below `alpha`, ≥ 6 runs a side, as benchstat) and by more than `minEffect`; otherwise it holds,
- *   with a note saying what the baseline measured;
+ *   the baseline broke too fails only when the head is significantly worse than the baseline (p below `alpha`, ≥ 6
+ *   runs a side, as benchstat: Wilcoxon signed-rank over runs paired by time when base and head were measured
+ *   interleaved, else Mann–Whitney U; `testRuns`) and by more than `minEffect`; otherwise it holds, with a note
+ *   saying what the baseline measured;
  * - a relative budget compares two rows of the same report (same run, same machine);
  * - a budgeted row or scenario missing from the report fails the budget.
  *
  * @module
  */
-import { fmt, METRICS, samples } from '../compare/compare-reports.ts';
+import { fmt, METRICS, points, samples } from '../compare/compare-reports.ts';
 import type { Report, ResultRow } from '../report/report-schema.ts';
 import { runsOf } from '../results/merge.ts';
-import { MIN_SAMPLES, mannWhitneyU, medianCi } from '../stats/compare-stats.ts';
+import { MIN_SAMPLES, medianCi, testRuns } from '../stats/compare-stats.ts';
 import type { Budget, Budgets, Op } from './budgets.ts';
 
 /** The outcome of one budget. */
@@ -197,18 +198,13 @@ export function evaluateBudgets(budgets: Budgets, head: Report, baseline?: Repor
     const base = findRow(baseline, b.scenario, b.row);
     const baseValues = base ? samples(base, b.metric) : [];
     const headNote = runsNote ? `head: ${runsNote}; ` : '';
-    if (baseValues.length === 0)
+    if (!base || baseValues.length === 0)
       return { ...result, pass: false, note: `${headNote}no baseline values to compare with` };
     const baseNote = `baseline: ${describeRuns(b, baseValues)}`;
     if (judgeValues(b, baseValues).holds) {
       return { ...result, pass: false, note: `${headNote}${baseNote}, which held it: the head breaks it` };
     }
     // Both break it (a busy runner slows base and head alike): fail only on a significant, large regression.
-    const med = medianCi(values).median;
-    const baseMed = medianCi(baseValues).median;
-    const change = baseMed === 0 ? (med === 0 ? 0 : Number.POSITIVE_INFINITY) : (med - baseMed) / Math.abs(baseMed);
-    const worse = METRICS[b.metric]!.better === 'higher' ? med < baseMed : med > baseMed;
-    const changeText = Number.isFinite(change) ? `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)}%` : 'from 0';
     if (values.length < MIN_SAMPLES || baseValues.length < MIN_SAMPLES) {
       return {
         ...result,
@@ -216,20 +212,24 @@ export function evaluateBudgets(budgets: Budgets, head: Report, baseline?: Repor
         note: `${headNote}${baseNote}, broken there too; ${values.length}+${baseValues.length} runs cannot show a regression beyond that (need ≥ ${MIN_SAMPLES} a side: run --repeat ${MIN_SAMPLES})`,
       };
     }
-    const p = mannWhitneyU(values, baseValues).p;
+    const test = testRuns(points(base, b.metric), points(row, b.metric));
+    const { p, change } = test;
+    const worse = METRICS[b.metric]!.better === 'higher' ? change < 0 : change > 0;
+    const changeText = Number.isFinite(change) ? `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)}%` : 'from 0';
+    const how = test.method === 'paired' ? `, ${values.length} pairs` : '';
     const significant = p < budgets.alpha;
     const large = Math.abs(change) > budgets.minEffect;
     if (worse && significant && large) {
       return {
         ...result,
         pass: false,
-        note: `regression vs baseline: ${changeText} (p=${p.toFixed(3)}, beyond minEffect ${(budgets.minEffect * 100).toFixed(0)}%)`,
+        note: `regression vs baseline: ${changeText} (p=${p.toFixed(3)}${how}, beyond minEffect ${(budgets.minEffect * 100).toFixed(0)}%)`,
       };
     }
     const why = !worse
       ? 'not worse than the baseline'
       : !significant
-        ? `no significant change vs baseline (p=${p.toFixed(3)})`
+        ? `no significant change vs baseline (p=${p.toFixed(3)}${how})`
         : `change ${changeText} within minEffect ${(budgets.minEffect * 100).toFixed(0)}%`;
     return { ...result, pass: true, note: `violated in base and head alike (${baseNote}): ${why}` };
   });

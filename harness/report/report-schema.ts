@@ -137,6 +137,11 @@ export const RecoverySchema = z
 
 export const RunSummarySchema = z
   .object({
+    startedAtMs: z
+      .number()
+      .min(0)
+      .optional()
+      .describe('start of the measured window, ms since the Unix epoch: pairs interleaved base and head runs'),
     durationMs: z.number().min(0),
     requests: count,
     ok: count,
@@ -169,6 +174,7 @@ export const ResultSchema = z.object({
   kind: z.enum(['client', 'baseline']),
   description: z.string(),
   connections: count.describe('load generator connections used for this row'),
+  startedAtMs: z.number().min(0).optional().describe('start of the measured window, ms since the Unix epoch'),
   durationMs: z.number().min(0).describe('measured wall time'),
   requests: count.describe('answers of any status in the measured window'),
   ok: count.describe('2xx answers'),

@@ -35,6 +35,8 @@ export interface RowInputs {
   readonly consulCpuUs?: number | undefined;
   /** CPU cores of the machine (`os.availableParallelism()`). Default 1. */
   readonly cores?: number;
+  /** Start of the measured window, ms since the Unix epoch (pairs interleaved runs in `compare` and `gate`). */
+  readonly startedAtMs?: number;
 }
 
 /** Generator + service + Consul at or above this share of all cores: the machine set the pace. */
@@ -97,6 +99,7 @@ export function buildRow(i: RowInputs): ResultRow {
     kind: i.kind,
     description: i.description,
     connections: i.connections,
+    ...(i.startedAtMs !== undefined ? { startedAtMs: i.startedAtMs } : {}),
     durationMs: load.durationMs,
     requests: load.responses,
     ok,

@@ -12,6 +12,7 @@ import type { PhaseResult, Report, ResultRow, RunSummary, ScenarioResult } from 
 /** The figures of one run of a row, as kept in `results[].runs` (`run --repeat N`). */
 export function runSummary(row: ResultRow): RunSummary {
   return {
+    ...(row.startedAtMs !== undefined ? { startedAtMs: row.startedAtMs } : {}),
     durationMs: row.durationMs,
     requests: row.requests,
     ok: row.ok,

@@ -99,6 +99,7 @@ export async function runRow(
       flags: target.flags,
       consulCpuUs,
       cores: os.availableParallelism(),
+      startedAtMs: startedAtEpochMs,
     });
     if (spec.module) built.clientModule = spec.module;
     if (spec.client !== spec.name && !spec.module) built.strategy = spec.client;

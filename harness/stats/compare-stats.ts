@@ -11,7 +11,8 @@
  *
  * @module
  */
-import { errorFunction, median, wilcoxonRankSum } from 'simple-statistics';
+import wilcoxon from '@stdlib/stats-wilcoxon';
+import { errorFunction, median, sampleCorrelation, wilcoxonRankSum } from 'simple-statistics';
 
 /** Samples per side benchstat wants before it states a confidence interval at 0.95; below it we conclude nothing. */
 export const MIN_SAMPLES = 6;
@@ -124,4 +125,97 @@ export function medianCi(values: readonly number[], level = 0.95): MedianCi {
   if (best === 0) return { median: med, low: med, high: med, coverage: 0, n };
   const coverage = 1 - 2 * cdf[best - 1]!;
   return { median: med, low: sorted[best - 1]!, high: sorted[n - best]!, coverage, n };
+}
+
+/** One run's value of a metric, with when the run started (ms since the Unix epoch) when the report says. */
+export interface RunPoint {
+  readonly value: number;
+  readonly startedAtMs?: number | undefined;
+}
+
+/** Result of {@link testRuns}. */
+export interface RunTest {
+  /** Two-sided p-value. */
+  readonly p: number;
+  /**
+   * The head's change from the base: for paired runs the median of the per-pair ratios head/base minus 1 (the
+   * median pairwise difference over the base median when a value is ≤ 0); unpaired, (median head − median base) /
+   * |median base|. `Infinity` from a base of 0.
+   */
+  readonly change: number;
+  /** `paired`: Wilcoxon signed-rank over runs paired by time; `unpaired`: Mann–Whitney U. */
+  readonly method: 'paired' | 'unpaired';
+  /** Within-pair correlation of the (log) values when the runs interleave (NaN when constant); else absent. */
+  readonly correlation?: number;
+}
+
+/**
+ * Pairs base and head runs measured interleaved (`run --repeat`, or alternating base/head rounds as the CI example
+ * runs them): the same number of runs a side, every run with a start time, and the two sides' time spans
+ * overlapping. The k-th base run (in time) pairs with the k-th head run. `null` otherwise (e.g. all base runs
+ * before all head runs), and then a pairing would remove nothing.
+ */
+export function interleavedPairs(base: readonly RunPoint[], head: readonly RunPoint[]): Array<[number, number]> | null {
+  if (base.length !== head.length || base.length === 0) return null;
+  const timed = (xs: readonly RunPoint[]) =>
+    xs.every((x) => x.startedAtMs !== undefined) ? [...xs].sort((a, b) => a.startedAtMs! - b.startedAtMs!) : null;
+  const b = timed(base);
+  const h = timed(head);
+  if (!b || !h) return null;
+  const overlap = b[0]!.startedAtMs! < h.at(-1)!.startedAtMs! && h[0]!.startedAtMs! < b.at(-1)!.startedAtMs!;
+  return overlap ? b.map((x, i) => [x.value, h[i]!.value]) : null;
+}
+
+/** Within-pair correlation from which {@link testRuns} pairs runs: the difference is then no noisier than one run. */
+export const PAIRING_MIN_CORRELATION = 0.5;
+
+/**
+ * Tests whether head runs differ from base runs.
+ *
+ * When the runs were measured interleaved ({@link interleavedPairs}) **and** the two runs of a pair move together
+ * (Pearson correlation of the log values ≥ {@link PAIRING_MIN_CORRELATION}): the two-sided Wilcoxon signed-rank test
+ * (`@stdlib/stats-wilcoxon`, exact below 50 pairs without ties) on the per-pair log ratios. A shared machine's slow
+ * drift then moves both runs of a pair and cancels out, which a rank test over the pooled runs cannot do. The
+ * variance of a pair's difference is 2σ²(1 − ρ): below ρ = 0.5 the pairing adds noise instead of removing it (noise
+ * faster than a round, e.g. a neighbour's bursts), and the runs are pooled instead. Otherwise the two-sided
+ * Mann–Whitney U test. `calibrate` measured both on this project's machine (README, "How often it is wrong").
+ * @throws {RangeError} when a side is empty.
+ */
+export function testRuns(base: readonly RunPoint[], head: readonly RunPoint[]): RunTest {
+  if (base.length === 0 || head.length === 0) throw new RangeError('a test of runs needs runs on both sides');
+  const baseMedian = median(base.map((x) => x.value));
+  const relative = (d: number) =>
+    baseMedian === 0 ? (d === 0 ? 0 : Math.sign(d) * Number.POSITIVE_INFINITY) : d / Math.abs(baseMedian);
+  const pairs = interleavedPairs(base, head);
+  if (pairs) {
+    const positive = pairs.every(([b, h]) => b > 0 && h > 0);
+    const scale = (x: number) => (positive ? Math.log(x) : x);
+    const d = pairs.map(([b, h]) => scale(h) - scale(b));
+    if (d.every((x) => x === 0)) return { p: 1, change: 0, method: 'paired', correlation: 1 };
+    const correlation =
+      pairs.length > 2
+        ? sampleCorrelation(
+            pairs.map(([b]) => scale(b)),
+            pairs.map(([, h]) => scale(h)),
+          )
+        : Number.NaN;
+    if (correlation >= PAIRING_MIN_CORRELATION) {
+      const md = median(d);
+      return {
+        p: wilcoxon(d).pValue,
+        change: positive ? Math.expm1(md) : relative(md),
+        method: 'paired',
+        correlation,
+      };
+    }
+  }
+  const h = head.map((x) => x.value);
+  return {
+    p: mannWhitneyU(
+      h,
+      base.map((x) => x.value),
+    ).p,
+    change: relative(median(h) - baseMedian),
+    method: 'unpaired',
+  };
 }

@@ -1,6 +1,7 @@
 /**
- * The gate's calibration on synthetic runs: every split of 12 runs into 6 + 6 is gated; identical rows give few
- * false alarms, a row 30% slower in every run is caught in every split, and one barely slower is rarely caught.
+ * The gate's calibration on synthetic runs: every choice of 6 of 12 rounds is gated; identical rows give few false
+ * alarms, a row 30% slower in every run is caught in every split, and one barely slower is rarely caught. Under a
+ * machine drift larger than the slowdown, runs paired by round catch it where pooled runs cannot.
  */
 import { describe, expect, it } from 'vitest';
 import { calibrateGate, combinations } from '../../harness/gate/calibration.ts';
@@ -9,9 +10,10 @@ import type { Report, ResultRow, RunSummary } from '../../harness/report/report-
 
 const histogram = encodeHistogram(createLatencyHistogram());
 
-function run(p50Ms: number): RunSummary {
+function run(p50Ms: number, startedAtMs?: number): RunSummary {
   const us = Math.round(p50Ms * 1000);
   return {
+    ...(startedAtMs !== undefined ? { startedAtMs } : {}),
     durationMs: 1000,
     requests: 1000,
     ok: 1000,
@@ -26,9 +28,10 @@ function run(p50Ms: number): RunSummary {
   };
 }
 
-function report(rows: Record<string, number[]>): Report {
+/** Rows of runs measured in rounds (row j of round i starts at i·3 s + j s), or with no start times. */
+function report(rows: Record<string, number[]>, timed = true): Report {
   const results = Object.entries(rows).map(
-    ([client, p50s]): ResultRow => ({
+    ([client, p50s], j): ResultRow => ({
       client,
       kind: 'client',
       description: '',
@@ -62,7 +65,7 @@ function report(rows: Record<string, number[]>): Report {
       clientStats: {},
       flags: [],
       inFlightPeak: 1,
-      runs: p50s.map(run),
+      runs: p50s.map((v, i) => run(v, timed ? i * 3000 + j * 1000 : undefined)),
     }),
   );
   return {
@@ -87,14 +90,17 @@ function report(rows: Record<string, number[]>): Report {
   };
 }
 
-/** 12 noisy values around `center` (a fixed pseudo-random sequence, ±10%). */
-function noisy(center: number, seed: number): number[] {
+/** 12 noisy values around `center` (a fixed pseudo-random sequence, ±`spread`, default 10%). */
+function noisy(center: number, seed: number, spread = 0.1): number[] {
   let s = seed;
   return Array.from({ length: 12 }, () => {
     s = (s * 16807) % 2147483647;
-    return center * (0.9 + ((s % 1000) / 1000) * 0.2);
+    return center * (1 - spread + ((s % 1000) / 1000) * 2 * spread);
   });
 }
+
+const names = { plain: 'pooled', twin: 'pooled-twin', slowed: 'pooled-slowed' };
+const settings = { alpha: 0.05, minEffect: 0.1 };
 
 describe('calibrateGate', () => {
   it('splits 12 runs every way into 6 + 6 (924 splits); past the limit, a seeded random sample', () => {
@@ -117,38 +123,57 @@ describe('calibrateGate', () => {
   it('identical rows: few false alarms; a row 30% slower in every run: caught in every split', () => {
     const plain = noisy(10, 7);
     const c = calibrateGate(
-      report({ pooled: plain, 'pooled-slowed': plain.map((x) => x * 1.3) }),
+      report({ pooled: plain, 'pooled-twin': noisy(10, 5), 'pooled-slowed': noisy(13, 3) }),
       'light',
-      'pooled',
-      'pooled-slowed',
-      { alpha: 0.05, minEffect: 0.1 },
+      names,
+      settings,
     );
     expect(c.runs).toBe(12);
+    expect(c.paired).toBe(true);
     const p50 = c.metrics.find((m) => m.metric === 'p50')!;
     expect(p50.splits).toBe(924);
     expect(p50.falseAlarmRate).toBeLessThanOrEqual(0.1);
     expect(p50.power).toBe(1);
-    expect(p50.change).toBeCloseTo(0.3, 3); // µs rounding
+    expect(p50.change).toBeGreaterThan(0.2);
   });
 
   it('a slowdown within minEffect is rarely caught', () => {
     const plain = noisy(10, 11);
     const c = calibrateGate(
-      report({ pooled: plain, 'pooled-slowed': plain.map((x) => x * 1.05) }),
+      report({ pooled: plain, 'pooled-twin': plain, 'pooled-slowed': plain.map((x) => x * 1.05) }),
       'light',
-      'pooled',
-      'pooled-slowed',
-      { alpha: 0.05, minEffect: 0.1 },
+      names,
+      settings,
     );
     expect(c.metrics.find((m) => m.metric === 'p50')!.power).toBeLessThan(0.2);
   });
 
+  it('a machine drifting by ±40% between rounds: a 20% slowdown is caught when runs pair by round, rarely when pooled', () => {
+    const drift = noisy(1, 13, 0.4);
+    const jitter = (seed: number) => noisy(1, seed, 0.03);
+    const rows = {
+      pooled: drift.map((d, i) => 10 * d * jitter(17)[i]!),
+      'pooled-twin': drift.map((d, i) => 10 * d * jitter(19)[i]!),
+      'pooled-slowed': drift.map((d, i) => 12 * d * jitter(23)[i]!),
+    };
+    const paired = calibrateGate(report(rows), 'light', names, settings);
+    const pooled = calibrateGate(report(rows, false), 'light', names, settings);
+    expect(pooled.paired).toBe(false);
+    const p50 = (c: typeof paired) => c.metrics.find((m) => m.metric === 'p50')!;
+    expect(p50(paired).power).toBeGreaterThanOrEqual(0.95);
+    expect(p50(paired).falseAlarmRate).toBeLessThanOrEqual(0.05);
+    expect(p50(pooled).power).toBeLessThan(0.5);
+  });
+
   it('needs 12 runs of each row', () => {
     expect(() =>
-      calibrateGate(report({ pooled: [1, 2], 'pooled-slowed': [1, 2] }), 'light', 'pooled', 'pooled-slowed', {
-        alpha: 0.05,
-        minEffect: 0.1,
-      }),
+      calibrateGate(
+        report({ pooled: [1, 2], 'pooled-twin': [1, 2], 'pooled-slowed': [1, 2] }),
+        'light',
+        names,
+        settings,
+      ),
     ).toThrow(/at least 12 runs/);
+    expect(() => calibrateGate(report({ pooled: [1, 2] }), 'light', names, settings)).toThrow(/needs rows/);
   });
 });

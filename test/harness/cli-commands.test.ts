@@ -104,6 +104,8 @@ describe('bad input exits 2 with one line naming the fix', () => {
     [['run', '--profile', 'perf'], /Allowed choices are flame, cpu, doctor/],
     [['run', '--repeat', '0'], /--repeat takes a whole number from 1 to 100/],
     [['gate', 'report.json'], /required option '--budgets <file>' not specified/],
+    [['calibrate', '--runs', '13'], /--runs takes an even whole number from 12 to 40/],
+    [['calibrate', '--duration', '0'], /--duration takes whole seconds from 1 to 600/],
   ])('%j', async (args, message) => {
     const r = await cli(args);
     expect(r.exitCode).toBe(2);
@@ -129,6 +131,23 @@ describe('bad input exits 2 with one line naming the fix', () => {
     const r = await cli(['run', '--consul', 'external', '--quick'], { CONSUL_HTTP_ADDR: '' });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/needs CONSUL_HTTP_ADDR/);
+  });
+});
+
+describe('calibrate --from the committed calibration', () => {
+  it('recomputes the false alarms and the power from the raw runs, paired by round, with the pooled figures beside', async () => {
+    const out = await tmp();
+    const from = path.join(out, 'report.json');
+    await writeFile(from, await readFile(path.join(ROOT, 'reports/calibration/report.json')));
+    const r = await cli(['calibrate', '--from', from]);
+    expect([0, 1], r.stderr).toContain(r.exitCode);
+    expect(r.stdout).toMatch(/│ p50 +│ [\d.]+ → [\d.]+ \(\+[\d.]+%\)/);
+    expect(r.stdout).toMatch(/any, unpaired/);
+    expect(r.stdout).toMatch(/12 rounds; every choice of 6 of them gated as 6 \+ 6 runs, runs paired by round/);
+    const c = JSON.parse(await readFile(path.join(out, 'calibration.json'), 'utf8'));
+    expect(c.paired).toBe(true);
+    expect(c.metrics[0].splits).toBe(924);
+    expect(r.exitCode).toBe(c.anyMetric.falseAlarmRate <= 0.05 && c.anyMetric.power >= 0.95 ? 0 : 1);
   });
 });
 
@@ -234,12 +253,14 @@ describe('compare and gate on a real quick run', () => {
       expect(row.runs, row.client).toHaveLength(6);
       expect(row.ok).toBe(row.runs!.reduce((n, x) => n + x.ok, 0));
       for (const x of row.runs!) expect(x.histogram.length).toBeGreaterThan(10);
+      const starts = row.runs!.map((x) => x.startedAtMs ?? 0);
+      expect(starts.every((t, i) => i === 0 || t > starts[i - 1]!)).toBe(true); // timed, in order: pairable
     }
     const r = await cli(['compare', reportFile, reportFile]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/pooled .*│ p99 \(ms\)/);
     expect(r.stdout).not.toMatch(/[+-]\d+\.\d%/); // nothing significant
-    expect(r.stdout).toMatch(/~ \(p=1\.000 n=6\+6\)/);
+    expect(r.stdout).toMatch(/~ \(p=1\.000 n=6\+6 paired\)/); // runs paired by start time
   });
 
   it('generous budgets pass (exit 0); impossible ones fail naming the budget, value and threshold (exit 1), with JUnit and a step summary', async () => {

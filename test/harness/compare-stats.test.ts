@@ -7,10 +7,19 @@
  *   fully separated samples of 6, and 0.2331002331 for a sample with ties (the normal approximation must be near it);
  * - the sign-test confidence interval of the median (Conover, Practical Nonparametric Statistics, table A3): for
  *   n = 6 the 95% interval is [x₍₁₎, x₍₆₎] with coverage 1 − 2/64 = 0.96875; for n = 10 it is [x₍₂₎, x₍₉₎] with
- *   coverage 1 − 22/1024 = 0.978515625; below 6 samples there is none at 95%.
+ *   coverage 1 − 22/1024 = 0.978515625; below 6 samples there is none at 95%;
+ * - the Wilcoxon signed-rank test's exact null distribution: with 6 pairs all one way, the two-sided p is 2/64
+ *   (each of the 2⁶ sign patterns equally likely; only all-plus and all-minus are as extreme).
  */
 import { describe, expect, it } from 'vitest';
-import { MIN_SAMPLES, mannWhitneyU, medianCi } from '../../harness/stats/compare-stats.ts';
+import {
+  interleavedPairs,
+  MIN_SAMPLES,
+  mannWhitneyU,
+  medianCi,
+  PAIRING_MIN_CORRELATION,
+  testRuns,
+} from '../../harness/stats/compare-stats.ts';
 
 describe('Mann–Whitney U', () => {
   it("matches R's documented example and the brute-force exact p-value", () => {
@@ -51,5 +60,60 @@ describe('median confidence interval', () => {
     expect(ten.coverage).toBeCloseTo(0.978515625, 12);
     const five = medianCi([1, 2, 3, 4, 5]);
     expect(five).toEqual({ median: 3, low: 3, high: 3, coverage: 0, n: 5 });
+  });
+});
+
+describe('testRuns: paired by round when the runs were measured interleaved', () => {
+  const at = (values: number[], start: number, step = 2000) =>
+    values.map((value, i) => ({ value, startedAtMs: start + i * step }));
+  // A machine drifting from fast to slow and back, larger than the 20% slowdown of the head.
+  const drift = [10, 14, 7, 12, 9, 15];
+  const base = at(drift, 0);
+  const ratios = [1.18, 1.22, 1.19, 1.21, 1.2, 1.23]; // distinct, so the exact distribution applies
+  const head = at(
+    drift.map((x, i) => x * ratios[i]!),
+    1000,
+  );
+
+  it('pairs the k-th base run with the k-th head run by start time, only when their spans overlap', () => {
+    expect(interleavedPairs(base, head)).toEqual(drift.map((x, i) => [x, x * ratios[i]!]));
+    expect(interleavedPairs(base, at(drift, 100_000))).toBeNull(); // all base runs first
+    expect(interleavedPairs(base, head.slice(1))).toBeNull(); // unequal counts
+    expect(
+      interleavedPairs(
+        base,
+        drift.map((value) => ({ value })),
+      ),
+    ).toBeNull(); // no start times
+  });
+
+  it('a 20% slowdown under a larger drift: significant paired (p = 2/64), not pooled', () => {
+    const paired = testRuns(base, head);
+    expect(paired.method).toBe('paired');
+    expect(paired.p).toBeCloseTo(2 / 64, 10);
+    expect(paired.change).toBeCloseTo(Math.sqrt(1.2 * 1.21) - 1, 10); // median log ratio
+    const pooled = testRuns(
+      base.map(({ value }) => ({ value })),
+      head.map(({ value }) => ({ value })),
+    );
+    expect(pooled.method).toBe('unpaired');
+    expect(pooled.p).toBeGreaterThan(0.2);
+  });
+
+  it('pairs that do not move together (noise faster than a round) are pooled instead: Mann–Whitney U', () => {
+    const b = at([10, 14, 10, 14, 10, 14], 0);
+    const h = at([14.2, 9.8, 13.9, 10.1, 14.1, 9.9], 1000); // anti-correlated with their partners
+    const r = testRuns(b, h);
+    expect(r.method).toBe('unpaired');
+    expect(r.p).toBeGreaterThan(0.5);
+    expect(testRuns(base, head).correlation).toBeGreaterThan(PAIRING_MIN_CORRELATION);
+  });
+
+  it('identical pairs: p = 1, no change; values of 0 fall back to differences', () => {
+    expect(testRuns(base, at(drift, 1000))).toMatchObject({ p: 1, change: 0, method: 'paired' });
+    const zeros = testRuns(at([0, 0, 0, 1, 1, 1], 0), at([1, 1, 1, 2, 2, 2], 1000));
+    expect(zeros.method).toBe('paired');
+    expect(zeros.change).toBeCloseTo(1 / 0.5, 10); // median difference 1 over the base median 0.5
+    expect(() => testRuns([], base)).toThrow(RangeError);
   });
 });

@@ -321,6 +321,37 @@ describe('evaluating budgets', () => {
     expect(broke.note).toBe('baseline: median 230 ms of 1 run, which held it: the head breaks it');
   });
 
+  it('with a baseline measured interleaved, runs pair by start time: a 20% regression under a larger drift fails', () => {
+    const b = parseBudgets('minEffect: 0.1\nscenarios:\n  light:\n    rows:\n      pooled: ["p99 < 5ms"]', 'b.yml');
+    const drift = [10, 14, 7, 12, 9, 15]; // the machine, round by round
+    const ratios = [1.18, 1.22, 1.19, 1.21, 1.2, 1.23];
+    const timed = (ms: number[], offset: number) => ms.map((m, i) => run(m, { startedAtMs: i * 2000 + offset }));
+    const base = report('light', [row('pooled', timed(drift, 0))]);
+    const head = report('light', [
+      row(
+        'pooled',
+        timed(
+          drift.map((m, i) => m * ratios[i]!),
+          1000,
+        ),
+      ),
+    ]);
+    const paired = evaluateBudgets(b, head, base)[0]!;
+    expect(paired.pass).toBe(false);
+    expect(paired.note).toMatch(/regression vs baseline: \+20\.\d% \(p=0\.031, 6 pairs, beyond minEffect 10%\)/);
+    // the same values without start times (pooled ranks): the drift hides it
+    const untimed = (r: Report): Report => ({
+      ...r,
+      scenarios: r.scenarios.map((s) => ({
+        ...s,
+        results: s.results.map((x) => ({ ...x, runs: x.runs!.map(({ startedAtMs: _, ...rest }) => rest) })),
+      })),
+    });
+    const pooled = evaluateBudgets(b, untimed(head), untimed(base))[0]!;
+    expect(pooled.pass).toBe(true);
+    expect(pooled.note).toMatch(/no significant change vs baseline \(p=0\.\d+\)$/);
+  });
+
   it('outputs: markdown escapes cells; JUnit has one case per budget and the failures with their numbers', () => {
     const r = evaluateBudgets(budgets('    rows:\n      pooled: ["p99 < 20ms", "p99 < 11ms"]'), head);
     const md = gateMarkdown(r, 'ctx');
