@@ -9,6 +9,7 @@
  */
 import { Command } from 'commander';
 import { registerCalibrate } from './commands/calibrate.ts';
+import { registerCapacity } from './commands/capacity.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerGate } from './commands/gate.ts';
 import { registerList } from './commands/list.ts';
@@ -26,6 +27,7 @@ const COMMANDS = [
   registerCompare,
   registerGate,
   registerCalibrate,
+  registerCapacity,
   registerList,
   registerProvision,
 ];

@@ -30,6 +30,8 @@ export type BenchErrorCode =
   | 'CHROMIUM_UNAVAILABLE'
   | 'SERVICE_FAILED'
   | 'SEED_FAILED'
+  /** The load generator failed (e.g. an open-model worker thread died). */
+  | 'LOAD_FAILED'
   | 'INTERRUPTED';
 
 /** Codes that mean the user must change their input: the CLI exits 2 for these. */

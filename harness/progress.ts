@@ -32,10 +32,13 @@ export function attachProgress(run: RunEmitter, stream: NodeJS.WriteStream = pro
   run.on('row-start', ({ client, index, total }) => {
     rowLabel = `[${index + 1}/${total}] ${client}`;
   });
-  run.on('phase', ({ phase, durationS, connections }) => {
+  run.on('phase', ({ phase, durationS, connections, rate }) => {
     if (phase === 'quiesce')
       line(`  ${rowLabel}: quiesce ${durationS} s (load stopped; the leak verdict judges what is left)`);
-    else if (!tty) line(`  ${rowLabel}: ${phase} ${durationS} s, ${connections} connections`);
+    else if (!tty)
+      line(
+        `  ${rowLabel}: ${phase} ${durationS} s, ${rate !== undefined ? `open model ${int(rate)} req/s, at most ${int(connections)} in flight` : `${connections} connections`}`,
+      );
   });
   run.on('tick', ({ phase, elapsedS, responses }) => {
     if (!tty) return;
@@ -44,7 +47,7 @@ export function attachProgress(run: RunEmitter, stream: NodeJS.WriteStream = pro
   });
   run.on('row-done', ({ row }) => {
     line(
-      `  ${rowLabel}: ${int(row.rps)} RPS, p99 ${msFromUs(row.latencyUs.p99)} ms, errors ${int(row.errors.total)}` +
+      `  ${rowLabel}: ${int(row.rps)} RPS, p99 ${msFromUs(row.latencyUs.p99)} ms${row.open ? ` (corrected; uncorrected ${msFromUs(row.open.uncorrectedLatencyUs.p99)} ms)` : ''}, errors ${int(row.errors.total)}` +
         (row.leak ? `, peak in flight ${int(row.inFlightPeak ?? 0)}, verdict ${row.leak.verdict}` : '') +
         (row.staleness
           ? `, propagation p99 ${msFromUs(row.staleness.propagationUs.p99)} ms, stale reads ${(row.staleness.staleShare * 100).toFixed(2)}%`

@@ -63,6 +63,17 @@ export const seconds =
     return n;
   };
 
+/** Parses `--rate <rps>`: an arrival rate, req/s, 0.1–1 000 000. */
+export const arrivalRate = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0.1 || n > 1_000_000) {
+    throw new InvalidArgumentError(
+      `--rate takes an arrival rate in requests per second, 0.1–1000000 (got ${JSON.stringify(value)})`,
+    );
+  }
+  return n;
+};
+
 /** Parses `--clients a,b,c`: row names (lowercase letters, digits, dashes). */
 export const clientList = (value: string): string[] => {
   const names = value

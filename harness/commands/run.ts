@@ -12,7 +12,7 @@ import { type Command, Option } from 'commander';
 import { CLIENT_NAMES, CONSISTENCY_MODES } from '../../clients/index.ts';
 import { DEFAULT_SCENARIO } from '../../scenarios/index.ts';
 import { startConsul } from '../consul/consul-server.ts';
-import { CONSUL_BACKENDS, type ConsulBackendChoice } from '../consul/consul-types.ts';
+import { CONSUL_BACKENDS, type ConsulBackendChoice, type StartedConsul } from '../consul/consul-types.ts';
 import { BenchError, usageError } from '../errors.ts';
 import { startToxiproxy } from '../faults/toxiproxy-server.ts';
 import { Teardown } from '../lifecycle.ts';
@@ -20,11 +20,12 @@ import { createServiceProfiler, PROFILE_KINDS, type ProfileKind } from '../profi
 import { attachProgress } from '../progress.ts';
 import { runDirName, writeReport } from '../report/report-writer.ts';
 import { renderTerminalTable } from '../report/terminal-table.ts';
-import { BenchRun } from '../run/bench-run.ts';
+import { BenchRun, type BenchRunOptions } from '../run/bench-run.ts';
 import { loadScenario, scenarioNames } from '../scenario/load-scenario.ts';
 import { applyOverrides } from '../scenario/scenario-overrides.ts';
 import type { Scenario } from '../scenario/scenario-schema.ts';
 import {
+  arrivalRate,
   clientList,
   outputErrorsAs,
   parseRateLimit,
@@ -42,6 +43,11 @@ export interface RunFlags {
   duration?: number;
   warmup?: number;
   quick?: boolean;
+  /** `--rate`: the open model at this arrival rate, req/s. */
+  rate?: number;
+  arrival?: 'constant' | 'poisson';
+  maxInFlight?: number;
+  workers?: number;
   consul: ConsulBackendChoice;
   out: string;
   client: string[];
@@ -66,6 +72,10 @@ export async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: 
       ...(flags.connections !== undefined ? { connections: flags.connections } : {}),
       ...(flags.duration !== undefined ? { durationS: flags.duration } : {}),
       ...(flags.warmup !== undefined ? { warmupS: flags.warmup } : {}),
+      ...(flags.rate !== undefined ? { rate: flags.rate } : {}),
+      ...(flags.arrival !== undefined ? { arrival: flags.arrival } : {}),
+      ...(flags.maxInFlight !== undefined ? { maxInFlight: flags.maxInFlight } : {}),
+      ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
       ...(flags.clients ? { clients: flags.clients } : {}),
       ...(flags.consistency || flags.rateLimit
         ? {
@@ -100,6 +110,78 @@ export async function measureScenarios(
   const cwd = userCwd();
   const outDir = path.resolve(cwd, flags.out);
   const customClients = resolveCustomClients(flags.client, cwd);
+  let run: BenchRun | undefined;
+  let written: Awaited<ReturnType<typeof writeReport>> | undefined;
+  let writing: Promise<unknown> = Promise.resolve();
+  const save = (): Promise<unknown> => {
+    if (!run) return writing;
+    const report = run.report;
+    writing = writing.then(async () => (written = await writeReport(report, outDir)));
+    return writing;
+  };
+  // The first scenario's limit; a later scenario with another limit gets a Consul of its own (startScenarioConsul).
+  const httpMaxConnsPerClient = scenarios[0]!.consul.httpMaxConnsPerClient;
+  return withConsul(
+    { backend: flags.consul, httpMaxConnsPerClient },
+    async ({ consul, teardown, signal, progress, signalled }) => {
+      const createdAt = new Date().toISOString();
+      const runDirRelative = path.join('runs', runDirName(createdAt));
+      run = new BenchRun({
+        createdAt,
+        consul,
+        scenarios,
+        command: ['consul-kv-bench', ...argv].join(' '),
+        teardown,
+        signal,
+        customClients,
+        repeat: flags.repeat,
+        ...scenarioConsuls(consul, progress, signal),
+        ...(flags.profile ? { profiler: createServiceProfiler(flags.profile, outDir, runDirRelative) } : {}),
+      });
+      attachProgress(run);
+      run.on('report', () => void save());
+      await run.run();
+      await save();
+      for (const s of run.report.scenarios) process.stdout.write(renderTerminalTable(s) + '\n');
+      if (written) process.stdout.write(reportPaths(written));
+      const sig = signalled();
+      if (sig) return sig === 'SIGINT' ? 130 : 143;
+      return run.report.failures.length > 0 ? 1 : 0;
+    },
+    async (interrupted) => {
+      if (!run) return;
+      run.report.status = interrupted ? 'interrupted' : 'failed';
+      run.report.finishedAt = new Date().toISOString();
+      await save().catch(() => {});
+      if (written) process.stderr.write(`results measured so far: ${written.json}\n`);
+    },
+  );
+}
+
+/** What {@link withConsul} gives its body. */
+export interface ConsulSession {
+  readonly consul: StartedConsul;
+  readonly teardown: Teardown;
+  /** Aborted by the first SIGINT/SIGTERM: finish the current phase and stop. */
+  readonly signal: AbortSignal;
+  readonly progress: (line: string) => void;
+  /** The signal that stopped the run, if one did. */
+  readonly signalled: () => NodeJS.Signals | undefined;
+}
+
+/**
+ * A measuring session (`run`, `calibrate`, `publish`, `capacity`): handles SIGINT/SIGTERM (the first finishes the
+ * current phase, a second stops at once), starts Consul, runs `body`, and stops everything the session started on
+ * success, failure or signal.
+ * @param onFailure called with whether a signal stopped the run, before the error is rethrown: save what was measured.
+ * @returns `body`'s exit code, or 130/143 when a signal ended it.
+ * @throws {BenchError} usage errors (exit 2) and failures that end the run (exit 1).
+ */
+export async function withConsul(
+  options: { backend: ConsulBackendChoice; httpMaxConnsPerClient: number },
+  body: (session: ConsulSession) => Promise<number>,
+  onFailure?: (interrupted: boolean) => Promise<void>,
+): Promise<number> {
   const teardown = new Teardown();
   const abort = new AbortController();
   let signalled: NodeJS.Signals | undefined;
@@ -118,72 +200,20 @@ export async function measureScenarios(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const progress = (line: string): void => void process.stderr.write(line + '\n');
-  let run: BenchRun | undefined;
-  let written: Awaited<ReturnType<typeof writeReport>> | undefined;
-  let writing: Promise<unknown> = Promise.resolve();
-  const save = (): Promise<unknown> => {
-    if (!run) return writing;
-    const report = run.report;
-    writing = writing.then(async () => (written = await writeReport(report, outDir)));
-    return writing;
-  };
   try {
-    const createdAt = new Date().toISOString();
-    // The first scenario's limit; a later scenario with another limit gets a Consul of its own (startScenarioConsul).
-    const httpMaxConnsPerClient = scenarios[0]!.consul.httpMaxConnsPerClient;
-    progress(`starting Consul (--consul ${flags.consul})…`);
+    progress(`starting Consul (--consul ${options.backend})…`);
     const consul = await startConsul({
-      backend: flags.consul,
-      httpMaxConnsPerClient,
+      backend: options.backend,
+      httpMaxConnsPerClient: options.httpMaxConnsPerClient,
       onProgress: progress,
       signal: abort.signal,
     });
     teardown.defer('consul', () => consul.stop());
     progress(`Consul ${consul.version} ready at ${consul.httpUrl} (${consul.backend})`);
     if (abort.signal.aborted) throw new BenchError('INTERRUPTED', `stopped by ${signalled}`);
-    const runDirRelative = path.join('runs', runDirName(createdAt));
-    run = new BenchRun({
-      createdAt,
-      consul,
-      scenarios,
-      command: ['consul-kv-bench', ...argv].join(' '),
-      teardown,
-      signal: abort.signal,
-      customClients,
-      repeat: flags.repeat,
-      startToxiproxy: () => startToxiproxy({ onProgress: progress, signal: abort.signal }),
-      startScenarioConsul: (s) =>
-        startConsul({
-          backend: consul.backend === 'container' ? 'container' : 'local',
-          httpMaxConnsPerClient: s.consul.httpMaxConnsPerClient,
-          onProgress: progress,
-          signal: abort.signal,
-        }),
-      startRestartableConsul: (s) =>
-        startConsul({
-          backend: 'local',
-          persistent: true,
-          httpMaxConnsPerClient: s.consul.httpMaxConnsPerClient,
-          onProgress: progress,
-          signal: abort.signal,
-        }),
-      ...(flags.profile ? { profiler: createServiceProfiler(flags.profile, outDir, runDirRelative) } : {}),
-    });
-    attachProgress(run);
-    run.on('report', () => void save());
-    await run.run();
-    await save();
-    for (const s of run.report.scenarios) process.stdout.write(renderTerminalTable(s) + '\n');
-    if (written) process.stdout.write(reportPaths(written));
-    if (signalled) return signalled === 'SIGINT' ? 130 : 143;
-    return run.report.failures.length > 0 ? 1 : 0;
+    return await body({ consul, teardown, signal: abort.signal, progress, signalled: () => signalled });
   } catch (err) {
-    if (run) {
-      run.report.status = signalled ? 'interrupted' : 'failed';
-      run.report.finishedAt = new Date().toISOString();
-      await save().catch(() => {});
-      if (written) process.stderr.write(`results measured so far: ${written.json}\n`);
-    }
+    await onFailure?.(signalled !== undefined);
     if (signalled && !(err instanceof BenchError && err.isUsage)) return signalled === 'SIGINT' ? 130 : 143;
     throw err;
   } finally {
@@ -192,6 +222,32 @@ export async function measureScenarios(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** The Consul starters a {@link BenchRun} needs beside the session's: Toxiproxy, per-scenario limits, restarts. */
+export function scenarioConsuls(
+  consul: StartedConsul,
+  progress: (line: string) => void,
+  signal: AbortSignal,
+): Pick<BenchRunOptions, 'startToxiproxy' | 'startScenarioConsul' | 'startRestartableConsul'> {
+  return {
+    startToxiproxy: () => startToxiproxy({ onProgress: progress, signal }),
+    startScenarioConsul: (s) =>
+      startConsul({
+        backend: consul.backend === 'container' ? 'container' : 'local',
+        httpMaxConnsPerClient: s.consul.httpMaxConnsPerClient,
+        onProgress: progress,
+        signal,
+      }),
+    startRestartableConsul: (s) =>
+      startConsul({
+        backend: 'local',
+        persistent: true,
+        httpMaxConnsPerClient: s.consul.httpMaxConnsPerClient,
+        onProgress: progress,
+        signal,
+      }),
+  };
 }
 
 /** The closing lines of a run: where the reports are, the HTML one as a file:// URL to open in a browser. */
@@ -222,6 +278,27 @@ export function registerRun(program: Command): void {
     .option('--duration <s>', "measured seconds per row (default: the scenario's)", seconds('--duration', 1))
     .option('--warmup <s>', "warm-up seconds per row, discarded (default: the scenario's)", seconds('--warmup', 0))
     .option('--quick', "short phases from the scenario's quick block (for tests and pull requests)")
+    .option(
+      '--rate <rps>',
+      'open model: requests arrive at this rate whether or not earlier ones answered; latency corrected for coordinated omission',
+      arrivalRate,
+    )
+    .addOption(
+      new Option('--arrival <kind>', 'open model: constant gaps of 1/rate, or poisson arrivals').choices([
+        'constant',
+        'poisson',
+      ]),
+    )
+    .option(
+      '--max-in-flight <n>',
+      "open model: cap on requests in flight and on the generator's connections (default: the scenario's, 1000)",
+      positiveInt('--max-in-flight'),
+    )
+    .option(
+      '--workers <n>',
+      'open model: generator worker threads, the rate split between them (default 1)',
+      positiveInt('--workers'),
+    )
     .option(
       '--repeat <n>',
       'runs per row, interleaved (A B C A B C …); every run is kept in report.json for compare and gate (≥ 6 for a significance test)',

@@ -18,6 +18,8 @@ export const FLAG_LEGEND: Record<string, string> = {
     'the load generator (autocannon, one thread) was at ≥ 90% event-loop utilisation, or its own event-loop delay p99 reached 50 ms: the row measures the generator as much as the target',
   'consul-429':
     'Consul refused connections with 429 (limits.http_max_conns_per_client): the client opened more connections than a stock agent allows',
+  'generator-behind':
+    "the open-model generator fell behind its schedule (its own send lag p99 ≥ 10 ms for requests that had a free slot): part of the corrected latency is the generator's",
   'connections-capped':
     "consul-direct ran with fewer connections than the scenario, to stay under Consul's per-client connection limit",
   errors: 'some requests failed; see the errors table',
@@ -60,6 +62,8 @@ export function describeRun(report: Report): string[] {
 /** The headline table of one scenario, one row per client and baseline. */
 export function headlineTable(scenario: ScenarioResult): string {
   const ceiling = scenario.results.find((r) => r.client === 'no-consul')?.rps;
+  const open = scenario.loadModel === 'open';
+  const cpu = (us: number | undefined | null) => (us === undefined || us === null ? '–' : us.toFixed(0));
   const rows = scenario.results.map((r) => [
     r.kind === 'baseline' ? `_${r.client}_` : `**${r.client}**`,
     int(r.rps),
@@ -69,9 +73,18 @@ export function headlineTable(scenario: ScenarioResult): string {
     msFromUs(r.latencyUs.p99),
     msFromUs(r.latencyUs.p999),
     msFromUs(r.latencyUs.max),
+    ...(open
+      ? [
+          r.open ? msFromUs(r.open.uncorrectedLatencyUs.p99) : '–',
+          r.open ? msFromUs(r.open.sendLagP99Us) : '–',
+          r.open ? `${int(r.open.late)} / ${int(r.open.dropped)}` : '–',
+        ]
+      : []),
     r.errors.total === 0
       ? '0'
       : `${int(r.errors.total)} (${((r.errors.total / Math.max(1, r.requests + r.errors.timeouts + r.errors.connection)) * 100).toFixed(1)}%)`,
+    cpu(r.service?.cpuUsPerRequest),
+    cpu(r.consul?.cpuUsPerRequest),
     bytes(r.allocatedBytesPerRequest ?? r.heapBytesPerRequest),
     bytes(r.peakRssBytes),
     `${int(r.consulConnectionsOpened)} / ${int(r.consulConnectionsPeak)}`,
@@ -89,7 +102,10 @@ export function headlineTable(scenario: ScenarioResult): string {
         'p99 ms',
         'p99.9 ms',
         'max ms',
+        ...(open ? ['p99 uncorrected ms', 'generator lag p99 ms', 'late / dropped'] : []),
         'errors',
+        'service CPU µs/req',
+        'Consul CPU µs/req',
         'alloc/req',
         'peak RSS',
         'Consul conns opened / peak',
@@ -98,7 +114,7 @@ export function headlineTable(scenario: ScenarioResult): string {
       ],
       ...rows,
     ],
-    { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'] },
+    { align: ['l', ...Array<'r'>(open ? 17 : 14).fill('r'), 'l'] },
   );
 }
 
@@ -115,7 +131,16 @@ export function errorsTable(scenario: ScenarioResult): string {
 
 function loadLine(scenario: ScenarioResult): string {
   const s = scenario.settings as {
-    load?: { connections?: number; durationS?: number; warmupS?: number; timeoutS?: number };
+    load?: {
+      connections?: number;
+      durationS?: number;
+      warmupS?: number;
+      timeoutS?: number;
+      rate?: number;
+      arrival?: string;
+      maxInFlight?: number;
+      workers?: number;
+    };
     keys?: { count?: number; valueBytes?: number };
     phases?: { baselineS: number; faultS: number; drainS: number };
     fault?: Record<string, unknown>;
@@ -127,7 +152,11 @@ function loadLine(scenario: ScenarioResult): string {
       : s.phases
         ? `through baseline ${s.phases.baselineS} s → ${String(s.fault?.type)} fault ${s.phases.faultS} s → drain ${s.phases.drainS} s (Toxiproxy between the service and Consul; the load generator gives up on a request after ${s.load?.timeoutS} s and sends another)`
         : `for ${s.load?.durationS} s`;
-  return `Load: ${s.load?.connections} connections ${window} per row after a ${s.load?.warmupS} s warm-up (discarded); ${s.keys?.count} keys of ${s.keys?.valueBytes} bytes read round-robin. Closed model (autocannon): latencies are not corrected for coordinated omission.`;
+  const keys = `${s.keys?.count} keys of ${s.keys?.valueBytes} bytes read round-robin`;
+  if (scenario.loadModel === 'open') {
+    return `Load: **open model**, ${s.load?.arrival} arrivals at ${int(s.load?.rate ?? 0)} req/s, sent whether or not earlier requests answered (at most ${int(s.load?.maxInFlight ?? 0)} in flight, ${s.load?.workers} generator worker thread${s.load?.workers === 1 ? '' : 's'}), ${window} per row after a ${s.load?.warmupS} s warm-up (discarded); ${keys}. Latency is from each request's **intended** send time (corrected for coordinated omission; a request given up at the timeout counts at that age); the uncorrected latency (from the actual send) is beside it.`;
+  }
+  return `Load: ${s.load?.connections} connections ${window} per row after a ${s.load?.warmupS} s warm-up (discarded); ${keys}. Closed model (autocannon): latencies are not corrected for coordinated omission.`;
 }
 
 /** Options of {@link renderMarkdown}. */

@@ -67,6 +67,12 @@ export const PhaseResultSchema = z.object({
   latencyUs: LatencyUsSchema,
   histogram: z.string().describe('2xx latency HDR histogram of the phase, µs, compressed base64'),
   errors: count.describe('non-2xx answers plus requests that failed without an answer'),
+  uncorrectedLatencyUs: LatencyUsSchema.optional().describe(
+    'open model: latency of every answer from the actual send (service time); latencyUs is then from the intended send',
+  ),
+  censored: count
+    .optional()
+    .describe('open model: requests of the phase given up at the timeout (in latencyUs at that age)'),
 });
 
 export const StalenessSchema = z
@@ -134,6 +140,31 @@ export const RecoverySchema = z
       .describe('the last probe read of every key got an HTTP answer (the service was not wedged)'),
   })
   .describe('behaviour around a Consul restart (consul-restart)');
+
+export const OpenLoadSchema = z
+  .object({
+    rate: z.number().min(0).describe('target arrival rate, req/s'),
+    arrival: z.enum(['constant', 'poisson']),
+    maxInFlight: count.describe("cap on requests in flight and on the generator's connections"),
+    workers: count.describe('generator worker threads'),
+    scheduled: count.describe('requests the schedule called for'),
+    sent: count,
+    late: count.describe(
+      'sent more than 10 ms after their intended time (waiting for a free slot, or a slow generator)',
+    ),
+    dropped: count.describe('never sent: no free slot within the timeout'),
+    censored: count.describe('given up at the timeout (in flight or dropped): in the corrected latency at that age'),
+    achievedRps: z.number().min(0).describe('answers of any status per second of the schedule'),
+    uncorrectedLatencyUs: LatencyUsSchema.describe('latency of every answer from the actual send (service time)'),
+    uncorrectedHistogram: z.string().describe('its HDR histogram, µs, compressed base64'),
+    sendLagP99Us: z.number().min(0).describe("p99 of the generator's own send lag (requests that had a free slot), µs"),
+    behind: z
+      .boolean()
+      .describe('the generator fell behind its schedule (send lag p99 ≥ 10 ms): flagged generator-behind'),
+  })
+  .describe(
+    "open model (run --rate): the row's latencyUs/histogram are corrected (from the intended send time), over every answer whatever its status and every request given up at the timeout (at that age)",
+  );
 
 export const RunSummarySchema = z
   .object({
@@ -277,6 +308,7 @@ export const ResultSchema = z.object({
     .describe(
       "run --repeat N: every run of this row, in order; the row's own latency is from the merged histograms, its counts are sums",
     ),
+  open: OpenLoadSchema.optional(),
   profile: z
     .object({
       kind: z.enum(['flame', 'cpu', 'doctor']),
@@ -292,8 +324,10 @@ export const ScenarioResultSchema = z.object({
   description: z.string(),
   settings: z.record(z.string(), z.unknown()).describe('the validated scenario as run (after --quick and overrides)'),
   loadModel: z
-    .literal('closed')
-    .describe('closed model: fixed connections; latencies are not corrected for coordinated omission'),
+    .enum(['closed', 'open'])
+    .describe(
+      'closed: fixed connections, each waiting for its answer (autocannon); latencies not corrected for coordinated omission. open: arrivals at a rate, latency from the intended send time',
+    ),
   repeat: count.optional().describe('run --repeat N: runs per row, interleaved'),
   results: z.array(ResultSchema),
 });

@@ -9,6 +9,8 @@ import type { ScenarioResult } from './report-schema.ts';
 
 /** A compact table of one scenario's rows. */
 export function renderTerminalTable(scenario: ScenarioResult): string {
+  const open = scenario.loadModel === 'open';
+  const cpu = (us: number | undefined | null) => (us === undefined || us === null ? '–' : us.toFixed(0));
   const table = new Table({
     head: [
       'row',
@@ -17,7 +19,9 @@ export function renderTerminalTable(scenario: ScenarioResult): string {
       'p99 ms',
       'p99.9 ms',
       'max ms',
+      ...(open ? ['p99 uncorr. ms', 'late/dropped'] : []),
       'errors',
+      'CPU µs/req svc/Consul',
       'alloc/req',
       'conns',
       'Consul req/req',
@@ -33,14 +37,24 @@ export function renderTerminalTable(scenario: ScenarioResult): string {
       msFromUs(r.latencyUs.p99),
       msFromUs(r.latencyUs.p999),
       msFromUs(r.latencyUs.max),
+      ...(open
+        ? [
+            r.open ? msFromUs(r.open.uncorrectedLatencyUs.p99) : '–',
+            r.open ? `${int(r.open.late)}/${int(r.open.dropped)}` : '–',
+          ]
+        : []),
       int(r.errors.total),
+      `${cpu(r.service?.cpuUsPerRequest)}/${cpu(r.consul?.cpuUsPerRequest)}`,
       bytes(r.allocatedBytesPerRequest ?? r.heapBytesPerRequest),
       `${int(r.consulConnectionsOpened)}/${int(r.consulConnectionsPeak)}`,
       ratio(r.consulRequestsPerRequest),
       r.flags.join(' '),
     ]);
   }
-  const parts = [`${scenario.name}: ${scenario.description}`, table.toString()];
+  const model = open
+    ? ` (open model: latency from the intended send time; ${int((scenario.settings as { load?: { rate?: number } }).load?.rate ?? 0)} req/s)`
+    : '';
+  const parts = [`${scenario.name}: ${scenario.description}${model}`, table.toString()];
   const stale = scenario.results.filter((r) => r.staleness);
   if (stale.length) {
     const t = new Table({

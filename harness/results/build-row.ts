@@ -10,6 +10,7 @@ import { ERROR_CAUSE_NAMES, type ErrorCause } from '../../clients/index.ts';
 import type { ConsulRequestCounts } from '../consul/consul-admin.ts';
 import { encodeHistogram, summarize } from '../load/latency-histogram.ts';
 import type { LoadResult } from '../load/load-runner.ts';
+import type { OpenLoadResult } from '../load/open-load.ts';
 import type { ResultRow } from '../report/report-schema.ts';
 import type { ConnectionCounts } from '../service/service-meters.ts';
 import type { ServiceStats } from '../service/service-protocol.ts';
@@ -82,7 +83,9 @@ export function buildRow(i: RowInputs): ResultRow {
   const perServed = (bytes: number): number => (served > 0 ? bytes / served : 0);
   const consulRequests = i.before && i.after ? Math.max(0, i.after.kvGets - i.before.kvGets) : null;
   const flags = [...i.flags];
-  if (load.loadGenerator.saturated) flags.push('load-generator-saturated');
+  const open = 'open' in load ? (load as OpenLoadResult).open : undefined;
+  if (open?.behind) flags.push('generator-behind');
+  else if (load.loadGenerator.saturated) flags.push('load-generator-saturated');
   const seconds = Math.max(1e-9, load.durationMs / 1000);
   const consulCpuPercent = i.consulCpuUs === undefined ? undefined : (i.consulCpuUs / 1e6 / seconds) * 100;
   const serviceCpuPercent = service ? (service.process.cpuUs / 1000 / Math.max(1, service.process.wallMs)) * 100 : 0;
@@ -138,5 +141,25 @@ export function buildRow(i: RowInputs): ResultRow {
     clientStats: service?.client ?? {},
     flags,
     inFlightPeak: service ? service.inFlightPeak : null,
+    ...(open
+      ? {
+          open: {
+            rate: open.rate,
+            arrival: open.arrival,
+            maxInFlight: open.maxInFlight,
+            workers: open.workers,
+            scheduled: open.scheduled,
+            sent: open.sent,
+            late: open.late,
+            dropped: open.dropped,
+            censored: open.censored,
+            achievedRps: load.responses / seconds,
+            uncorrectedLatencyUs: summarize(open.uncorrected),
+            uncorrectedHistogram: encodeHistogram(open.uncorrected),
+            sendLagP99Us: open.sendLag.totalCount > 0 ? open.sendLag.getValueAtPercentile(99) : 0,
+            behind: open.behind,
+          },
+        }
+      : {}),
   };
 }

@@ -122,7 +122,7 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
       name: scenario.name,
       description: scenario.description,
       settings: scenario as unknown as Record<string, unknown>,
-      loadModel: 'closed',
+      loadModel: scenario.load.model,
       results: [],
     };
     this.report.scenarios.push(result);

@@ -8,6 +8,7 @@
 import os from 'node:os';
 import { consulRequestCounts } from '../consul/consul-admin.ts';
 import { LoadEvents, type LoadResult, runLoad } from '../load/load-runner.ts';
+import { runOpenLoad } from '../load/open-load.ts';
 import type { ResultRow } from '../report/report-schema.ts';
 import { buildRow } from '../results/build-row.ts';
 import { measuredSeconds, phaseMarks } from '../scenario/scenario-schema.ts';
@@ -56,13 +57,20 @@ export async function runRow(
     ctx.target = target;
     const load = (phase: 'warm-up' | 'measure', durationS: number): Promise<LoadResult> => {
       const base = { scenario: s.name, client: spec.name, phase };
-      env.events.emit('phase', { ...base, durationS, connections: target.connections });
+      const open = s.load.model === 'open' ? { rate: s.load.rate ?? 1 } : {};
+      const connections = s.load.model === 'open' ? s.load.maxInFlight : target.connections;
+      env.events.emit('phase', { ...base, durationS, connections, ...open });
       const events = new LoadEvents();
       events.on('tick', (t) => env.events.emit('tick', { ...t, ...base }));
       const signal = env.signal ? { signal: env.signal } : {};
       const phases = phase === 'measure' && ctx.phases ? { phases: ctx.phases } : {};
-      const { url, paths, connections } = target;
-      return runLoad({ url, paths, connections, durationS, timeoutS: s.load.timeoutS, ...signal, ...phases }, events);
+      const { url, paths } = target;
+      const common = { url, paths, durationS, timeoutS: s.load.timeoutS, ...signal, ...phases };
+      if (s.load.model === 'open') {
+        const { rate = 1, arrival, maxInFlight, workers } = s.load;
+        return runOpenLoad({ ...common, rate, arrival, maxInFlight, workers }, events);
+      }
+      return runLoad({ ...common, connections: target.connections }, events);
     };
 
     if (s.load.warmupS > 0) await load('warm-up', s.load.warmupS);

@@ -22,6 +22,8 @@ export interface BenchRunEvents {
       phase: 'warm-up' | 'measure' | 'quiesce';
       durationS: number;
       connections: number;
+      /** Open model: the arrival rate, req/s (then `connections` is the in-flight cap). */
+      rate?: number;
     },
   ];
   /** A fault started or ended (fault scenarios), or Consul was stopped and started again (restart scenarios). */

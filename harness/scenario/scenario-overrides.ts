@@ -1,6 +1,6 @@
 /**
- * Command-line overrides of a scenario (`--quick`, `--connections`, `--duration`, `--warmup`, `--clients`,
- * `--consistency`, `--rate-limit`): each narrows the scenario, and the result is validated by the same schema as a
+ * Command-line overrides of a scenario (`--quick`, `--connections`, `--duration`, `--warmup`, `--rate`,
+ * `--arrival`, `--max-in-flight`, `--workers`, `--clients`, `--consistency`, `--rate-limit`): each narrows the scenario, and the result is validated by the same schema as a
  * scenario file, so an override cannot produce a scenario a file could not.
  *
  * @module
@@ -16,6 +16,12 @@ export interface ScenarioOverrides {
   readonly connections?: number;
   readonly durationS?: number;
   readonly warmupS?: number;
+  /** `--rate`: switches to the open model at this arrival rate, req/s. */
+  readonly rate?: number;
+  /** `--arrival`, `--max-in-flight`, `--workers`: the open model's settings. */
+  readonly arrival?: 'constant' | 'poisson';
+  readonly maxInFlight?: number;
+  readonly workers?: number;
   readonly clients?: readonly string[];
   /** Client options applied to every row (`--consistency`, `--rate-limit`); a variant's own overrides win. */
   readonly clientOptions?: Partial<Pick<Scenario['clientOptions'], 'consistency' | 'rateLimit'>>;
@@ -43,6 +49,13 @@ export function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides)
   if (overrides.connections !== undefined) load.connections = overrides.connections;
   if (overrides.durationS !== undefined) load.durationS = overrides.durationS;
   if (overrides.warmupS !== undefined) load.warmupS = overrides.warmupS;
+  if (overrides.rate !== undefined) {
+    load.model = 'open';
+    load.rate = overrides.rate;
+  }
+  if (overrides.arrival !== undefined) load.arrival = overrides.arrival;
+  if (overrides.maxInFlight !== undefined) load.maxInFlight = overrides.maxInFlight;
+  if (overrides.workers !== undefined) load.workers = overrides.workers;
   let clients: unknown[] = scenario.clients;
   if (overrides.clients) {
     // a name picks the scenario's row of that name, else the registered client of that name
@@ -67,7 +80,10 @@ export function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides)
       const msg = err.message
         .replace('load.connections', '--connections')
         .replace('load.durationS', '--duration')
-        .replace('load.warmupS', '--warmup');
+        .replace('load.warmupS', '--warmup')
+        .replace('load.rate', '--rate')
+        .replace('load.maxInFlight', '--max-in-flight')
+        .replace('load.workers', '--workers');
       throw new BenchError(err.code, msg);
     }
     throw err;

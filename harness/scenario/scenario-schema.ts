@@ -24,6 +24,20 @@ export const LoadSchema = z.strictObject({
   warmupS: num('load.warmupS', 0, 600).default(2),
   /** Load generator's per-request timeout, s. 1–120. Default 10. */
   timeoutS: num('load.timeoutS', 1, 120).default(10),
+  /**
+   * Load model: `closed` (autocannon: `connections` callers, each sending its next request when the last one
+   * answered) or `open` (requests arrive at `rate` whether or not earlier ones answered; latency corrected for
+   * coordinated omission, harness/load/open-load.ts). Default `closed`; `--rate` switches a run to `open`.
+   */
+  model: z.enum(['closed', 'open']).default('closed'),
+  /** Open model: arrival rate, req/s. 0.1–1 000 000. Required when `model` is `open`. */
+  rate: num('load.rate', 0.1, 1_000_000).optional(),
+  /** Open model: `constant` gaps of 1/rate or `poisson` arrivals (seeded). Default `constant`. */
+  arrival: z.enum(['constant', 'poisson']).default('constant'),
+  /** Open model: cap on requests in flight, and on the generator's connections (opened as needed). 1–100 000. Default 1 000. */
+  maxInFlight: int('load.maxInFlight', 1, 100_000).default(1000),
+  /** Open model: generator worker threads; the rate and the cap are split between them. 1–16. Default 1. */
+  workers: int('load.workers', 1, 16).default(1),
 });
 
 /** The keys the harness seeds and the service reads. */
@@ -147,6 +161,18 @@ export const ScenarioSchema = z
     reference: z.strictObject({ source: z.string(), figures: z.record(z.string(), z.string()) }).optional(),
   })
   .superRefine((s, ctx) => {
+    if (s.load.model === 'open' && s.load.rate === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['load', 'rate'],
+        message: 'load.rate (req/s) is required when load.model is open',
+      });
+    if (s.load.workers > s.load.maxInFlight)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['load', 'workers'],
+        message: `load.workers must be at most load.maxInFlight (${s.load.maxInFlight})`,
+      });
     if (!s.phases && s.load.durationS === undefined)
       ctx.addIssue({
         code: 'custom',

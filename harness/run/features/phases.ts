@@ -10,6 +10,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { judgeLeak } from '../../diagnosis/leak-verdict.ts';
 import { encodeHistogram, summarize } from '../../load/latency-histogram.ts';
+import type { OpenPhaseLoadResult } from '../../load/open-load.ts';
 import type { PhaseResult, TimelineSample } from '../../report/report-schema.ts';
 import { okCount } from '../../results/build-row.ts';
 import { measuredSeconds } from '../../scenario/scenario-schema.ts';
@@ -83,6 +84,12 @@ export const phasesFeature: RowFeature = {
               latencyUs: summarize(p.histogram),
               histogram: encodeHistogram(p.histogram),
               errors: p.responses - ok + p.requestErrors,
+              ...('uncorrected' in p
+                ? {
+                    uncorrectedLatencyUs: summarize((p as OpenPhaseLoadResult).uncorrected),
+                    censored: (p as OpenPhaseLoadResult).censored,
+                  }
+                : {}),
             };
           });
           if (!service) return;

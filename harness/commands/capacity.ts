@@ -1,0 +1,272 @@
+/**
+ * `consul-kv-bench capacity <scenario> --slo "p99<50ms,errors<0.1%"`: per row, the highest open-model arrival rate
+ * that holds the SLO (`harness/capacity/capacity-search.ts`: ×2 ramp, then binary search), with every step as
+ * evidence. Each step is one open-model run of the row at that rate (a fresh service, a warm-up, `--step` seconds
+ * measured) on one Consul shared by the whole search. Writes `capacity.json` (the verdicts and every step's raw
+ * row) and `capacity.md`.
+ *
+ * @module
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import Table from 'cli-table3';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import {
+  type CapacityResult,
+  parseSlo,
+  type SloTerm,
+  type StepMeasure,
+  searchCapacity,
+} from '../capacity/capacity-search.ts';
+import { CONSUL_BACKENDS, type ConsulBackendChoice } from '../consul/consul-types.ts';
+import { BenchError, usageError } from '../errors.ts';
+import { int } from '../report/format.ts';
+import type { ResultRow } from '../report/report-schema.ts';
+import { BenchRun } from '../run/bench-run.ts';
+import { loadScenario } from '../scenario/load-scenario.ts';
+import { applyOverrides } from '../scenario/scenario-overrides.ts';
+import { rowName, type Scenario } from '../scenario/scenario-schema.ts';
+import { clientList, positiveInt, seconds, userCwd } from './cli-options.ts';
+import { scenarioConsuls, withConsul } from './run.ts';
+
+/** Options of `capacity`. */
+export interface CapacityFlags {
+  /** The SLO, e.g. `p99<50ms,errors<0.1%` (required). */
+  slo: SloTerm[];
+  clients?: string[];
+  /** First rate, req/s. Default 100. */
+  startRate: number;
+  /** Highest rate tried, req/s. Default 20 000. */
+  maxRate: number;
+  /** Stop when the last held and first broken rates are within this share. Default 0.1. */
+  resolution: number;
+  /** Measured seconds per step. Default 5. */
+  step: number;
+  /** Warm-up seconds per step, discarded. Default 1. */
+  warmup: number;
+  /** Most steps per row. Default 12. */
+  maxSteps: number;
+  maxInFlight?: number;
+  workers?: number;
+  consul: ConsulBackendChoice;
+  /** Output directory. Default `reports/capacity`. */
+  out: string;
+}
+
+/** One row's search, with the raw row of every step. */
+export interface RowCapacity extends CapacityResult {
+  readonly row: string;
+  readonly raw: ResultRow[];
+}
+
+/** The step's figures the SLO reads, from its raw row (corrected latency; errors over requests scheduled). */
+function stepMeasure(row: ResultRow): StepMeasure {
+  const ms = (us: number) => us / 1000;
+  const scheduled = Math.max(1, row.open?.scheduled ?? row.requests);
+  return {
+    latencyMs: {
+      p50: ms(row.latencyUs.p50),
+      p90: ms(row.latencyUs.p90),
+      p99: ms(row.latencyUs.p99),
+      'p99.9': ms(row.latencyUs.p999),
+      max: ms(row.latencyUs.max),
+    },
+    errorShare: Math.min(1, row.errors.total / scheduled),
+    achievedRps: row.open?.achievedRps ?? row.rps,
+    generatorBehind: row.open?.behind ?? false,
+  };
+}
+
+/** The verdict table: one line per row. */
+export function capacityTable(results: readonly RowCapacity[], slo: readonly SloTerm[]): string {
+  const table = new Table({
+    head: ['row', 'sustainable req/s', 'first broken req/s', 'stopped by', 'steps'],
+    style: { head: [], border: [] },
+  });
+  for (const r of results)
+    table.push([
+      r.row,
+      r.sustainableRps === null ? `< ${int(r.steps.at(-1)?.rate ?? 0)}` : int(r.sustainableRps),
+      r.firstBrokenRps === null ? '–' : int(r.firstBrokenRps),
+      r.stoppedBy,
+      r.steps.length,
+    ]);
+  return `${table.toString()}\nSLO: ${slo.map((t) => t.text).join(', ')} (open model; latency from the intended send time)`;
+}
+
+/** The evidence of one row, as markdown. */
+function stepsMarkdown(r: RowCapacity): string {
+  const lines = [
+    `### ${r.row}`,
+    '',
+    '| step | rate req/s | achieved req/s | p50 ms | p99 ms | errors | holds | broken |',
+    '|---:|---:|---:|---:|---:|---:|:---:|---|',
+  ];
+  for (const [i, s] of r.steps.entries()) {
+    lines.push(
+      `| ${i + 1} ${s.phase} | ${int(s.rate)} | ${int(s.achievedRps)} | ${s.latencyMs.p50.toFixed(2)} | ${s.latencyMs.p99.toFixed(2)} | ${(s.errorShare * 100).toFixed(2)}% | ${s.holds ? '✓' : '✗'} | ${s.broken.join('; ')}${s.generatorBehind ? ' generator behind' : ''} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Runs `capacity`.
+ * @returns 0 when every row was searched, 1 when a row failed, 130/143 interrupted.
+ * @throws {BenchError} `USAGE` for a scenario with phases (capacity is a steady-load question).
+ */
+export async function capacityCommand(scenarioName: string, flags: CapacityFlags, argv: string[]): Promise<number> {
+  const base = loadScenario(scenarioName);
+  if (base.phases)
+    throw usageError(
+      `capacity measures steady load; ${base.name} has phases (a fault or restart): use articles or light`,
+    );
+  const scenario = applyOverrides(base, {
+    ...(flags.clients ? { clients: flags.clients } : {}),
+    rate: flags.startRate,
+    durationS: flags.step,
+    warmupS: flags.warmup,
+    ...(flags.maxInFlight !== undefined ? { maxInFlight: flags.maxInFlight } : {}),
+    ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
+  });
+  const out = path.resolve(userCwd(), flags.out);
+  await mkdir(out, { recursive: true });
+  const results: RowCapacity[] = [];
+  const write = async () => {
+    const json = path.join(out, 'capacity.json');
+    await writeFile(
+      json,
+      `${JSON.stringify({ command: ['consul-kv-bench', ...argv].join(' '), createdAt: new Date().toISOString(), slo: flags.slo, scenario: scenario.name, results }, null, 2)}\n`,
+    );
+    await writeFile(
+      path.join(out, 'capacity.md'),
+      [
+        `# Capacity at an SLO: ${scenario.name}`,
+        '',
+        `\`consul-kv-bench ${argv.join(' ')}\``,
+        '',
+        '```',
+        capacityTable(results, flags.slo),
+        '```',
+        '',
+        ...results.map(stepsMarkdown),
+        '',
+      ].join('\n'),
+    );
+    return json;
+  };
+  let failures = 0;
+  return withConsul(
+    { backend: flags.consul, httpMaxConnsPerClient: scenario.consul.httpMaxConnsPerClient },
+    async ({ consul, teardown, signal, progress, signalled }) => {
+      for (const row of scenario.clients.map(rowName)) {
+        if (signal.aborted) break;
+        const raw: ResultRow[] = [];
+        progress(`${row}: searching for the highest rate that holds ${flags.slo.map((t) => t.text).join(', ')}`);
+        const probe = async (rate: number) => {
+          const step: Scenario = applyOverrides(scenario, { clients: [row], rate });
+          const run = new BenchRun({
+            consul,
+            scenarios: [step],
+            command: ['consul-kv-bench', ...argv].join(' '),
+            teardown,
+            signal,
+            ...scenarioConsuls(consul, progress, signal),
+          });
+          const report = await run.run();
+          const measured = report.scenarios[0]?.results[0];
+          if (!measured) {
+            const why = report.failures[0]?.message ?? (signal.aborted ? 'interrupted' : 'no result');
+            throw new BenchError('SERVICE_FAILED', `${row} at ${rate} req/s: ${why}`);
+          }
+          raw.push(measured);
+          return stepMeasure(measured);
+        };
+        try {
+          const r = await searchCapacity(probe, flags.slo, {
+            startRate: flags.startRate,
+            maxRate: flags.maxRate,
+            resolution: flags.resolution,
+            maxSteps: flags.maxSteps,
+            onStep: (s) =>
+              progress(
+                `  ${row} ${s.phase} ${int(s.rate)} req/s: p99 ${s.latencyMs.p99.toFixed(1)} ms, errors ${(s.errorShare * 100).toFixed(2)}%, ${s.holds ? 'holds' : `broken (${s.broken.join('; ') || 'generator behind'})`}`,
+              ),
+          });
+          results.push({ row, ...r, raw });
+          progress(
+            `${row}: sustains ${r.sustainableRps === null ? 'no rate tried' : `${int(r.sustainableRps)} req/s`} (stopped by ${r.stoppedBy})`,
+          );
+        } catch (err) {
+          if (signal.aborted) break;
+          failures++;
+          progress(`${row}: failed: ${(err as Error).message}`);
+        }
+        await write();
+      }
+      const json = await write();
+      process.stdout.write(`${capacityTable(results, flags.slo)}\ncapacity: ${json}\n`);
+      const sig = signalled();
+      if (sig) return sig === 'SIGINT' ? 130 : 143;
+      return failures > 0 ? 1 : 0;
+    },
+    async () => {
+      await write().catch(() => {});
+    },
+  );
+}
+
+const rate = (flag: string) => (value: string) => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0.1 || n > 1_000_000)
+    throw new InvalidArgumentError(`${flag} takes a rate in req/s, 0.1–1000000 (got ${JSON.stringify(value)})`);
+  return n;
+};
+const share = (value: string) => {
+  const n = Number(value);
+  if (!(n > 0 && n < 1))
+    throw new InvalidArgumentError(
+      `--resolution takes a share between 0 and 1, e.g. 0.1 (got ${JSON.stringify(value)})`,
+    );
+  return n;
+};
+const slo = (value: string): SloTerm[] => {
+  try {
+    return parseSlo(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^--slo /, ''));
+  }
+};
+
+/** Adds `capacity` to the program. */
+export function registerCapacity(program: Command): void {
+  program
+    .command('capacity')
+    .description(
+      'per row, the highest open-model arrival rate that holds an SLO (×2 ramp, then binary search), with every step as evidence',
+    )
+    .argument('<scenario>', 'a steady-load scenario, e.g. articles or light')
+    .requiredOption(
+      '--slo <terms>',
+      'the objective, e.g. "p99<50ms,errors<0.1%" (p50, p90, p99, p99.9, max; errors in %)',
+      slo,
+    )
+    .option('--clients <list>', "comma-separated rows (default: the scenario's)", clientList)
+    .option('--start-rate <rps>', 'first rate, req/s', rate('--start-rate'), 100)
+    .option('--max-rate <rps>', 'highest rate tried, req/s', rate('--max-rate'), 20_000)
+    .option('--resolution <share>', 'stop when the last held and first broken rates are within this share', share, 0.1)
+    .option('--step <s>', 'measured seconds per step', seconds('--step', 1), 5)
+    .option('--warmup <s>', 'warm-up seconds per step, discarded', seconds('--warmup', 0), 1)
+    .option('--max-steps <n>', 'most steps per row', positiveInt('--max-steps'), 12)
+    .option('--max-in-flight <n>', 'cap on requests in flight (default 1000)', positiveInt('--max-in-flight'))
+    .option('--workers <n>', 'generator worker threads (default 1)', positiveInt('--workers'))
+    .option('--out <dir>', 'output directory (capacity.json, capacity.md)', 'reports/capacity')
+    .addOption(
+      new Option('--consul <backend>', 'where Consul comes from (see run --help)')
+        .choices(CONSUL_BACKENDS)
+        .default('auto'),
+    )
+    .action(async (scenario: string, flags: CapacityFlags) => {
+      process.exitCode = await capacityCommand(scenario, flags, process.argv.slice(2));
+    });
+}

@@ -1,0 +1,337 @@
+/**
+ * One worker thread of the open-model generator ({@link ./open-load.ts}): it schedules requests at its share of the
+ * arrival rate and sends each one whether or not earlier ones answered, on an undici `Pool` of up to `maxInFlight`
+ * connections (opened as needed). Latency is measured twice, as wrk2 does: from the **intended** send time
+ * (corrected for coordinated omission) and from the actual send (uncorrected service time), for every answer
+ * whatever its status (a caller waits for an error as for a value).
+ *
+ * A request due while `maxInFlight` requests are already in flight waits for a free slot (it is then `late`, and its
+ * wait is in its corrected latency); one that waited the whole timeout without a slot is `dropped`. A request with
+ * no answer within the timeout is aborted and recorded in the corrected histogram at the time it was given up,
+ * marked `censored` (at least that long), so a hang is never hidden by leaving it out.
+ *
+ * Runs off the harness's event loop. It says `ready` once loaded and starts at the time the harness's `start`
+ * message gives (shared by every worker, so module loading never makes the first requests late); it reports once,
+ * when its schedule is over and every request has settled or
+ * been given up. Measures and reports; prints nothing.
+ *
+ * @module
+ */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import { Pool } from 'undici';
+import { createLatencyHistogram, encodeHistogram, type LatencyHistogram, recordMs } from './latency-histogram.ts';
+
+/** What the harness gives a worker (structured-cloned). */
+export interface OpenWorkerInput {
+  readonly url: string;
+  readonly paths: readonly string[];
+  /** This worker's share of the arrival rate, req/s. */
+  readonly rate: number;
+  readonly arrival: 'constant' | 'poisson';
+  /** This worker's share of the in-flight cap (and of the connections). */
+  readonly maxInFlight: number;
+  readonly durationS: number;
+  readonly timeoutS: number;
+  /** Seed of the Poisson gaps (deterministic schedules). */
+  readonly seed: number;
+  /** Phase start offsets from the run's start, ms (first at 0); requests count in the phase of their intended time. */
+  readonly phases: ReadonlyArray<{ readonly name: string; readonly startMs: number }>;
+  /** A request sent this much after its intended time is `late`, ms. */
+  readonly lateMs: number;
+}
+
+/** Per phase, what a worker measured (histograms encoded). */
+export interface OpenWorkerPhase {
+  readonly name: string;
+  readonly startMs: number;
+  corrected: string;
+  uncorrected: string;
+  responses: number;
+  byStatus: Record<string, number>;
+  requestErrors: number;
+  censored: number;
+}
+
+/** A worker's report (encoded histograms). */
+export interface OpenWorkerOutput {
+  readonly type: 'result';
+  /** Corrected latency of every answer and of censored requests, µs. */
+  readonly corrected: string;
+  /** Uncorrected latency (from the actual send) of every answer, µs. */
+  readonly uncorrected: string;
+  /** Lag of the send behind the intended time for requests that found a free slot: the generator's own lag, µs. */
+  readonly sendLag: string;
+  readonly scheduled: number;
+  readonly sent: number;
+  readonly late: number;
+  readonly dropped: number;
+  readonly censored: number;
+  readonly responses: number;
+  readonly byStatus: Record<string, number>;
+  readonly timeouts: number;
+  readonly connectionErrors: number;
+  readonly inFlightPeak: number;
+  readonly elu: number;
+  /** CPU time of this thread, µs (`process.threadCpuUsage`, Node ≥ 23.9), or null where Node lacks it. */
+  readonly cpuUs: number | null;
+  readonly eventLoopDelayP99Ms: number;
+  readonly phases: OpenWorkerPhase[];
+}
+
+/** Sent once loaded; the harness then sends `{ type: 'start', startEpochMs }` to every worker at once. */
+export interface OpenWorkerReady {
+  readonly type: 'ready';
+}
+
+/** A tick: answers since the last one. */
+export interface OpenWorkerTick {
+  readonly type: 'tick';
+  readonly responses: number;
+}
+
+interface Phase {
+  name: string;
+  startMs: number;
+  corrected: LatencyHistogram;
+  uncorrected: LatencyHistogram;
+  responses: number;
+  byStatus: Record<string, number>;
+  requestErrors: number;
+  censored: number;
+}
+
+/** A request due, waiting to be sent: its intended time (ms on this thread's `performance.now()` clock). */
+interface Due {
+  readonly intended: number;
+  /** It became due while a slot was free: its send lag is the generator's own. */
+  readonly freeSlot: boolean;
+}
+
+/** Park–Miller minimal standard generator, (0, 1). */
+function seeded(seed: number): () => number {
+  let s = Math.max(1, Math.floor(seed) % 2147483647);
+  return () => {
+    s = (s * 16807) % 2147483647;
+    return s / 2147483647;
+  };
+}
+
+async function main(input: OpenWorkerInput): Promise<OpenWorkerOutput> {
+  const port = parentPort!;
+  // Handshake: report ready once loaded, then start on the clock the harness gives every worker.
+  let onStop: (() => void) | undefined;
+  let stopRequested = false;
+  const start = Promise.withResolvers<number>();
+  port.on('message', (m: { type?: string; startEpochMs?: number }) => {
+    if (m?.type === 'start') start.resolve(m.startEpochMs ?? performance.timeOrigin + performance.now());
+    else if (m?.type === 'stop') {
+      stopRequested = true;
+      onStop?.();
+      start.resolve(performance.timeOrigin + performance.now());
+    }
+  });
+  port.postMessage({ type: 'ready' });
+  const startEpochMs = await start.promise;
+  const threadCpu = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage;
+  const cpu0 = threadCpu?.call(process);
+  const elu0 = performance.eventLoopUtilization();
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const origin = startEpochMs - performance.timeOrigin; // the run's start on this thread's clock
+  const endMs = origin + input.durationS * 1000;
+  const timeoutMs = input.timeoutS * 1000;
+  const random = seeded(input.seed);
+  const gapMs = (): number =>
+    input.arrival === 'poisson' ? (-Math.log(1 - random()) / input.rate) * 1000 : 1000 / input.rate;
+  const pool = new Pool(input.url, {
+    connections: input.maxInFlight,
+    pipelining: 1,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
+  const corrected = createLatencyHistogram();
+  const uncorrected = createLatencyHistogram();
+  const sendLag = createLatencyHistogram();
+  const byStatus: Record<string, number> = {};
+  const phases: Phase[] = input.phases.map((p) => ({
+    ...p,
+    corrected: createLatencyHistogram(),
+    uncorrected: createLatencyHistogram(),
+    responses: 0,
+    byStatus: {},
+    requestErrors: 0,
+    censored: 0,
+  }));
+  const phaseAt = (intended: number): Phase | undefined => {
+    let found: Phase | undefined;
+    for (const p of phases) if (p.startMs <= intended - origin) found = p;
+    return found ?? phases[0];
+  };
+  let scheduled = 0;
+  let sent = 0;
+  let late = 0;
+  let dropped = 0;
+  let censored = 0;
+  let responses = 0;
+  let ticked = 0;
+  let timeouts = 0;
+  let connectionErrors = 0;
+  let inFlight = 0;
+  let inFlightPeak = 0;
+  let stopping = stopRequested;
+  let pathIndex = 0;
+  let next = origin + (input.arrival === 'poisson' ? gapMs() : 0);
+  const queue: Due[] = [];
+  const settled = Promise.withResolvers<void>();
+
+  const giveUp = (intended: number, at: number): void => {
+    censored++;
+    recordMs(corrected, at - intended);
+    const phase = phaseAt(intended);
+    if (phase) {
+      phase.censored++;
+      phase.requestErrors++;
+      recordMs(phase.corrected, at - intended);
+    }
+  };
+
+  const send = (due: Due): void => {
+    const sentAt = performance.now();
+    sent++;
+    if (sentAt - due.intended > input.lateMs) late++;
+    if (due.freeSlot) recordMs(sendLag, sentAt - due.intended);
+    inFlight++;
+    inFlightPeak = Math.max(inFlightPeak, inFlight);
+    const path = input.paths[pathIndex++ % input.paths.length]!;
+    const signal = AbortSignal.timeout(Math.max(1, Math.round(timeoutMs - (sentAt - due.intended))));
+    const phase = phaseAt(due.intended);
+    pool
+      .request({ path, method: 'GET', signal })
+      .then(async (res) => {
+        await res.body.dump({ limit: Number.POSITIVE_INFINITY, signal });
+        const at = performance.now();
+        responses++;
+        byStatus[res.statusCode] = (byStatus[res.statusCode] ?? 0) + 1;
+        // Every answer, error statuses too: a caller feels a fast 504 and a slow 200 alike.
+        recordMs(corrected, at - due.intended);
+        recordMs(uncorrected, at - sentAt);
+        if (phase) {
+          phase.responses++;
+          phase.byStatus[res.statusCode] = (phase.byStatus[res.statusCode] ?? 0) + 1;
+          recordMs(phase.corrected, at - due.intended);
+          recordMs(phase.uncorrected, at - sentAt);
+        }
+      })
+      .catch((err: unknown) => {
+        const at = performance.now();
+        const name = (err as { name?: string }).name;
+        if (signal.aborted || name === 'TimeoutError' || name === 'AbortError') {
+          timeouts++;
+          giveUp(due.intended, at);
+        } else {
+          connectionErrors++;
+          if (phase) phase.requestErrors++;
+        }
+      })
+      .finally(() => {
+        inFlight--;
+        pump();
+      });
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  /** Moves due requests to the queue, gives up on those that waited the whole timeout, sends what slots allow. */
+  function pump(): void {
+    const now = performance.now();
+    while (!stopping && next <= now && next < endMs) {
+      queue.push({ intended: next, freeSlot: inFlight + queue.length < input.maxInFlight });
+      scheduled++;
+      next += gapMs();
+    }
+    while (queue.length > 0 && now - queue[0]!.intended >= timeoutMs) {
+      const due = queue.shift()!;
+      dropped++;
+      giveUp(due.intended, now);
+    }
+    while (queue.length > 0 && inFlight < input.maxInFlight) send(queue.shift()!);
+    const scheduleOver = stopping || next >= endMs;
+    if (scheduleOver && queue.length === 0 && inFlight === 0) {
+      settled.resolve();
+      return;
+    }
+    if (timer === undefined) {
+      // Wake at the next intended time, or at the oldest queued request's timeout.
+      const wakeAt = Math.min(
+        scheduleOver ? Number.POSITIVE_INFINITY : next,
+        queue.length > 0 ? queue[0]!.intended + timeoutMs : Number.POSITIVE_INFINITY,
+      );
+      if (Number.isFinite(wakeAt)) {
+        timer = setTimeout(
+          () => {
+            timer = undefined;
+            pump();
+          },
+          Math.max(0, wakeAt - performance.now()),
+        );
+      }
+    }
+  }
+
+  const tick = setInterval(() => {
+    port.postMessage({ type: 'tick', responses: responses - ticked } satisfies OpenWorkerTick);
+    ticked = responses;
+  }, 1000);
+  onStop = () => {
+    stopping = true;
+    pump();
+  };
+  // Wait for the run's start (shared by every worker), then pump.
+  setTimeout(pump, Math.max(0, origin - performance.now()));
+  // Bounded: the schedule, then at most one timeout for what is in flight, then 5 s.
+  const hardStop = setTimeout(() => settled.resolve(), Math.max(0, endMs - performance.now()) + timeoutMs + 5000);
+  await settled.promise;
+  clearTimeout(hardStop);
+  clearInterval(tick);
+  if (timer) clearTimeout(timer);
+  await pool.destroy().catch(() => {});
+  delay.disable();
+  const cpu1 = threadCpu?.call(process);
+  return {
+    type: 'result',
+    corrected: encodeHistogram(corrected),
+    uncorrected: encodeHistogram(uncorrected),
+    sendLag: encodeHistogram(sendLag),
+    scheduled,
+    sent,
+    late,
+    dropped,
+    censored,
+    responses,
+    byStatus,
+    timeouts,
+    connectionErrors,
+    inFlightPeak,
+    elu: performance.eventLoopUtilization(elu0).utilization,
+    cpuUs: cpu0 && cpu1 ? cpu1.user - cpu0.user + cpu1.system - cpu0.system : null,
+    eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
+    phases: phases.map((p) => ({
+      name: p.name,
+      startMs: p.startMs,
+      corrected: encodeHistogram(p.corrected),
+      uncorrected: encodeHistogram(p.uncorrected),
+      responses: p.responses,
+      byStatus: p.byStatus,
+      requestErrors: p.requestErrors,
+      censored: p.censored,
+    })),
+  };
+}
+
+if (parentPort) {
+  const port = parentPort;
+  main(workerData as OpenWorkerInput).then(
+    (result) => port.postMessage(result),
+    (err: unknown) => port.postMessage({ type: 'error', message: (err as Error)?.message ?? String(err) }),
+  );
+}

@@ -1,0 +1,128 @@
+/**
+ * Capacity at an SLO: the SLO parser, the search on a synthetic latency curve (pure), and the search driving the real
+ * open-model generator against a stub server that serves one request at a time for 2 ms: at most 500 req/s, past
+ * which its queue grows and the corrected p99 explodes. The knee must fall between the last rate that held and the
+ * first that broke, and they must be within one search step of each other.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { brokenTerms, parseSlo, type StepMeasure, searchCapacity } from '../../harness/capacity/capacity-search.ts';
+import { runOpenLoad } from '../../harness/load/open-load.ts';
+
+const measure = (p99: number, errorShare = 0, achievedRps = 0): StepMeasure => ({
+  latencyMs: { p50: p99 / 2, p90: p99 / 1.5, p99, 'p99.9': p99 * 1.2, max: p99 * 2 },
+  errorShare,
+  achievedRps,
+  generatorBehind: false,
+});
+
+describe('parseSlo', () => {
+  it('reads latency terms in us, ms and s, and errors as a percentage', () => {
+    expect(parseSlo('p99<50ms, errors<0.1%')).toEqual([
+      { metric: 'p99', op: '<', value: 50, text: 'p99<50ms' },
+      { metric: 'errors', op: '<', value: 0.001, text: 'errors<0.1%' },
+    ]);
+    expect(parseSlo('p99.9 <= 1s,p50<500us').map((t) => t.value)).toEqual([1000, 0.5]);
+    expect(brokenTerms(parseSlo('p99<50ms,errors<1%'), measure(60, 0.02))).toEqual([
+      'p99<50ms (measured 60.0 ms)',
+      'errors<1% (measured 2.00%)',
+    ]);
+  });
+
+  it.each([
+    ['', /--slo is empty/],
+    ['p99>50ms', /--slo term "p99>50ms": write <metric> < <value>/],
+    ['errors<5ms', /errors take a percentage/],
+    ['p99<5%', /a latency takes us, ms or s/],
+  ])('%j is refused with the fix', (text, message) => {
+    expect(() => parseSlo(text)).toThrow(message);
+  });
+});
+
+describe('searchCapacity on a known curve', () => {
+  it('ramps ×2, then halves the interval until it is within the resolution; the knee lies inside it', async () => {
+    const knee = 730; // p99 10 ms below, 200 ms above
+    const probe = async (rate: number) => measure(rate <= knee ? 10 : 200);
+    const r = await searchCapacity(probe, parseSlo('p99<50ms'), { startRate: 100, resolution: 0.05 });
+    expect(r.steps.slice(0, 5).map((s) => [s.rate, s.phase, s.holds])).toEqual([
+      [100, 'ramp', true],
+      [200, 'ramp', true],
+      [400, 'ramp', true],
+      [800, 'ramp', false],
+      [600, 'search', true],
+    ]);
+    expect(r.stoppedBy).toBe('resolution');
+    expect(r.sustainableRps!).toBeLessThanOrEqual(knee);
+    expect(r.firstBrokenRps!).toBeGreaterThan(knee);
+    expect((r.firstBrokenRps! - r.sustainableRps!) / r.firstBrokenRps!).toBeLessThanOrEqual(0.05);
+  });
+
+  it('stops at maxRate, at the step budget, below minRate, and when the generator falls behind', async () => {
+    const always = async () => measure(1);
+    expect((await searchCapacity(always, parseSlo('p99<5ms'), { startRate: 100, maxRate: 300 })).stoppedBy).toBe(
+      'max-rate',
+    );
+    const never = async () => measure(100);
+    const low = await searchCapacity(never, parseSlo('p99<5ms'), { startRate: 8, minRate: 1 });
+    expect(low.stoppedBy).toBe('min-rate');
+    expect(low.sustainableRps).toBeNull();
+    const budget = await searchCapacity(always, parseSlo('p99<5ms'), { maxSteps: 3 });
+    expect([budget.stoppedBy, budget.steps.length]).toEqual(['steps', 3]);
+    const behind = await searchCapacity(async () => ({ ...measure(1), generatorBehind: true }), parseSlo('p99<5ms'));
+    expect(behind.stoppedBy).toBe('generator');
+  });
+});
+
+describe('searchCapacity with the open-model generator', () => {
+  let server: http.Server;
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((r) => server?.close(r));
+  });
+
+  it('a server of at most 500 req/s (one request at a time, 2 ms each): the knee falls within the last search step', async () => {
+    const serviceMs = 2;
+    // One request at a time, each held ≥ 2 ms by a timer (not CPU, so the generator's thread is not starved on a
+    // small machine): at most 500 req/s, less by the timers' lateness.
+    const queue: http.ServerResponse[] = [];
+    let busy = false;
+    const next = (): void => {
+      const res = queue.shift();
+      if (!res) {
+        busy = false;
+        return;
+      }
+      busy = true;
+      setTimeout(() => {
+        res.end('ok');
+        next();
+      }, serviceMs);
+    };
+    server = http.createServer((_req, res) => {
+      queue.push(res);
+      if (!busy) next();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const probe = async (rate: number): Promise<StepMeasure> => {
+      const r = await runOpenLoad({ url, paths: ['/'], rate, durationS: 2, timeoutS: 2, maxInFlight: 200 });
+      const ms = (p: number) => r.histogram.getValueAtPercentile(p) / 1000;
+      const scheduled = r.open.scheduled;
+      return {
+        latencyMs: { p50: ms(50), p90: ms(90), p99: ms(99), 'p99.9': ms(99.9), max: r.histogram.maxValue / 1000 },
+        errorShare: (scheduled - r.responses) / Math.max(1, scheduled),
+        achievedRps: r.responses / 2,
+        generatorBehind: r.open.behind,
+      };
+    };
+    const r = await searchCapacity(probe, parseSlo('p99<50ms,errors<1%'), { startRate: 100, resolution: 0.1 });
+    expect(r.stoppedBy).toBe('resolution');
+    const capacity = 1000 / serviceMs; // an upper bound: HTTP handling adds to the 2 ms
+    expect(r.sustainableRps!).toBeLessThanOrEqual(capacity);
+    expect(r.sustainableRps!).toBeGreaterThanOrEqual(capacity * 0.4);
+    expect(r.firstBrokenRps!).toBeGreaterThan(r.sustainableRps!);
+    expect((r.firstBrokenRps! - r.sustainableRps!) / r.firstBrokenRps!).toBeLessThanOrEqual(0.1);
+    for (const s of r.steps.filter((x) => !x.holds)) expect(s.broken.length).toBeGreaterThan(0);
+  }, 120_000);
+});

@@ -1,0 +1,112 @@
+/**
+ * The open model and capacity from the command line, on a real Consul: `run --rate` (every row states the model,
+ * keeps its schedule, and shows corrected beside uncorrected latency and CPU per request) and `capacity` (the search,
+ * its evidence, and its bad input).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ReportSchema } from '../../harness/report/report-schema.ts';
+import { cli, tmp } from '../helpers.ts';
+
+describe('the open model on a real Consul (--rate)', () => {
+  it(
+    'light --quick --rate 300: every row states the model, the schedule kept, corrected ≥ uncorrected latency, CPU per request',
+    async () => {
+      const out = await tmp();
+      const r = await cli([
+        'run',
+        'light',
+        '--quick',
+        '--rate',
+        '300',
+        '--arrival',
+        'poisson',
+        '--consul',
+        'local',
+        '--clients',
+        'no-consul,pooled',
+        '--out',
+        out,
+      ]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/measure 2 s, open model 300 req\/s, at most 1 000 in flight/);
+      const report = ReportSchema.parse(JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')));
+      const scenario = report.scenarios[0]!;
+      expect(scenario.loadModel).toBe('open');
+      for (const row of scenario.results) {
+        const open = row.open!;
+        expect(open, row.client).toBeDefined();
+        expect(open.arrival).toBe('poisson');
+        expect(open.scheduled, row.client).toBeGreaterThan(450); // ≈ 600 over 2 s
+        expect(open.scheduled, row.client).toBeLessThan(750);
+        expect(open.sent + open.dropped).toBe(open.scheduled);
+        // every request scheduled is accounted for: answered, given up at the timeout (dropped included), or failed
+        expect(row.requests + row.errors.timeouts + row.errors.connection, row.client).toBe(open.scheduled);
+        expect(open.achievedRps, row.client).toBeGreaterThan(200);
+        expect(row.latencyUs.p50, row.client).toBeGreaterThanOrEqual(open.uncorrectedLatencyUs.p50);
+        expect(row.service!.cpuUsPerRequest, row.client).toBeGreaterThan(0);
+      }
+      expect(scenario.results[1]!.consul!.cpuUsPerRequest).toBeGreaterThan(0);
+      const md = await readFile(path.join(out, 'report.md'), 'utf8');
+      expect(md).toMatch(/\*\*open model\*\*, poisson arrivals at 300 req\/s/);
+      expect(md).toContain('p99 uncorrected ms');
+      expect(md).toContain('service CPU µs/req');
+    },
+    3 * 60_000,
+  );
+});
+
+describe('capacity on a real Consul', () => {
+  it(
+    'searches each row for the highest rate that holds the SLO and writes the steps as evidence',
+    async () => {
+      const out = await tmp();
+      const r = await cli([
+        'capacity',
+        'light',
+        '--clients',
+        'no-consul,pooled',
+        '--slo',
+        'p99<100ms,errors<1%',
+        '--start-rate',
+        '200',
+        '--step',
+        '1',
+        '--warmup',
+        '0',
+        '--max-steps',
+        '3',
+        '--consul',
+        'local',
+        '--out',
+        out,
+      ]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/pooled ramp 200 req\/s: p99 [\d.]+ ms, errors [\d.]+%, (holds|broken)/);
+      expect(r.stdout).toMatch(/│ no-consul +│/);
+      expect(r.stdout).toContain('SLO: p99<100ms, errors<1% (open model');
+      const c = JSON.parse(await readFile(path.join(out, 'capacity.json'), 'utf8'));
+      expect(c.results.map((x: { row: string }) => x.row)).toEqual(['no-consul', 'pooled']);
+      for (const row of c.results) {
+        expect(row.steps.length).toBeGreaterThan(0);
+        expect(row.steps.length).toBeLessThanOrEqual(3);
+        expect(row.raw).toHaveLength(row.steps.length);
+        expect(row.raw[0].open.rate).toBe(200);
+        expect(row.steps[0].rate).toBe(200);
+      }
+      expect(await readFile(path.join(out, 'capacity.md'), 'utf8')).toMatch(/### pooled\n\n\| step \| rate req\/s/);
+    },
+    3 * 60_000,
+  );
+
+  it('refuses a scenario with phases and a malformed SLO, in one line', async () => {
+    const a = await cli(['capacity', 'network-stall', '--slo', 'p99<50ms']);
+    expect(a.exitCode).toBe(2);
+    expect(a.stderr).toMatch(/capacity measures steady load; network-stall has phases/);
+    const b = await cli(['capacity', 'light', '--slo', 'p99>50ms']);
+    expect(b.exitCode).toBe(2);
+    expect(b.stderr.trim().split('\n')).toHaveLength(1);
+    expect(b.stderr).toMatch(/term "p99>50ms": write <metric> < <value>/);
+  });
+});
