@@ -184,6 +184,26 @@ async function main(input: OpenWorkerInput): Promise<OpenWorkerOutput> {
   let next = origin + (input.arrival === 'poisson' ? gapMs() : 0);
   const queue: Due[] = [];
   const settled = Promise.withResolvers<void>();
+  /**
+   * Requests in flight by deadline (intended time + timeout). Requests are sent in intended-time order, so the
+   * deadlines only grow and a FIFO swept from its head is enough: one sweep timer instead of a timer per request
+   * (`AbortSignal.timeout` keeps each one alive for the whole timeout, answered or not).
+   */
+  const deadlines: Array<{ readonly deadline: number; readonly controller: AbortController; done: boolean }> = [];
+  let deadlineHead = 0;
+  const sweep = setInterval(() => {
+    const now = performance.now();
+    while (deadlineHead < deadlines.length) {
+      const d = deadlines[deadlineHead]!;
+      if (!d.done && d.deadline > now) break;
+      if (!d.done) d.controller.abort();
+      deadlineHead++;
+    }
+    if (deadlineHead > 4096 && deadlineHead * 2 > deadlines.length) {
+      deadlines.splice(0, deadlineHead);
+      deadlineHead = 0;
+    }
+  }, 5);
 
   const giveUp = (intended: number, at: number): void => {
     censored++;
@@ -204,7 +224,9 @@ async function main(input: OpenWorkerInput): Promise<OpenWorkerOutput> {
     inFlight++;
     inFlightPeak = Math.max(inFlightPeak, inFlight);
     const path = input.paths[pathIndex++ % input.paths.length]!;
-    const signal = AbortSignal.timeout(Math.max(1, Math.round(timeoutMs - (sentAt - due.intended))));
+    const entry = { deadline: due.intended + timeoutMs, controller: new AbortController(), done: false };
+    deadlines.push(entry);
+    const signal = entry.controller.signal;
     const phase = phaseAt(due.intended);
     pool
       .request({ path, method: 'GET', signal })
@@ -226,7 +248,7 @@ async function main(input: OpenWorkerInput): Promise<OpenWorkerOutput> {
       .catch((err: unknown) => {
         const at = performance.now();
         const name = (err as { name?: string }).name;
-        if (signal.aborted || name === 'TimeoutError' || name === 'AbortError') {
+        if (signal.aborted || name === 'AbortError') {
           timeouts++;
           giveUp(due.intended, at);
         } else {
@@ -235,6 +257,7 @@ async function main(input: OpenWorkerInput): Promise<OpenWorkerOutput> {
         }
       })
       .finally(() => {
+        entry.done = true;
         inFlight--;
         pump();
       });
@@ -293,6 +316,7 @@ async function main(input: OpenWorkerInput): Promise<OpenWorkerOutput> {
   await settled.promise;
   clearTimeout(hardStop);
   clearInterval(tick);
+  clearInterval(sweep);
   if (timer) clearTimeout(timer);
   await pool.destroy().catch(() => {});
   delay.disable();
