@@ -26,7 +26,7 @@ import { BenchRun } from '../run/bench-run.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
 import { applyOverrides } from '../scenario/scenario-overrides.ts';
 import { rowName, type Scenario } from '../scenario/scenario-schema.ts';
-import { clientList, positiveInt, seconds, userCwd } from './cli-options.ts';
+import { arrivalRate, clientList, positiveInt, seconds, userCwd } from './cli-options.ts';
 import { scenarioConsuls, withConsul } from './run.ts';
 
 /** Options of `capacity`. */
@@ -216,12 +216,6 @@ export async function capacityCommand(scenarioName: string, flags: CapacityFlags
   );
 }
 
-const rate = (flag: string) => (value: string) => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0.1 || n > 1_000_000)
-    throw new InvalidArgumentError(`${flag} takes a rate in req/s, 0.1–1000000 (got ${JSON.stringify(value)})`);
-  return n;
-};
 const share = (value: string) => {
   const n = Number(value);
   if (!(n > 0 && n < 1))
@@ -252,8 +246,8 @@ export function registerCapacity(program: Command): void {
       slo,
     )
     .option('--clients <list>', "comma-separated rows (default: the scenario's)", clientList)
-    .option('--start-rate <rps>', 'first rate, req/s', rate('--start-rate'), 100)
-    .option('--max-rate <rps>', 'highest rate tried, req/s', rate('--max-rate'), 20_000)
+    .option('--start-rate <rps>', 'first rate, req/s', arrivalRate('--start-rate'), 100)
+    .option('--max-rate <rps>', 'highest rate tried, req/s', arrivalRate('--max-rate'), 20_000)
     .option('--resolution <share>', 'stop when the last held and first broken rates are within this share', share, 0.1)
     .option('--step <s>', 'measured seconds per step', seconds('--step', 1), 5)
     .option('--warmup <s>', 'warm-up seconds per step, discarded', seconds('--warmup', 0), 1)

@@ -63,16 +63,18 @@ export const seconds =
     return n;
   };
 
-/** Parses `--rate <rps>`: an arrival rate, req/s, 0.1–1 000 000. */
-export const arrivalRate = (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0.1 || n > 1_000_000) {
-    throw new InvalidArgumentError(
-      `--rate takes an arrival rate in requests per second, 0.1–1000000 (got ${JSON.stringify(value)})`,
-    );
-  }
-  return n;
-};
+/** A parser of an arrival rate for `flag` (`--rate`, `--start-rate`, …): req/s, 0.1–1 000 000. */
+export const arrivalRate =
+  (flag: string) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0.1 || n > 1_000_000) {
+      throw new InvalidArgumentError(
+        `${flag} takes an arrival rate in requests per second, 0.1–1000000 (got ${JSON.stringify(value)})`,
+      );
+    }
+    return n;
+  };
 
 /** Parses `--clients a,b,c`: row names (lowercase letters, digits, dashes). */
 export const clientList = (value: string): string[] => {

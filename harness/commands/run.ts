@@ -281,7 +281,7 @@ export function registerRun(program: Command): void {
     .option(
       '--rate <rps>',
       'open model: requests arrive at this rate whether or not earlier ones answered; latency corrected for coordinated omission',
-      arrivalRate,
+      arrivalRate('--rate'),
     )
     .addOption(
       new Option('--arrival <kind>', 'open model: constant gaps of 1/rate, or poisson arrivals').choices([

@@ -196,7 +196,8 @@ export function evaluateBudgets(budgets: Budgets, head: Report, baseline?: Repor
     const runsNote = values.length > 1 ? describeRuns(b, values) : '';
     if (judged.holds || !baseline) return { ...result, pass: judged.holds, note: runsNote };
     const base = findRow(baseline, b.scenario, b.row);
-    const baseValues = base ? samples(base, b.metric) : [];
+    const basePoints = base ? points(base, b.metric) : [];
+    const baseValues = basePoints.map((x) => x.value);
     const headNote = runsNote ? `head: ${runsNote}; ` : '';
     if (!base || baseValues.length === 0)
       return { ...result, pass: false, note: `${headNote}no baseline values to compare with` };
@@ -212,7 +213,7 @@ export function evaluateBudgets(budgets: Budgets, head: Report, baseline?: Repor
         note: `${headNote}${baseNote}, broken there too; ${values.length}+${baseValues.length} runs cannot show a regression beyond that (need ≥ ${MIN_SAMPLES} a side: run --repeat ${MIN_SAMPLES})`,
       };
     }
-    const test = testRuns(points(base, b.metric), points(row, b.metric));
+    const test = testRuns(basePoints, points(row, b.metric));
     const { p, change } = test;
     const worse = METRICS[b.metric]!.better === 'higher' ? change < 0 : change > 0;
     const changeText = Number.isFinite(change) ? `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)}%` : 'from 0';

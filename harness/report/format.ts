@@ -43,3 +43,8 @@ export function percentOf(value: number, reference: number | undefined): string 
   if (!reference) return '–';
   return `${Math.round((value / reference) * 100)}%`;
 }
+
+/** A CPU time per request, whole µs; `–` when unknown (e.g. no service, or a Consul the harness does not run). */
+export function usPerRequest(us: number | null | undefined): string {
+  return us === undefined || us === null ? '–' : us.toFixed(0);
+}

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { markdownTable } from 'markdown-table';
-import { bytes, int, msFromUs, percentOf, ratio } from './format.ts';
+import { bytes, int, msFromUs, percentOf, ratio, usPerRequest } from './format.ts';
 import { recoverySection, stalenessSection } from './freshness-report.ts';
 import { leakSection, referenceSection } from './leak-report.ts';
 import { ERROR_BREAKDOWN, type Report, type ResultRow, type ScenarioResult } from './report-schema.ts';
@@ -63,7 +63,6 @@ export function describeRun(report: Report): string[] {
 export function headlineTable(scenario: ScenarioResult): string {
   const ceiling = scenario.results.find((r) => r.client === 'no-consul')?.rps;
   const open = scenario.loadModel === 'open';
-  const cpu = (us: number | undefined | null) => (us === undefined || us === null ? '–' : us.toFixed(0));
   const rows = scenario.results.map((r) => [
     r.kind === 'baseline' ? `_${r.client}_` : `**${r.client}**`,
     int(r.rps),
@@ -83,8 +82,8 @@ export function headlineTable(scenario: ScenarioResult): string {
     r.errors.total === 0
       ? '0'
       : `${int(r.errors.total)} (${((r.errors.total / Math.max(1, r.requests + r.errors.timeouts + r.errors.connection)) * 100).toFixed(1)}%)`,
-    cpu(r.service?.cpuUsPerRequest),
-    cpu(r.consul?.cpuUsPerRequest),
+    usPerRequest(r.service?.cpuUsPerRequest),
+    usPerRequest(r.consul?.cpuUsPerRequest),
     bytes(r.allocatedBytesPerRequest ?? r.heapBytesPerRequest),
     bytes(r.peakRssBytes),
     `${int(r.consulConnectionsOpened)} / ${int(r.consulConnectionsPeak)}`,

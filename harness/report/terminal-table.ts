@@ -4,13 +4,12 @@
  * @module
  */
 import Table from 'cli-table3';
-import { bytes, int, msFromUs, ratio } from './format.ts';
+import { bytes, int, msFromUs, ratio, usPerRequest } from './format.ts';
 import type { ScenarioResult } from './report-schema.ts';
 
 /** A compact table of one scenario's rows. */
 export function renderTerminalTable(scenario: ScenarioResult): string {
   const open = scenario.loadModel === 'open';
-  const cpu = (us: number | undefined | null) => (us === undefined || us === null ? '–' : us.toFixed(0));
   const table = new Table({
     head: [
       'row',
@@ -44,7 +43,7 @@ export function renderTerminalTable(scenario: ScenarioResult): string {
           ]
         : []),
       int(r.errors.total),
-      `${cpu(r.service?.cpuUsPerRequest)}/${cpu(r.consul?.cpuUsPerRequest)}`,
+      `${usPerRequest(r.service?.cpuUsPerRequest)}/${usPerRequest(r.consul?.cpuUsPerRequest)}`,
       bytes(r.allocatedBytesPerRequest ?? r.heapBytesPerRequest),
       `${int(r.consulConnectionsOpened)}/${int(r.consulConnectionsPeak)}`,
       ratio(r.consulRequestsPerRequest),
