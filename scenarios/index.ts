@@ -8,6 +8,7 @@ import consulRestart from './consul-restart.ts';
 import consulRestartFresh from './consul-restart-fresh.ts';
 import light from './light.ts';
 import networkStall from './network-stall.ts';
+import networkStallOpen from './network-stall-open.ts';
 import watchPropagation from './watch-propagation.ts';
 
 /** Registered scenarios; the first is the default of `consul-kv-bench run`. */
@@ -15,6 +16,7 @@ export const SCENARIOS: readonly ScenarioInput[] = [
   articles,
   light,
   networkStall,
+  networkStallOpen,
   watchPropagation,
   consulRestart,
   consulRestartFresh,

@@ -14,7 +14,8 @@ export function listCommand(): number {
   const out: string[] = ['scenarios:'];
   for (const name of scenarioNames()) {
     const s = loadScenario(name);
-    const shape = `${s.load.connections} connections, ${measuredSeconds(s)} s per row`;
+    const load = s.load.model === 'open' ? `open model ${s.load.rate} req/s` : `${s.load.connections} connections`;
+    const shape = `${load}, ${measuredSeconds(s)} s per row`;
     out.push(`  ${name.padEnd(20)} ${s.description} (${shape})${name === DEFAULT_SCENARIO ? ' [default]' : ''}`);
     const variants = s.clients.filter((r) => typeof r !== 'string');
     if (variants.length > 0) out.push(`  ${''.padEnd(20)} variant rows: ${variants.map((r) => rowName(r)).join(', ')}`);

@@ -151,12 +151,25 @@ function startWorker(input: OpenWorkerInput, onTick: (responses: number) => void
   };
 }
 
+/** An open-model load whose workers are loaded and waiting for their start (see {@link prepareOpenLoad}). */
+export interface PreparedOpenLoad {
+  /**
+   * Starts every worker on one clock and waits for the result.
+   * @param startAtMs `performance.now()` the schedule counts from (it may be a few ms past: what fell due meanwhile
+   *   is sent at once, its lag in its corrected latency). Default 20 ms from now.
+   */
+  run(startAtMs?: number): Promise<OpenLoadResult>;
+  /** Stops the workers without running (when the caller failed before `run`). */
+  cancel(): Promise<void>;
+}
+
 /**
- * Runs one bounded open-model load against `url`.
+ * Starts the workers of one bounded open-model load against `url` and waits until each has loaded, so the caller
+ * can start its own clock (phases, faults) at the moment the schedule starts.
  * @throws {BenchError} `NOT_LOOPBACK` for a non-loopback target; `USAGE` for a rate ≤ 0, a cap or worker count
  *   below 1 or no paths; `LOAD_FAILED` when a worker fails.
  */
-export async function runOpenLoad(options: OpenLoadOptions, events?: LoadEvents): Promise<OpenLoadResult> {
+export async function prepareOpenLoad(options: OpenLoadOptions, events?: LoadEvents): Promise<PreparedOpenLoad> {
   await assertLoopback(options.url, 'load target');
   const workers = options.workers ?? 1;
   const maxInFlight = options.maxInFlight ?? 1000;
@@ -171,13 +184,6 @@ export async function runOpenLoad(options: OpenLoadOptions, events?: LoadEvents)
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let pending = 0;
-  let elapsedS = 0;
-  const ticker = setInterval(() => {
-    events?.emit('tick', { elapsedS: ++elapsedS, responses: pending });
-    pending = 0;
-  }, 1000);
-  let t0 = performance.now();
-  let outputs: OpenWorkerOutput[];
   const running = Array.from({ length: workers }, (_, i) =>
     startWorker(
       {
@@ -198,19 +204,60 @@ export async function runOpenLoad(options: OpenLoadOptions, events?: LoadEvents)
       stop.signal,
     ),
   );
-  try {
-    await Promise.all(running.map((w) => w.ready));
-    // Every worker on one clock, 20 ms from now: enough to deliver the message, not enough to matter.
-    const startEpochMs = performance.timeOrigin + performance.now() + 20;
-    t0 = startEpochMs - performance.timeOrigin;
-    for (const w of running) w.start(startEpochMs);
-    outputs = await Promise.all(running.map((w) => w.result));
-  } finally {
-    clearInterval(ticker);
+  const cleanUp = async (): Promise<void> => {
     options.signal?.removeEventListener('abort', onAbort);
     stop.abort();
     await Promise.allSettled(running.map((w) => w.result));
+  };
+  try {
+    await Promise.all(running.map((w) => w.ready));
+  } catch (err) {
+    await cleanUp();
+    throw err;
   }
+  return {
+    cancel: cleanUp,
+    async run(startAtMs = performance.now() + 20) {
+      let elapsedS = 0;
+      const ticker = setInterval(() => {
+        events?.emit('tick', { elapsedS: ++elapsedS, responses: pending });
+        pending = 0;
+      }, 1000);
+      const t0 = startAtMs;
+      let outputs: OpenWorkerOutput[];
+      try {
+        for (const w of running) w.start(performance.timeOrigin + t0);
+        outputs = await Promise.all(running.map((w) => w.result));
+      } finally {
+        clearInterval(ticker);
+        await cleanUp();
+      }
+      return summarise(options, { arrival, maxInFlight, workers, phases }, outputs, t0);
+    },
+  };
+}
+
+/**
+ * Runs one bounded open-model load against `url`: {@link prepareOpenLoad}, then `run()`.
+ * @throws {BenchError} as {@link prepareOpenLoad}.
+ */
+export async function runOpenLoad(options: OpenLoadOptions, events?: LoadEvents): Promise<OpenLoadResult> {
+  return (await prepareOpenLoad(options, events)).run();
+}
+
+/** Adds the workers' reports into one result. */
+function summarise(
+  options: OpenLoadOptions,
+  settings: {
+    readonly arrival: 'constant' | 'poisson';
+    readonly maxInFlight: number;
+    readonly workers: number;
+    readonly phases: ReadonlyArray<{ readonly name: string; readonly startMs: number }>;
+  },
+  outputs: readonly OpenWorkerOutput[],
+  t0: number,
+): OpenLoadResult {
+  const { arrival, maxInFlight, workers, phases } = settings;
   const durationMs = Math.min(performance.now() - t0, options.durationS * 1000 + 50);
   const sum = (f: (o: OpenWorkerOutput) => number) => outputs.reduce((n, o) => n + f(o), 0);
   const byStatus: Record<string, number> = {};

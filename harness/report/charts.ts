@@ -17,7 +17,7 @@ const baselineRows = (s: ScenarioResult): ResultRow[] => s.results.filter((r) =>
 
 /**
  * Every chart of one scenario, in reading order: latency spectrum, RPS, p99, Consul connections, Consul
- * requests per request, then (when the scenario has them) freshness, restart recovery and timelines.
+ * requests per request, CPU per request, then (when the scenario has them) freshness, restart recovery and timelines.
  * Charts without data (e.g. no timeline outside fault scenarios) are left out.
  */
 export function scenarioCharts(scenario: ScenarioResult): Chart[] {
@@ -32,7 +32,7 @@ export function scenarioCharts(scenario: ScenarioResult): Chart[] {
     spectrumChart(
       'latency-spectrum',
       'Latency percentile spectrum',
-      "Latency of 2xx answers at p50 … p99.99 from each row's HDR histogram, both axes log. Lower is better; a line that bends up late has a long tail.",
+      `${scenario.loadModel === 'open' ? "Corrected latency (open model: from each request's intended send time) of every answer and of requests given up at the generator's timeout" : 'Latency of 2xx answers'} at p50 … p99.99 from each row's HDR histogram, both axes log. Lower is better; a line that bends up late has a long tail.`,
       scenario.results.filter((r) => r.ok > 0).map((r) => ({ name: r.client, encoded: r.histogram })),
     ),
     barChart({
@@ -49,7 +49,10 @@ export function scenarioCharts(scenario: ScenarioResult): Chart[] {
     barChart({
       id: 'p99',
       title: 'p99 latency',
-      caption: 'p99 of 2xx answers, ms, log scale. Grey bars and dashed lines: the baselines.',
+      caption:
+        scenario.loadModel === 'open'
+          ? "p99 of every answer and of requests given up at the generator's timeout, from each request's intended send time (open model, corrected for coordinated omission), ms, log scale. Grey bars and dashed lines: the baselines."
+          : 'p99 of 2xx answers, ms, log scale. Grey bars and dashed lines: the baselines.',
       axisName: 'p99 ms (log)',
       log: true,
       categories: names,
@@ -89,6 +92,24 @@ export function scenarioCharts(scenario: ScenarioResult): Chart[] {
       categories: names,
       series: [{ name: 'Consul req/req', values: clients.map((r) => r.consulRequestsPerRequest), baselines: [] }],
       format: ratio,
+    }),
+    barChart({
+      id: 'cpu-per-request',
+      title: 'CPU time per answered request',
+      caption:
+        "CPU time of the service process and of the Consul agent per answered request, µs, log scale: the cost of a read, whatever set the pace (the load generator's CPU is not in it). Consul's only when the harness runs it as a local process. Grey bars: the baselines.",
+      axisName: 'CPU µs/req (log)',
+      log: true,
+      categories: names,
+      series: [
+        {
+          name: 'service',
+          values: clients.map((r) => r.service?.cpuUsPerRequest ?? null),
+          baselines: baselineValues((r) => r.service?.cpuUsPerRequest ?? null),
+        },
+        { name: 'Consul', values: clients.map((r) => r.consul?.cpuUsPerRequest ?? null), baselines: [] },
+      ],
+      format: (v) => int(v),
     }),
   );
 

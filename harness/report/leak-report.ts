@@ -6,7 +6,7 @@
  */
 import { markdownTable } from 'markdown-table';
 import { int, msFromUs } from './format.ts';
-import type { ResultRow, ScenarioResult, TimelineSample } from './report-schema.ts';
+import type { PhaseResult, ResultRow, ScenarioResult, TimelineSample } from './report-schema.ts';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -105,26 +105,7 @@ export function leakSection(scenario: ScenarioResult): string {
     '',
     ...rows.map((r) => `- **${r.client}**: ${r.leak.verdict}: ${r.leak.evidence.reason}.`),
     '',
-    '### Latency per phase (2xx, ms)',
-    '',
-    markdownTable([
-      ['row', 'baseline p99', 'baseline max', 'fault p99', 'fault max', 'fault errors', 'drain p99', 'drain max'],
-      ...rows.map((r) => {
-        const ph = Object.fromEntries((r.phases ?? []).map((p) => [p.name, p]));
-        const cell = (n: string, k: 'p99' | 'max') => (ph[n] && ph[n].ok > 0 ? msFromUs(ph[n].latencyUs[k]) : '–');
-        return [
-          r.client,
-          cell('baseline', 'p99'),
-          cell('baseline', 'max'),
-          cell('fault', 'p99'),
-          cell('fault', 'max'),
-          int(ph.fault?.errors ?? 0),
-          cell('drain', 'p99'),
-          cell('drain', 'max'),
-        ];
-      }),
-    ]),
-    '',
+    ...phaseLatencySection(rows),
     `### Timelines (${phasesOf(rows[0]?.timeline ?? []).join(' │ ')}, each row on its own scale)`,
     '',
     markdownTable([
@@ -144,6 +125,86 @@ export function leakSection(scenario: ScenarioResult): string {
     '',
   );
   return out.join('\n');
+}
+
+/**
+ * A phase's p99, ms, marked `≥` when it is a lower bound: in the open model more than 1% of the phase's requests
+ * were censored (given up at the generator's timeout, recorded at that age), so the p99 is at least that.
+ */
+export function phaseP99(p: PhaseResult | undefined, k: 'p99' | 'max' = 'p99'): string {
+  if (!p) return '–';
+  const censored = p.censored ?? 0;
+  if (p.uncorrectedLatencyUs === undefined && p.ok === 0) return '–';
+  if (p.uncorrectedLatencyUs !== undefined && p.requests + censored === 0) return '–';
+  const bound = censored > 0 && (k === 'max' || censored > 0.01 * (p.requests + censored));
+  return `${bound ? '≥ ' : ''}${msFromUs(p.latencyUs[k])}`;
+}
+
+/**
+ * Latency per phase. Closed model: 2xx answers. Open model: corrected latency (from the intended send) of every
+ * answer and censored request, with the uncorrected p99 (answers only, from the actual send) beside it.
+ */
+function phaseLatencySection(rows: readonly ResultRow[]): string[] {
+  const of = (r: ResultRow) => Object.fromEntries((r.phases ?? []).map((p) => [p.name, p]));
+  if (!rows.some((r) => r.open)) {
+    return [
+      '### Latency per phase (2xx, ms)',
+      '',
+      markdownTable([
+        ['row', 'baseline p99', 'baseline max', 'fault p99', 'fault max', 'fault errors', 'drain p99', 'drain max'],
+        ...rows.map((r) => {
+          const ph = of(r);
+          return [
+            r.client,
+            phaseP99(ph.baseline),
+            phaseP99(ph.baseline, 'max'),
+            phaseP99(ph.fault),
+            phaseP99(ph.fault, 'max'),
+            int(ph.fault?.errors ?? 0),
+            phaseP99(ph.drain),
+            phaseP99(ph.drain, 'max'),
+          ];
+        }),
+      ]),
+      '',
+    ];
+  }
+  const uncorrected = (p: PhaseResult | undefined) =>
+    p?.uncorrectedLatencyUs && p.requests > 0 ? msFromUs(p.uncorrectedLatencyUs.p99) : '–';
+  return [
+    '### Latency per phase (open model, ms)',
+    '',
+    "p99 is corrected: from each request's intended send time, over every answer (errors too) and every request given up at the generator's timeout (censored, counted at that age; `≥` marks a p99 that is such a lower bound). Uncorrected: from the actual send, answers only.",
+    '',
+    markdownTable([
+      [
+        'row',
+        'baseline p99',
+        'fault p99',
+        'fault p99 uncorrected',
+        'fault max',
+        'fault censored',
+        'fault errors',
+        'drain p99',
+        'drain p99 uncorrected',
+      ],
+      ...rows.map((r) => {
+        const ph = of(r);
+        return [
+          r.client,
+          phaseP99(ph.baseline),
+          phaseP99(ph.fault),
+          uncorrected(ph.fault),
+          phaseP99(ph.fault, 'max'),
+          int(ph.fault?.censored ?? 0),
+          int(ph.fault?.errors ?? 0),
+          phaseP99(ph.drain),
+          uncorrected(ph.drain),
+        ];
+      }),
+    ]),
+    '',
+  ];
 }
 
 /** Published figures a scenario compares against (its `reference` block), shown as given. */

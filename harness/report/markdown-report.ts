@@ -135,6 +135,7 @@ function loadLine(scenario: ScenarioResult): string {
       durationS?: number;
       warmupS?: number;
       timeoutS?: number;
+      openTimeoutS?: number;
       rate?: number;
       arrival?: string;
       maxInFlight?: number;
@@ -149,7 +150,7 @@ function loadLine(scenario: ScenarioResult): string {
     s.phases && s.restart
       ? `through baseline ${s.phases.baselineS} s → Consul stopped ${s.phases.faultS} s → restarted ${s.restart.keepData ? 'with its data' : 'on a fresh data dir'}, ${s.phases.drainS} s (the load generator gives up on a request after ${s.load?.timeoutS} s)`
       : s.phases
-        ? `through baseline ${s.phases.baselineS} s → ${String(s.fault?.type)} fault ${s.phases.faultS} s → drain ${s.phases.drainS} s (Toxiproxy between the service and Consul; the load generator gives up on a request after ${s.load?.timeoutS} s and sends another)`
+        ? `through baseline ${s.phases.baselineS} s → ${String(s.fault?.type)} fault ${s.phases.faultS} s → drain ${s.phases.drainS} s (Toxiproxy between the service and Consul; ${scenario.loadModel === 'open' ? `the load generator gives up on a request after ${s.load?.openTimeoutS ?? s.load?.timeoutS} s, recording it censored at that age` : `the load generator gives up on a request after ${s.load?.timeoutS} s and sends another`})`
         : `for ${s.load?.durationS} s`;
   const keys = `${s.keys?.count} keys of ${s.keys?.valueBytes} bytes read round-robin`;
   if (scenario.loadModel === 'open') {

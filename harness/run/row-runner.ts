@@ -8,10 +8,10 @@
 import os from 'node:os';
 import { consulRequestCounts } from '../consul/consul-admin.ts';
 import { LoadEvents, type LoadResult, runLoad } from '../load/load-runner.ts';
-import { runOpenLoad } from '../load/open-load.ts';
+import { prepareOpenLoad } from '../load/open-load.ts';
 import type { ResultRow } from '../report/report-schema.ts';
 import { buildRow } from '../results/build-row.ts';
-import { measuredSeconds, phaseMarks } from '../scenario/scenario-schema.ts';
+import { generatorTimeoutS, measuredSeconds, phaseMarks } from '../scenario/scenario-schema.ts';
 import { processCpuUs } from '../service/process-cpu.ts';
 import type { RowContext, RowHooks, RowMeasurement, RunEnv, ScenarioContext, ScenarioFeature } from './row-feature.ts';
 import { startTarget } from './row-target.ts';
@@ -51,11 +51,20 @@ export async function runRow(
   };
   const hooks = features.map((f) => f.forRow(ctx));
   let row: ResultRow | undefined;
+  /** Stops an open-model load whose workers were readied but never started (a hook failed in between). */
+  let cancelLoad: (() => Promise<void>) | undefined;
   try {
     await each(hooks, (h) => h.beforeTarget?.());
     const target = await startTarget(ctx);
     ctx.target = target;
-    const load = (phase: 'warm-up' | 'measure', durationS: number): Promise<LoadResult> => {
+    /**
+     * Readies one load and returns its start: the open model's workers are loaded first, so the measured window,
+     * its phases and the fault's timeline start when the schedule does, not a worker's boot time earlier.
+     */
+    const prepareLoad = async (
+      phase: 'warm-up' | 'measure',
+      durationS: number,
+    ): Promise<(startAtMs: number) => Promise<LoadResult>> => {
       const base = { scenario: s.name, client: spec.name, phase };
       const open = s.load.model === 'open' ? { rate: s.load.rate ?? 1 } : {};
       const connections = s.load.model === 'open' ? s.load.maxInFlight : target.connections;
@@ -65,25 +74,31 @@ export async function runRow(
       const signal = env.signal ? { signal: env.signal } : {};
       const phases = phase === 'measure' && ctx.phases ? { phases: ctx.phases } : {};
       const { url, paths } = target;
-      const common = { url, paths, durationS, timeoutS: s.load.timeoutS, ...signal, ...phases };
+      const common = { url, paths, durationS, timeoutS: generatorTimeoutS(s.load), ...signal, ...phases };
       if (s.load.model === 'open') {
         const { rate = 1, arrival, maxInFlight, workers } = s.load;
-        return runOpenLoad({ ...common, rate, arrival, maxInFlight, workers }, events);
+        const prepared = await prepareOpenLoad({ ...common, rate, arrival, maxInFlight, workers }, events);
+        cancelLoad = () => prepared.cancel();
+        return (startAtMs) => {
+          cancelLoad = undefined;
+          return prepared.run(startAtMs);
+        };
       }
-      return runLoad({ ...common, connections: target.connections }, events);
+      return () => runLoad({ ...common, connections: target.connections }, events);
     };
 
-    if (s.load.warmupS > 0) await load('warm-up', s.load.warmupS);
+    if (s.load.warmupS > 0) await (await prepareLoad('warm-up', s.load.warmupS))(performance.now());
     await target.stats?.(); // discard the warm-up window
     const before = await consulRequestCounts(ctx.consul);
     target.directMeter?.reset();
+    const startLoad = await prepareLoad('measure', measuredSeconds(s));
     const startedAtEpochMs = Date.now();
     ctx.originMs = performance.now();
     await each(hooks, (h) => h.beforeMeasure?.());
     const consulPid = ctx.consul.processId?.();
     const consulCpu0 = processCpuUs(consulPid);
     ctx.timeline.start(ctx.originMs);
-    const loadResult = await load('measure', measuredSeconds(s));
+    const loadResult = await startLoad(ctx.originMs);
     const consulCpu1 = consulPid === ctx.consul.processId?.() ? processCpuUs(consulPid) : undefined;
     const consulCpuUs = consulCpu0 !== undefined && consulCpu1 !== undefined ? consulCpu1 - consulCpu0 : undefined;
     await ctx.timeline.stop();
@@ -116,6 +131,7 @@ export async function runRow(
     row = built;
     return built;
   } finally {
+    await cancelLoad?.();
     await ctx.timeline.stop();
     await ctx.target?.stop();
     await each(hooks, (h) => h.afterRow?.(row));

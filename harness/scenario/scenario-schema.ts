@@ -25,6 +25,13 @@ export const LoadSchema = z.strictObject({
   /** Load generator's per-request timeout, s. 1–120. Default 10. */
   timeoutS: num('load.timeoutS', 1, 120).default(10),
   /**
+   * Open model only: how long the generator waits for an answer before it gives up and records the request as
+   * censored at that age, s. 1–600. Default `timeoutS`. In the open model requests keep arriving whatever the
+   * answers, so this is how long a hang is watched, not a caller's retry deadline: `network-stall` sets 10 s so a
+   * client that never gives up shows as at least 10 s, where `timeoutS` (2 s) paces the closed model's callers.
+   */
+  openTimeoutS: num('load.openTimeoutS', 1, 600).optional(),
+  /**
    * Load model: `closed` (autocannon: `connections` callers, each sending its next request when the last one
    * answered) or `open` (requests arrive at `rate` whether or not earlier ones answered; latency corrected for
    * coordinated omission, harness/load/open-load.ts). Default `closed`; `--rate` switches a run to `open`.
@@ -248,6 +255,14 @@ export function rowName(row: RowInput): string {
 /** The registered client a row runs. */
 export function rowClient(row: RowInput): ClientName {
   return typeof row === 'string' ? row : row.client;
+}
+
+/**
+ * The load generator's per-request timeout in effect, s: `load.openTimeoutS` (when set) in the open model, else
+ * `load.timeoutS`.
+ */
+export function generatorTimeoutS(load: Pick<Scenario['load'], 'model' | 'timeoutS' | 'openTimeoutS'>): number {
+  return load.model === 'open' ? (load.openTimeoutS ?? load.timeoutS) : load.timeoutS;
 }
 
 /** Measured seconds per row: the phases' sum, or `load.durationS`. */
