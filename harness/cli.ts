@@ -10,6 +10,7 @@
 import { Command } from 'commander';
 import { registerCalibrate } from './commands/calibrate.ts';
 import { registerCapacity } from './commands/capacity.ts';
+import { registerCeiling } from './commands/ceiling.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerGate } from './commands/gate.ts';
 import { registerList } from './commands/list.ts';
@@ -28,6 +29,7 @@ const COMMANDS = [
   registerGate,
   registerCalibrate,
   registerCapacity,
+  registerCeiling,
   registerList,
   registerProvision,
 ];
