@@ -8,7 +8,7 @@
  * this scenario is about the pile-up, not the limit. Clients with a deadline get the article's 500 ms.
  *
  * In the open model (`--rate`, or `network-stall-open`) requests keep arriving whatever the answers, and the
- * generator waits 10 s (`load.openTimeoutS`) before it gives up on one and records it censored at that age: the
+ * generator waits 10 s (`load.openTimeoutS`) before it gives up on one and records it censored at that timeout: the
  * stall shows as latency, as the article's p99 does.
  */
 import type { ScenarioInput } from '../harness/scenario/scenario-schema.ts';

@@ -7,7 +7,7 @@
  *
  * A request due while `maxInFlight` requests are already in flight waits for a free slot (it is then `late`, and its
  * wait is in its corrected latency); one that waited the whole timeout without a slot is `dropped`. A request with
- * no answer within the timeout is aborted and recorded in the corrected histogram at the time it was given up,
+ * no answer within the timeout is aborted and recorded in the corrected histogram at exactly the timeout,
  * marked `censored` (at least that long), so a hang is never hidden by leaving it out.
  *
  * Runs off the harness's event loop. It says `ready` once loaded and starts at the time the harness's `start`
@@ -119,7 +119,10 @@ interface InFlight {
   controller: Dispatcher.DispatchController | undefined;
   /** Past its deadline: aborted, or to be aborted as soon as it starts. */
   expired: boolean;
-  done: boolean;
+  /** Counted: answered, failed, or given up at its deadline (what undici reports later is then ignored). */
+  counted: boolean;
+  /** Its slot is free again: undici has let go of it. */
+  released: boolean;
 }
 
 /** The reason a request past its deadline is aborted with. */
@@ -229,8 +232,8 @@ async function main(input: OpenWorkerInput): Promise<OpenWorkerOutput> {
     const now = performance.now();
     while (deadlineHead < deadlines.length) {
       const d = deadlines[deadlineHead]!;
-      if (!d.done && d.deadline > now) break;
-      if (!d.done) expire(d);
+      if (!d.counted && d.deadline > now) break;
+      if (!d.counted) expire(d);
       deadlineHead++;
     }
     if (deadlineHead > 4096 && deadlineHead * 2 > deadlines.length) {
@@ -239,47 +242,57 @@ async function main(input: OpenWorkerInput): Promise<OpenWorkerOutput> {
     }
   }, 5);
 
-  const giveUp = (intended: number, at: number): void => {
+  /**
+   * Counts a request given up (in flight past its deadline, or never sent): in the corrected histogram at exactly
+   * the timeout, censored ("at least that long"), however late the generator noticed.
+   */
+  const giveUp = (intended: number): void => {
     censored++;
-    recordMs(corrected, at - intended);
+    recordMs(corrected, timeoutMs);
     const phase = phaseAt(intended);
     if (phase) {
       phase.censored++;
       phase.requestErrors++;
-      recordMs(phase.corrected, at - intended);
+      recordMs(phase.corrected, timeoutMs);
     }
   };
 
-  /** Ends a request past its deadline: aborted where undici has started it, else as soon as it does. */
+  /**
+   * A request past its deadline: counted as given up now, and aborted where undici has started it, else as soon as
+   * it does. Its slot stays taken until undici lets go of it.
+   */
   const expire = (r: InFlight): void => {
     r.expired = true;
+    r.counted = true;
+    timeouts++;
+    giveUp(r.intended);
     r.controller?.abort(TIMED_OUT);
   };
 
-  /** One request's end, whatever it was: counts it, frees its slot, sends what is due. */
+  /** One request's end as undici reports it: counts it unless it was given up already, frees its slot, sends what is due. */
   const finish = (r: InFlight, statusCode: number | undefined, err: Error | undefined): void => {
-    if (r.done) return;
-    r.done = true;
-    const at = performance.now();
-    if (statusCode !== undefined && err === undefined) {
-      responses++;
-      byStatus[statusCode] = (byStatus[statusCode] ?? 0) + 1;
-      // Every answer, error statuses too: a caller feels a fast 504 and a slow 200 alike.
-      recordMs(corrected, at - r.intended);
-      recordMs(uncorrected, at - r.sentAt);
-      if (r.phase) {
-        r.phase.responses++;
-        r.phase.byStatus[statusCode] = (r.phase.byStatus[statusCode] ?? 0) + 1;
-        recordMs(r.phase.corrected, at - r.intended);
-        recordMs(r.phase.uncorrected, at - r.sentAt);
+    if (!r.counted) {
+      r.counted = true;
+      const at = performance.now();
+      if (statusCode !== undefined && err === undefined) {
+        responses++;
+        byStatus[statusCode] = (byStatus[statusCode] ?? 0) + 1;
+        // Every answer, error statuses too: a caller feels a fast 504 and a slow 200 alike.
+        recordMs(corrected, at - r.intended);
+        recordMs(uncorrected, at - r.sentAt);
+        if (r.phase) {
+          r.phase.responses++;
+          r.phase.byStatus[statusCode] = (r.phase.byStatus[statusCode] ?? 0) + 1;
+          recordMs(r.phase.corrected, at - r.intended);
+          recordMs(r.phase.uncorrected, at - r.sentAt);
+        }
+      } else {
+        connectionErrors++;
+        if (r.phase) r.phase.requestErrors++;
       }
-    } else if (r.expired) {
-      timeouts++;
-      giveUp(r.intended, at);
-    } else {
-      connectionErrors++;
-      if (r.phase) r.phase.requestErrors++;
     }
+    if (r.released) return;
+    r.released = true;
     inFlight--;
     pump();
   };
@@ -325,7 +338,8 @@ async function main(input: OpenWorkerInput): Promise<OpenWorkerOutput> {
       phase: phaseAt(due.intended),
       controller: undefined,
       expired: false,
-      done: false,
+      counted: false,
+      released: false,
     };
     deadlines.push(r);
     pool.dispatch({ origin: input.url, path, method: 'GET' }, new Handler(r));
@@ -343,7 +357,7 @@ async function main(input: OpenWorkerInput): Promise<OpenWorkerOutput> {
     while (queue.length > 0 && now - queue[0]!.intended >= timeoutMs) {
       const due = queue.shift()!;
       dropped++;
-      giveUp(due.intended, now);
+      giveUp(due.intended);
     }
     while (queue.length > 0 && inFlight < input.maxInFlight) send(queue.shift()!);
     const scheduleOver = stopping || next >= endMs;

@@ -72,7 +72,7 @@ export interface OpenLoadFigures {
   readonly sent: number;
   readonly late: number;
   readonly dropped: number;
-  /** Requests given up at the timeout (timed out in flight, or dropped): in the corrected histogram at that age. */
+  /** Requests given up at the timeout (timed out in flight, or dropped): in the corrected histogram at exactly the timeout. */
   readonly censored: number;
   /** Uncorrected latency of every answer (from the actual send), µs. */
   readonly uncorrected: LatencyHistogram;

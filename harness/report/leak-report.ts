@@ -129,7 +129,7 @@ export function leakSection(scenario: ScenarioResult): string {
 
 /**
  * A phase's p99, ms, marked `≥` when it is a lower bound: in the open model more than 1% of the phase's requests
- * were censored (given up at the generator's timeout, recorded at that age), so the p99 is at least that.
+ * were censored (given up at the generator's timeout, recorded at the timeout), so the p99 is at least that.
  */
 export function phaseP99(p: PhaseResult | undefined, k: 'p99' | 'max' = 'p99'): string {
   if (!p) return '–';
@@ -174,7 +174,7 @@ function phaseLatencySection(rows: readonly ResultRow[]): string[] {
   return [
     '### Latency per phase (open model, ms)',
     '',
-    "p99 is corrected: from each request's intended send time, over every answer (errors too) and every request given up at the generator's timeout (censored, counted at that age; `≥` marks a p99 that is such a lower bound). Uncorrected: from the actual send, answers only.",
+    "p99 is corrected: from each request's intended send time, over every answer (errors too) and every request given up at the generator's timeout (censored, counted at the timeout; `≥` marks a p99 that is such a lower bound). Uncorrected: from the actual send, answers only.",
     '',
     markdownTable([
       [

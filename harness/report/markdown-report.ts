@@ -150,11 +150,11 @@ function loadLine(scenario: ScenarioResult): string {
     s.phases && s.restart
       ? `through baseline ${s.phases.baselineS} s → Consul stopped ${s.phases.faultS} s → restarted ${s.restart.keepData ? 'with its data' : 'on a fresh data dir'}, ${s.phases.drainS} s (the load generator gives up on a request after ${s.load?.timeoutS} s)`
       : s.phases
-        ? `through baseline ${s.phases.baselineS} s → ${String(s.fault?.type)} fault ${s.phases.faultS} s → drain ${s.phases.drainS} s (Toxiproxy between the service and Consul; ${scenario.loadModel === 'open' ? `the load generator gives up on a request after ${s.load?.openTimeoutS ?? s.load?.timeoutS} s, recording it censored at that age` : `the load generator gives up on a request after ${s.load?.timeoutS} s and sends another`})`
+        ? `through baseline ${s.phases.baselineS} s → ${String(s.fault?.type)} fault ${s.phases.faultS} s → drain ${s.phases.drainS} s (Toxiproxy between the service and Consul; ${scenario.loadModel === 'open' ? `the load generator gives up on a request after ${s.load?.openTimeoutS ?? s.load?.timeoutS} s, recording it censored at that timeout` : `the load generator gives up on a request after ${s.load?.timeoutS} s and sends another`})`
         : `for ${s.load?.durationS} s`;
   const keys = `${s.keys?.count} keys of ${s.keys?.valueBytes} bytes read round-robin`;
   if (scenario.loadModel === 'open') {
-    return `Load: **open model**, ${s.load?.arrival} arrivals at ${int(s.load?.rate ?? 0)} req/s, sent whether or not earlier requests answered (at most ${int(s.load?.maxInFlight ?? 0)} in flight, ${s.load?.workers} generator worker thread${s.load?.workers === 1 ? '' : 's'}), ${window} per row after a ${s.load?.warmupS} s warm-up (discarded); ${keys}. Latency is from each request's **intended** send time (corrected for coordinated omission; a request given up at the timeout counts at that age); the uncorrected latency (from the actual send) is beside it.`;
+    return `Load: **open model**, ${s.load?.arrival} arrivals at ${int(s.load?.rate ?? 0)} req/s, sent whether or not earlier requests answered (at most ${int(s.load?.maxInFlight ?? 0)} in flight, ${s.load?.workers} generator worker thread${s.load?.workers === 1 ? '' : 's'}), ${window} per row after a ${s.load?.warmupS} s warm-up (discarded); ${keys}. Latency is from each request's **intended** send time (corrected for coordinated omission; a request given up at the timeout counts at the timeout, censored); the uncorrected latency (from the actual send) is beside it.`;
   }
   return `Load: ${s.load?.connections} connections ${window} per row after a ${s.load?.warmupS} s warm-up (discarded); ${keys}. Closed model (autocannon): latencies are not corrected for coordinated omission.`;
 }

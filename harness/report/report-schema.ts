@@ -72,7 +72,7 @@ export const PhaseResultSchema = z.object({
   ),
   censored: count
     .optional()
-    .describe('open model: requests of the phase given up at the timeout (in latencyUs at that age)'),
+    .describe('open model: requests of the phase given up at the timeout (in latencyUs at exactly the timeout)'),
 });
 
 export const StalenessSchema = z
@@ -153,7 +153,9 @@ export const OpenLoadSchema = z
       'sent more than 10 ms after their intended time (waiting for a free slot, or a slow generator)',
     ),
     dropped: count.describe('never sent: no free slot within the timeout'),
-    censored: count.describe('given up at the timeout (in flight or dropped): in the corrected latency at that age'),
+    censored: count.describe(
+      'given up at the timeout (in flight or dropped): in the corrected latency at exactly the timeout',
+    ),
     achievedRps: z.number().min(0).describe('answers of any status per second of the schedule'),
     uncorrectedLatencyUs: LatencyUsSchema.describe('latency of every answer from the actual send (service time)'),
     uncorrectedHistogram: z.string().describe('its HDR histogram, µs, compressed base64'),
@@ -163,7 +165,7 @@ export const OpenLoadSchema = z
       .describe('the generator fell behind its schedule (send lag p99 ≥ 10 ms): flagged generator-behind'),
   })
   .describe(
-    "open model (run --rate): the row's latencyUs/histogram are corrected (from the intended send time), over every answer whatever its status and every request given up at the timeout (at that age)",
+    "open model (run --rate): the row's latencyUs/histogram are corrected (from the intended send time), over every answer whatever its status and every request given up at the timeout (recorded at exactly the timeout)",
   );
 
 export const RunSummarySchema = z

@@ -26,7 +26,7 @@ export const LoadSchema = z.strictObject({
   timeoutS: num('load.timeoutS', 1, 120).default(10),
   /**
    * Open model only: how long the generator waits for an answer before it gives up and records the request as
-   * censored at that age, s. 1–600. Default `timeoutS`. In the open model requests keep arriving whatever the
+   * censored at that timeout, s. 1–600. Default `timeoutS`. In the open model requests keep arriving whatever the
    * answers, so this is how long a hang is watched, not a caller's retry deadline: `network-stall` sets 10 s so a
    * client that never gives up shows as at least 10 s, where `timeoutS` (2 s) paces the closed model's callers.
    */

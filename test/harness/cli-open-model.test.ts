@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseWrk, wrkDurationUs } from '../../harness/bench/generator-ceiling.ts';
 import { ReportSchema } from '../../harness/report/report-schema.ts';
 import { cli, tmp } from '../helpers.ts';
 
@@ -152,4 +153,55 @@ describe('capacity on a real Consul', () => {
     expect(b.stderr.trim().split('\n')).toHaveLength(1);
     expect(b.stderr).toMatch(/term "p99>50ms": write <metric> < <value>/);
   });
+});
+
+describe('ceiling: the generators beside wrk', () => {
+  it("reads wrk's summary (Requests/sec and the 99% latency line) in µs", () => {
+    const out = [
+      'Running 5s test @ http://127.0.0.1:1/config/k0',
+      '  Latency Distribution',
+      '     50%  571.00us',
+      '     99%    5.12ms',
+      'Requests/sec:  70081.70',
+    ].join('\n');
+    expect(parseWrk(out)).toEqual({ rps: 70081.7, p99Us: 5120 });
+    expect(wrkDurationUs('1.02s')).toBe(1_020_000);
+    expect(() => parseWrk('unable to connect')).toThrow(/wrk printed no summary/);
+  });
+
+  it(
+    'without wrk: autocannon alone, the open ramp, ceiling.json and ceiling.md written, exit 0',
+    async () => {
+      const out = await tmp();
+      const r = await cli([
+        'ceiling',
+        '--duration',
+        '1',
+        '--rounds',
+        '1',
+        '--wrk',
+        '/nonexistent/wrk',
+        '--open-start-rate',
+        '500',
+        '--open-max-rate',
+        '800',
+        '--consul',
+        'local',
+        '--out',
+        out,
+      ]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toContain("closed model: wrk not found (install Debian's wrk, or give --wrk <path>)");
+      const c = JSON.parse(await readFile(path.join(out, 'ceiling.json'), 'utf8'));
+      expect(c.wrk).toBeNull();
+      expect(c.rounds[0].runs.map((x: { tool: string }) => x.tool)).toEqual(['autocannon']);
+      expect(c.rounds[0].runs[0].rps).toBeGreaterThan(100);
+      expect(c.open.map((s: { rate: number }) => s.rate)).toEqual(c.open[0].kept ? [500, 750] : [500]);
+      expect(await readFile(path.join(out, 'ceiling.md'), 'utf8')).toContain('# Load generator ceiling');
+      const bad = await cli(['ceiling', '--rounds', '0']);
+      expect(bad.exitCode).toBe(2);
+      expect(bad.stderr).toMatch(/--rounds takes a whole number ≥ 1/);
+    },
+    2 * 60_000,
+  );
 });
