@@ -21,74 +21,8 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type Dispatcher, Pool } from 'undici';
 import { createLatencyHistogram, encodeHistogram, type LatencyHistogram, recordMs } from './latency-histogram.ts';
-
-/** What the harness gives a worker (structured-cloned). */
-export interface OpenWorkerInput {
-  readonly url: string;
-  readonly paths: readonly string[];
-  /** This worker's share of the arrival rate, req/s. */
-  readonly rate: number;
-  readonly arrival: 'constant' | 'poisson';
-  /** This worker's share of the in-flight cap (and of the connections). */
-  readonly maxInFlight: number;
-  readonly durationS: number;
-  readonly timeoutS: number;
-  /** Seed of the Poisson gaps (deterministic schedules). */
-  readonly seed: number;
-  /** Phase start offsets from the run's start, ms (first at 0); requests count in the phase of their intended time. */
-  readonly phases: ReadonlyArray<{ readonly name: string; readonly startMs: number }>;
-  /** A request sent this much after its intended time is `late`, ms. */
-  readonly lateMs: number;
-}
-
-/** Per phase, what a worker measured (histograms encoded). */
-export interface OpenWorkerPhase {
-  readonly name: string;
-  readonly startMs: number;
-  corrected: string;
-  uncorrected: string;
-  responses: number;
-  byStatus: Record<string, number>;
-  requestErrors: number;
-  censored: number;
-}
-
-/** A worker's report (encoded histograms). */
-export interface OpenWorkerOutput {
-  readonly type: 'result';
-  /** Corrected latency of every answer and of censored requests, µs. */
-  readonly corrected: string;
-  /** Uncorrected latency (from the actual send) of every answer, µs. */
-  readonly uncorrected: string;
-  /** Lag of the send behind the intended time for requests that found a free slot: the generator's own lag, µs. */
-  readonly sendLag: string;
-  readonly scheduled: number;
-  readonly sent: number;
-  readonly late: number;
-  readonly dropped: number;
-  readonly censored: number;
-  readonly responses: number;
-  readonly byStatus: Record<string, number>;
-  readonly timeouts: number;
-  readonly connectionErrors: number;
-  readonly inFlightPeak: number;
-  readonly elu: number;
-  /** CPU time of this thread, µs (`process.threadCpuUsage`, Node ≥ 23.9), or null where Node lacks it. */
-  readonly cpuUs: number | null;
-  readonly eventLoopDelayP99Ms: number;
-  readonly phases: OpenWorkerPhase[];
-}
-
-/** Sent once loaded; the harness then sends `{ type: 'start', startEpochMs }` to every worker at once. */
-export interface OpenWorkerReady {
-  readonly type: 'ready';
-}
-
-/** A tick: answers since the last one. */
-export interface OpenWorkerTick {
-  readonly type: 'tick';
-  readonly responses: number;
-}
+import type { OpenWorkerInput, OpenWorkerOutput, OpenWorkerTick } from './open-load-protocol.ts';
+import { type Due, DueQueue, preconnect, seeded } from './open-schedule.ts';
 
 interface Phase {
   name: string;
@@ -99,13 +33,6 @@ interface Phase {
   byStatus: Record<string, number>;
   requestErrors: number;
   censored: number;
-}
-
-/** A request due, waiting to be sent: its intended time (ms on this thread's `performance.now()` clock). */
-interface Due {
-  readonly intended: number;
-  /** It became due while a slot was free: its send lag is the generator's own. */
-  readonly freeSlot: boolean;
 }
 
 /** A request sent and not yet settled. */
@@ -127,31 +54,6 @@ interface InFlight {
 
 /** The reason a request past its deadline is aborted with. */
 const TIMED_OUT = new Error('given up at the generator timeout');
-
-/**
- * Opens `n` connections before the schedule starts, with concurrent `GET /healthz` (the config service answers it
- * without its client; another target's 404 does as well), each given 1 s. Without it the first burst of a run, or
- * the first hiccup, opens connections by the dozen while requests wait, a cost the target did not cause (measured
- * against a stub: a 4 000 req/s run reached 633 in flight and an uncorrected p99 of 126 ms from a cold pool).
- * `n` is one per 100 req/s of this worker's rate, 4 at least: room for 10 ms of service time at that rate.
- */
-async function preconnect(pool: Pool, n: number): Promise<void> {
-  await Promise.allSettled(
-    Array.from({ length: n }, async () => {
-      const res = await pool.request({ path: '/healthz', method: 'GET', signal: AbortSignal.timeout(1000) });
-      await res.body.dump();
-    }),
-  );
-}
-
-/** Park–Miller minimal standard generator, (0, 1). */
-function seeded(seed: number): () => number {
-  let s = Math.max(1, Math.floor(seed) % 2147483647);
-  return () => {
-    s = (s * 16807) % 2147483647;
-    return s / 2147483647;
-  };
-}
 
 async function main(input: OpenWorkerInput): Promise<OpenWorkerOutput> {
   const port = parentPort!;
@@ -219,7 +121,7 @@ async function main(input: OpenWorkerInput): Promise<OpenWorkerOutput> {
   let stopping = stopRequested;
   let pathIndex = 0;
   let next = origin + (input.arrival === 'poisson' ? gapMs() : 0);
-  const queue: Due[] = [];
+  const queue = new DueQueue();
   const settled = Promise.withResolvers<void>();
   /**
    * Requests in flight by deadline (intended time + timeout). Requests are sent in intended-time order, so the
@@ -354,12 +256,12 @@ async function main(input: OpenWorkerInput): Promise<OpenWorkerOutput> {
       scheduled++;
       next += gapMs();
     }
-    while (queue.length > 0 && now - queue[0]!.intended >= timeoutMs) {
-      const due = queue.shift()!;
+    while (queue.length > 0 && now - queue.peek().intended >= timeoutMs) {
+      const due = queue.shift();
       dropped++;
       giveUp(due.intended);
     }
-    while (queue.length > 0 && inFlight < input.maxInFlight) send(queue.shift()!);
+    while (queue.length > 0 && inFlight < input.maxInFlight) send(queue.shift());
     const scheduleOver = stopping || next >= endMs;
     if (scheduleOver && queue.length === 0 && inFlight === 0) {
       settled.resolve();
@@ -369,7 +271,7 @@ async function main(input: OpenWorkerInput): Promise<OpenWorkerOutput> {
       // Wake at the next intended time, or at the oldest queued request's timeout.
       const wakeAt = Math.min(
         scheduleOver ? Number.POSITIVE_INFINITY : next,
-        queue.length > 0 ? queue[0]!.intended + timeoutMs : Number.POSITIVE_INFINITY,
+        queue.length > 0 ? queue.peek().intended + timeoutMs : Number.POSITIVE_INFINITY,
       );
       if (Number.isFinite(wakeAt)) {
         timer = setTimeout(

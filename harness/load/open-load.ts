@@ -28,7 +28,7 @@ import {
   type LoadResult,
   type PhaseLoadResult,
 } from './load-runner.ts';
-import type { OpenWorkerInput, OpenWorkerOutput, OpenWorkerReady, OpenWorkerTick } from './open-load-worker.ts';
+import type { OpenWorkerInput, OpenWorkerOutput, OpenWorkerReady, OpenWorkerTick } from './open-load-protocol.ts';
 
 /** Send lag p99 (requests that had a free slot) at or above this, ms: the generator fell behind its schedule. */
 export const OPEN_BEHIND_LAG_MS = 10;
