@@ -22,9 +22,25 @@ export const FLAG_LEGEND: Record<string, string> = {
     "the open-model generator fell behind its schedule (its own send lag p99 ≥ 10 ms for requests that had a free slot): part of the corrected latency is the generator's",
   'connections-capped':
     "consul-direct ran with fewer connections than the scenario, to stay under Consul's per-client connection limit",
+  'sampler-stall':
+    "the service's own timeline sampler (every 250 ms; reading socket states from /proc/net/tcp, whose cost grows with every socket on the machine, TIME_WAIT included) once held its event loop for ≥ 100 ms: latency in that moment is the harness's, not the client's",
   errors: 'some requests failed; see the errors table',
   interrupted: 'the run was stopped before this row finished its measured window',
 };
+
+/** A sampler pause at or above this, µs, flags the row `sampler-stall`. */
+export const SAMPLER_STALL_US = 100_000;
+
+/**
+ * A row's flags: those measured with it, plus `sampler-stall` read off its raw results (the service's timeline
+ * sampler once cost ≥ {@link SAMPLER_STALL_US}), so reports made before the flag existed show it too.
+ */
+export function rowFlags(r: ResultRow): string[] {
+  const max = r.service?.samplerCostUs?.max;
+  return max !== undefined && max >= SAMPLER_STALL_US && !r.flags.includes('sampler-stall')
+    ? [...r.flags, 'sampler-stall']
+    : [...r.flags];
+}
 
 /**
  * Consul's `http_max_conns_per_client` in force, as text: one number when every scenario ran with the same
@@ -88,7 +104,7 @@ export function headlineTable(scenario: ScenarioResult): string {
     bytes(r.peakRssBytes),
     `${int(r.consulConnectionsOpened)} / ${int(r.consulConnectionsPeak)}`,
     ratio(r.consulRequestsPerRequest),
-    r.flags.join(', '),
+    rowFlags(r).join(', '),
   ]);
   return markdownTable(
     [
@@ -189,7 +205,7 @@ export function scenarioMarkdown(scenario: ScenarioResult, options: MarkdownOpti
   const out: string[] = [];
   const errors = errorsTable(scenario);
   if (errors) out.push('Errors by cause:', '', errors, '');
-  const flags = new Set(scenario.results.flatMap((r: ResultRow) => r.flags));
+  const flags = new Set(scenario.results.flatMap((r: ResultRow) => rowFlags(r)));
   for (const f of flags) out.push(`- \`${f}\`: ${FLAG_LEGEND[f] ?? f}`);
   if (flags.size) out.push('');
   const staleness = stalenessSection(scenario);

@@ -5,6 +5,7 @@
  */
 import Table from 'cli-table3';
 import { bytes, int, msFromUs, ratio, usPerRequest } from './format.ts';
+import { rowFlags } from './markdown-report.ts';
 import type { ScenarioResult } from './report-schema.ts';
 
 /** A compact table of one scenario's rows. */
@@ -47,7 +48,7 @@ export function renderTerminalTable(scenario: ScenarioResult): string {
       bytes(r.allocatedBytesPerRequest ?? r.heapBytesPerRequest),
       `${int(r.consulConnectionsOpened)}/${int(r.consulConnectionsPeak)}`,
       ratio(r.consulRequestsPerRequest),
-      r.flags.join(' '),
+      rowFlags(r).join(' '),
     ]);
   }
   const model = open

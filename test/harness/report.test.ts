@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createLatencyHistogram, encodeHistogram, recordMs } from '../../harness/load/latency-histogram.ts';
 import { SPECTRUM_PERCENTILES, scenarioCharts, spectrumUs } from '../../harness/report/charts.ts';
 import { escapeHtml, renderHtml, scopeSvgIds } from '../../harness/report/html-report.ts';
-import { renderMarkdown } from '../../harness/report/markdown-report.ts';
+import { renderMarkdown, rowFlags } from '../../harness/report/markdown-report.ts';
 import type { Report } from '../../harness/report/report-schema.ts';
 import { renderTerminalTable } from '../../harness/report/terminal-table.ts';
 import { SCHEMA_FILE, schemaFileContent } from '../../harness/report/write-json-schema.ts';
@@ -86,6 +86,18 @@ describe('renderers', () => {
     ]) {
       expect(md).toContain(s);
     }
+  });
+  it("a row whose service sampler held the event loop ≥ 100 ms is flagged sampler-stall, with the flag's legend", () => {
+    const service = { elu: 0.5, cpuPercent: 50, gcCount: 1, samplerCostUs: { mean: 40_000, max: 2_132_800 } };
+    const stalled = { ...row, client: 'watch-cached', service };
+    const calm = { ...row, service: { ...service, samplerCostUs: { mean: 400, max: 900 } } };
+    const s = { ...report.scenarios[0]!, results: [calm, stalled] };
+    expect(rowFlags(stalled)).toEqual(['sampler-stall']);
+    expect(rowFlags(calm)).toEqual([]);
+    const md = renderMarkdown({ ...report, scenarios: [s] });
+    expect(md).toMatch(/\| \*\*watch-cached\*\* .*\| sampler-stall +\|/);
+    expect(md).toContain("- `sampler-stall`: the service's own timeline sampler");
+    expect(renderTerminalTable(s)).toMatch(/watch-cached.*sampler-stall/);
   });
   it('terminal table lists each row', () => {
     expect(renderTerminalTable(report.scenarios[0]!)).toMatch(/pooled.*1\.50/);
