@@ -27,8 +27,13 @@ export interface StepMeasure {
   readonly errorShare: number;
   /** Answers per second. */
   readonly achievedRps: number;
-  /** The generator fell behind its schedule: the step judges the generator, not the target. */
+  /** The generator fell behind its schedule (its send lag): the corrected latency is then partly its own. */
   readonly generatorBehind: boolean;
+  /**
+   * Uncorrected latency percentiles (from the actual send: the target's service time alone), ms. When present and
+   * the step broke the SLO on these too, the target broke it whatever the generator did. Absent: unknown.
+   */
+  readonly uncorrectedLatencyMs?: Readonly<Record<'p50' | 'p90' | 'p99' | 'p99.9' | 'max', number>>;
 }
 
 /** A step with its verdict. */
@@ -38,6 +43,8 @@ export interface CapacityStep extends StepMeasure {
   readonly holds: boolean;
   /** The terms it broke, e.g. `p99 < 50ms (measured 212 ms)`. */
   readonly broken: readonly string[];
+  /** The generator fell behind, but the target broke the SLO on its own (see {@link searchCapacity}). */
+  readonly brokenByTarget?: boolean;
 }
 
 /** The outcome for one row. */
@@ -112,10 +119,23 @@ export function brokenTerms(slo: readonly SloTerm[], m: StepMeasure): string[] {
   });
 }
 
+/** Whether the step broke the SLO without the generator's help: errors, or a latency term on service time alone. */
+function targetBrokeIt(slo: readonly SloTerm[], m: StepMeasure): boolean {
+  const own = m.uncorrectedLatencyMs;
+  return slo.some((t) => {
+    const v = t.metric === 'errors' ? m.errorShare : own?.[t.metric];
+    if (v === undefined) return false;
+    return !(t.op === '<' ? v < t.value : v <= t.value);
+  });
+}
+
 /**
  * Searches for the highest rate that holds `slo`: ×2 from `startRate` until a step breaks it (or `maxRate`), then
  * halves the interval between the last rate that held and the first that broke. A step whose generator fell behind
- * ends the search (`stoppedBy: 'generator'`): beyond it, the machine, not the row, sets the figure.
+ * ends the search (`stoppedBy: 'generator'`: beyond it, the machine, not the row, sets the figure) unless the
+ * target broke the SLO on its own: its uncorrected latency (service time, free of the generator's lateness) broke
+ * a latency term too, or errors broke one. Such a step counts as broken and the search goes on. (On a 2-core
+ * machine an overloaded service starves the generator of CPU: its lag is then the target's doing.)
  * @throws whatever `probe` throws.
  */
 export async function searchCapacity(
@@ -133,7 +153,15 @@ export async function searchCapacity(
   const step = async (rate: number, phase: CapacityStep['phase']): Promise<CapacityStep> => {
     const m = await probe(rate);
     const broken = brokenTerms(slo, m);
-    const s: CapacityStep = { ...m, rate, phase, holds: broken.length === 0 && !m.generatorBehind, broken };
+    const byTarget = m.generatorBehind && broken.length > 0 && targetBrokeIt(slo, m);
+    const s: CapacityStep = {
+      ...m,
+      rate,
+      phase,
+      holds: broken.length === 0 && !m.generatorBehind,
+      broken,
+      ...(byTarget ? { brokenByTarget: true } : {}),
+    };
     steps.push(s);
     options.onStep?.(s);
     return s;
@@ -149,7 +177,7 @@ export async function searchCapacity(
   for (;;) {
     if (steps.length >= maxSteps) return done('steps');
     const s = await step(rate, 'ramp');
-    if (s.generatorBehind) return done('generator');
+    if (s.generatorBehind && !s.brokenByTarget) return done('generator');
     if (!s.holds) {
       bad = rate;
       break;
@@ -166,7 +194,7 @@ export async function searchCapacity(
     if (steps.length >= maxSteps) return done('steps');
     const mid = good === null ? Math.max(minRate, hi / 2) : (good + hi) / 2;
     const s = await step(Math.round(mid * 10) / 10, 'search');
-    if (s.generatorBehind) return done('generator');
+    if (s.generatorBehind && !s.brokenByTarget) return done('generator');
     if (s.holds) good = s.rate;
     else {
       hi = s.rate;

@@ -74,6 +74,17 @@ function stepMeasure(row: ResultRow): StepMeasure {
     errorShare: Math.min(1, row.errors.total / scheduled),
     achievedRps: row.open?.achievedRps ?? row.rps,
     generatorBehind: row.open?.behind ?? false,
+    ...(row.open
+      ? {
+          uncorrectedLatencyMs: {
+            p50: ms(row.open.uncorrectedLatencyUs.p50),
+            p90: ms(row.open.uncorrectedLatencyUs.p90),
+            p99: ms(row.open.uncorrectedLatencyUs.p99),
+            'p99.9': ms(row.open.uncorrectedLatencyUs.p999),
+            max: ms(row.open.uncorrectedLatencyUs.max),
+          },
+        }
+      : {}),
   };
 }
 
@@ -104,7 +115,7 @@ function stepsMarkdown(r: RowCapacity): string {
   ];
   for (const [i, s] of r.steps.entries()) {
     lines.push(
-      `| ${i + 1} ${s.phase} | ${int(s.rate)} | ${int(s.achievedRps)} | ${s.latencyMs.p50.toFixed(2)} | ${s.latencyMs.p99.toFixed(2)} | ${(s.errorShare * 100).toFixed(2)}% | ${s.holds ? '✓' : '✗'} | ${s.broken.join('; ')}${s.generatorBehind ? ' generator behind' : ''} |`,
+      `| ${i + 1} ${s.phase} | ${int(s.rate)} | ${int(s.achievedRps)} | ${s.latencyMs.p50.toFixed(2)} | ${s.latencyMs.p99.toFixed(2)} | ${(s.errorShare * 100).toFixed(2)}% | ${s.holds ? '✓' : '✗'} | ${s.broken.join('; ')}${s.generatorBehind ? (s.brokenByTarget ? ' generator behind (the target broke it on service time too)' : ' generator behind') : ''} |`,
     );
   }
   return lines.join('\n');

@@ -71,6 +71,26 @@ describe('searchCapacity on a known curve', () => {
     expect([budget.stoppedBy, budget.steps.length]).toEqual(['steps', 3]);
     const behind = await searchCapacity(async () => ({ ...measure(1), generatorBehind: true }), parseSlo('p99<5ms'));
     expect(behind.stoppedBy).toBe('generator');
+    // Behind, with the SLO broken on corrected latency only: the generator's lateness did it; stop.
+    const late = await searchCapacity(
+      async () => ({ ...measure(50), uncorrectedLatencyMs: measure(1).latencyMs, generatorBehind: true }),
+      parseSlo('p99<5ms'),
+    );
+    expect([late.stoppedBy, late.steps.length]).toEqual(['generator', 1]);
+    // Behind, with the service time breaking it too (an overloaded target starving the generator): a broken step,
+    // and the search goes on to find the knee.
+    const knee = await searchCapacity(
+      async (rate) => {
+        const m = measure(rate > 1000 ? 50 : 1);
+        return { ...m, uncorrectedLatencyMs: m.latencyMs, generatorBehind: rate > 1000 };
+      },
+      parseSlo('p99<5ms'),
+      { startRate: 100 },
+    );
+    expect(knee.stoppedBy).toBe('resolution');
+    expect(knee.sustainableRps).toBeGreaterThan(900);
+    expect(knee.sustainableRps).toBeLessThanOrEqual(1000);
+    expect(knee.steps.some((s) => s.brokenByTarget)).toBe(true);
   });
 });
 
