@@ -13,12 +13,15 @@ import { registerCapacity } from './commands/capacity.ts';
 import { registerCeiling } from './commands/ceiling.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerGate } from './commands/gate.ts';
+import { registerInit } from './commands/init.ts';
 import { registerList } from './commands/list.ts';
+import { registerPrCheck } from './commands/pr-check.ts';
 import { registerProvision } from './commands/provision.ts';
 import { registerPublish } from './commands/publish.ts';
 import { registerReport } from './commands/report.ts';
 import { registerRun } from './commands/run.ts';
 import { BenchError } from './errors.ts';
+import { isEntryPoint } from './package-paths.ts';
 
 /** The commands, in `--help` order. */
 const COMMANDS = [
@@ -27,10 +30,12 @@ const COMMANDS = [
   registerPublish,
   registerCompare,
   registerGate,
+  registerPrCheck,
   registerCalibrate,
   registerCapacity,
   registerCeiling,
   registerList,
+  registerInit,
   registerProvision,
 ];
 
@@ -76,4 +81,4 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   }
 }
 
-if (import.meta.main) await main();
+if (isEntryPoint(import.meta.url)) await main();

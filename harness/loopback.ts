@@ -16,14 +16,19 @@ export function isLoopbackAddress(address: string): boolean {
   return false;
 }
 
+/** Whether every address the URL's host resolves to is loopback (false when it resolves to none). */
+export async function isLoopbackUrl(url: string): Promise<boolean> {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  const addresses = net.isIP(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((r) => r.address);
+  return addresses.length > 0 && addresses.every(isLoopbackAddress);
+}
+
 /**
  * Resolves the URL's host and checks every address is loopback.
  * @throws {BenchError} `NOT_LOOPBACK` naming the host and the fix.
  */
 export async function assertLoopback(url: string, what: string): Promise<void> {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  const addresses = net.isIP(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((r) => r.address);
-  if (addresses.length === 0 || !addresses.every(isLoopbackAddress)) {
+  if (!(await isLoopbackUrl(url))) {
     throw new BenchError(
       'NOT_LOOPBACK',
       `${what} ${url} is not a loopback address; consul-kv-bench only sends load to 127.0.0.0/8 or ::1: run it beside a Consul agent (e.g. a local client agent of your cluster) and set CONSUL_HTTP_ADDR=http://127.0.0.1:8500`,

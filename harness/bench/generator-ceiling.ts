@@ -16,6 +16,7 @@ import type { LatencyHistogram } from '../load/latency-histogram.ts';
 import { runLoad } from '../load/load-runner.ts';
 import { runOpenLoad } from '../load/open-load.ts';
 import { assertLoopback } from '../loopback.ts';
+import { reapOnHarnessDeath } from '../reaper.ts';
 
 /** One closed-model run of one generator. */
 export interface ClosedRun {
@@ -123,12 +124,14 @@ export function parseWrk(stdout: string): { rps: number; p99Us: number } {
 async function runWrk(o: CeilingOptions, wrk: string): Promise<ClosedRun> {
   const url = o.url + o.path;
   const args = [`-t${o.wrkThreads}`, `-c${o.connections}`, `-d${o.durationS}s`, '--latency', url];
-  const r = await execa(wrk, args, {
-    reject: false,
-    timeout: (o.durationS + 15) * 1000,
-    cancelSignal: o.signal,
-    cleanup: true,
-  });
+  const r = await reapOnHarnessDeath(
+    execa(wrk, args, {
+      reject: false,
+      timeout: (o.durationS + 15) * 1000,
+      cancelSignal: o.signal,
+      cleanup: true,
+    }),
+  );
   if (r.exitCode !== 0 && !o.signal?.aborted) {
     throw new BenchError('LOAD_FAILED', `wrk ${args.join(' ')} exited ${r.exitCode}: ${r.stderr.slice(0, 200)}`);
   }

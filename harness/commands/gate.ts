@@ -8,12 +8,22 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { usageError } from '../errors.ts';
 import { loadBudgets } from '../gate/budgets.ts';
 import { evaluateBudgets } from '../gate/gate.ts';
-import { gateHeadline, gateJunit, gateMarkdown, gateTable } from '../gate/gate-output.ts';
+import {
+  gateHeadline,
+  gateJunit,
+  gateMarkdown,
+  gateTable,
+  historyMarkdown,
+  historyTable,
+} from '../gate/gate-output.ts';
+import { appendHistory, historyEntry, judgeHistory, readHistory } from '../gate/history.ts';
+import { renderTrendHtml } from '../gate/history-html.ts';
 import { readReport } from '../report/read-report.ts';
 import { mergeReports } from '../results/merge.ts';
-import { userCwd } from './cli-options.ts';
+import { positiveInt, userCwd } from './cli-options.ts';
 
 /** Options of `gate`. */
 export interface GateFlags {
@@ -23,6 +33,16 @@ export interface GateFlags {
   baseline: string[];
   /** Where to write JUnit XML. */
   junit?: string;
+  /** `--history <file.jsonl>`: judge the head against the rolling median of past runs. */
+  history?: string;
+  /** `--record`: append this run to the history (on the default branch). */
+  record?: boolean;
+  /** `--history-window <n>`: runs in the rolling window. Default 10. */
+  historyWindow: number;
+  /** `--history-fail`: a regression against history fails the gate (default: reported only). */
+  historyFail?: boolean;
+  /** `--trend <file.html>`: the trend page. Default `<history>.html` beside the history file. */
+  trend?: string;
 }
 
 /**
@@ -34,8 +54,10 @@ export async function gateCommand(reportFiles: readonly string[], flags: GateFla
   const cwd = userCwd();
   const read = async (files: readonly string[]) =>
     mergeReports(await Promise.all(files.map((f) => readReport(f, path.resolve(cwd, f)))));
-  const budgets = await loadBudgets(flags.budgets, path.resolve(cwd, flags.budgets));
   const head = await read(reportFiles);
+  // Rows of users' client modules are known from the reports being gated.
+  const reportRows = [...new Set(head.scenarios.flatMap((s) => s.results.map((r) => r.client)))];
+  const budgets = await loadBudgets(flags.budgets, path.resolve(cwd, flags.budgets), reportRows);
   const baseline = flags.baseline.length ? await read(flags.baseline) : undefined;
   const results = evaluateBudgets(budgets, head, baseline);
   const against = baseline
@@ -47,13 +69,37 @@ export async function gateCommand(reportFiles: readonly string[], flags: GateFla
   if (process.env.GITHUB_STEP_SUMMARY) {
     await appendFile(process.env.GITHUB_STEP_SUMMARY, `${gateMarkdown(results, context)}\n`);
   }
+  let historyRegressions = 0;
+  if (flags.history) {
+    const abs = path.resolve(cwd, flags.history);
+    const history = await readHistory(flags.history, abs);
+    const judged = judgeHistory(budgets, head, history, { window: flags.historyWindow });
+    historyRegressions = judged.filter((r) => r.verdict === 'regression').length;
+    process.stdout.write(`${historyTable(judged)}\n`);
+    process.stdout.write(
+      `history: ${judged.length} row metric(s) against the last ${Math.min(flags.historyWindow, history.length)} recorded run(s); ${historyRegressions} regression(s)${historyRegressions && !flags.historyFail ? ' (reported; --history-fail makes them fail the gate)' : ''}\n`,
+    );
+    if (process.env.GITHUB_STEP_SUMMARY)
+      await appendFile(process.env.GITHUB_STEP_SUMMARY, `${historyMarkdown(judged, flags.historyWindow)}\n`);
+    const trend = path.resolve(cwd, flags.trend ?? `${flags.history.replace(/\.jsonl?$/, '')}.html`);
+    await mkdir(path.dirname(trend), { recursive: true });
+    await writeFile(trend, renderTrendHtml(history, judged, { window: flags.historyWindow }));
+    process.stdout.write(`trend: ${trend}\n`);
+    if (flags.record) {
+      await appendHistory(
+        abs,
+        historyEntry(head, { commit: process.env.GITHUB_SHA, ref: process.env.GITHUB_REF_NAME }),
+      );
+      process.stdout.write(`recorded this run in ${flags.history} (${history.length + 1} runs)\n`);
+    }
+  } else if (flags.record) throw usageError('--record appends to a history file: add --history <file.jsonl>');
   if (flags.junit) {
     const out = path.resolve(cwd, flags.junit);
     await mkdir(path.dirname(out), { recursive: true });
     await writeFile(out, gateJunit(results));
     process.stdout.write(`JUnit XML: ${out}\n`);
   }
-  return results.every((r) => r.pass) ? 0 : 1;
+  return results.every((r) => r.pass) && !(flags.historyFail && historyRegressions > 0) ? 0 : 1;
 }
 
 /** Adds `gate` to the program. */
@@ -72,6 +118,14 @@ export function registerGate(program: Command): void {
       [] as string[],
     )
     .option('--junit <file>', 'also write JUnit XML, one test case per budget')
+    .option(
+      '--history <file.jsonl>',
+      'judge the head against the rolling median of the runs recorded in this file (Bencher-style), beside the same-run baseline; writes the trend page',
+    )
+    .option('--record', "append this run's row medians to --history (do it on the default branch)")
+    .option('--history-window <n>', 'runs in the rolling window', positiveInt('--history-window'), 10)
+    .option('--history-fail', 'a regression against history fails the gate (default: reported, not failed)')
+    .option('--trend <file.html>', 'where the trend page goes (default: the history file with .html)')
     .action(async (reportFiles: string[], flags: GateFlags) => {
       process.exitCode = await gateCommand(reportFiles, flags);
     });

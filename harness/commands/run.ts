@@ -55,6 +55,10 @@ export interface RunFlags {
   consistency?: 'default' | 'stale' | 'consistent';
   rateLimit?: { qps: number; burst: number };
   repeat: number;
+  /** `--acl`: a local Consul with ACLs enforced; clients read with tokens limited to their scenario's prefix. */
+  acl?: boolean;
+  /** `--allow-remote-consul`: accept an external Consul off loopback. */
+  allowRemoteConsul?: boolean;
   verbose?: boolean;
 }
 
@@ -98,7 +102,7 @@ export async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: 
  */
 export async function measureScenarios(
   scenarios: readonly Scenario[],
-  flags: Pick<RunFlags, 'consul' | 'out' | 'client' | 'profile' | 'repeat'>,
+  flags: Pick<RunFlags, 'consul' | 'out' | 'client' | 'profile' | 'repeat' | 'acl' | 'allowRemoteConsul'>,
   argv: string[],
 ): Promise<number> {
   const restarts = scenarios.filter((s) => s.restart).map((s) => s.name);
@@ -122,7 +126,12 @@ export async function measureScenarios(
   // The first scenario's limit; a later scenario with another limit gets a Consul of its own (startScenarioConsul).
   const httpMaxConnsPerClient = scenarios[0]!.consul.httpMaxConnsPerClient;
   return withConsul(
-    { backend: flags.consul, httpMaxConnsPerClient },
+    {
+      backend: flags.consul,
+      httpMaxConnsPerClient,
+      acl: flags.acl ?? false,
+      allowRemote: flags.allowRemoteConsul ?? false,
+    },
     async ({ consul, teardown, signal, progress, signalled }) => {
       const createdAt = new Date().toISOString();
       const runDirRelative = path.join('runs', runDirName(createdAt));
@@ -178,7 +187,7 @@ export interface ConsulSession {
  * @throws {BenchError} usage errors (exit 2) and failures that end the run (exit 1).
  */
 export async function withConsul(
-  options: { backend: ConsulBackendChoice; httpMaxConnsPerClient: number },
+  options: { backend: ConsulBackendChoice; httpMaxConnsPerClient: number; acl?: boolean; allowRemote?: boolean },
   body: (session: ConsulSession) => Promise<number>,
   onFailure?: (interrupted: boolean) => Promise<void>,
 ): Promise<number> {
@@ -205,11 +214,15 @@ export async function withConsul(
     const consul = await startConsul({
       backend: options.backend,
       httpMaxConnsPerClient: options.httpMaxConnsPerClient,
+      ...(options.acl ? { acl: true } : {}),
+      ...(options.allowRemote ? { allowRemote: true } : {}),
       onProgress: progress,
       signal: abort.signal,
     });
     teardown.defer('consul', () => consul.stop());
-    progress(`Consul ${consul.version} ready at ${consul.httpUrl} (${consul.backend})`);
+    progress(
+      `Consul ${consul.version} ready at ${consul.httpUrl} (${consul.backend}${consul.acl ? ', ACLs enforced, default deny' : ''})`,
+    );
     if (abort.signal.aborted) throw new BenchError('INTERRUPTED', `stopped by ${signalled}`);
     return await body({ consul, teardown, signal: abort.signal, progress, signalled: () => signalled });
   } catch (err) {
@@ -236,6 +249,7 @@ export function scenarioConsuls(
       startConsul({
         backend: consul.backend === 'container' ? 'container' : 'local',
         httpMaxConnsPerClient: s.consul.httpMaxConnsPerClient,
+        ...(consul.acl ? { acl: true } : {}),
         onProgress: progress,
         signal,
       }),
@@ -244,6 +258,7 @@ export function scenarioConsuls(
         backend: 'local',
         persistent: true,
         httpMaxConnsPerClient: s.consul.httpMaxConnsPerClient,
+        ...(consul.acl ? { acl: true } : {}),
         onProgress: progress,
         signal,
       }),
@@ -315,6 +330,14 @@ export function registerRun(program: Command): void {
       'also run your own client: a .ts/.js module exporting a factory (repeatable; see clients/examples/)',
       (v: string, prev: string[]) => [...prev, v],
       [] as string[],
+    )
+    .option(
+      '--allow-remote-consul',
+      'with --consul external: accept a CONSUL_HTTP_ADDR off loopback (your cluster); the load still goes only to the local service, and consul-direct is refused',
+    )
+    .option(
+      '--acl',
+      "enforce ACLs (default deny) on the harness's own Consul (--consul local): every scenario's clients read with a token limited to its key prefix",
     )
     .option('--out <dir>', 'output directory (a timestamped copy goes to <dir>/runs/)', 'reports/latest')
     .addOption(

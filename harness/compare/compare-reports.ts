@@ -50,6 +50,12 @@ export const METRICS: Readonly<Record<string, MetricDef>> = {
     value: (r) => r.allocatedBytesPerRequest ?? null,
   },
   inFlightPeak: { better: 'lower', unit: 'requests', judged: 'median', value: (r) => r.inFlightPeak },
+  connectionsPerRequest: {
+    better: 'lower',
+    unit: 'conn/req',
+    judged: 'median',
+    value: (r) => r.connectionsPerRequest ?? null,
+  },
   propagationP99: {
     better: 'lower',
     unit: 'ms',
@@ -67,6 +73,7 @@ export const COMPARED_METRICS = [
   'p99.9',
   'errors',
   'consulRequestsPerRequest',
+  'connectionsPerRequest',
   'allocatedBytesPerRequest',
 ] as const;
 

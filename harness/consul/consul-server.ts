@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { usageError } from '../errors.ts';
 import type { ConsulBackend, StartConsulOptions, StartedConsul } from './consul-types.ts';
 import { containerRuntimeAvailable, startContainerConsul } from './container-consul.ts';
 import { connectExternalConsul } from './external-consul.ts';
@@ -19,7 +20,7 @@ export const CONSUL_BACKEND_STARTERS: Readonly<
 > = {
   local: startLocalConsul,
   container: (options) => startContainerConsul(options),
-  external: (options) => connectExternalConsul(options.env ?? process.env),
+  external: (options) => connectExternalConsul(options.env ?? process.env, { allowRemote: options.allowRemote }),
 };
 
 /**
@@ -29,6 +30,13 @@ export const CONSUL_BACKEND_STARTERS: Readonly<
  *   `CONSUL_UNREACHABLE`, `NOT_LOOPBACK`, `CONTAINER_RUNTIME_UNAVAILABLE`.
  */
 export async function startConsul(options: StartConsulOptions): Promise<StartedConsul> {
+  if (options.acl) {
+    if (options.backend === 'container' || options.backend === 'external')
+      throw usageError(
+        `--acl starts a Consul of the harness's own with ACLs enforced: use --consul local (for your own Consul with ACLs, set CONSUL_HTTP_TOKEN with --consul external)`,
+      );
+    return startLocalConsul(options);
+  }
   if (options.backend !== 'auto') return CONSUL_BACKEND_STARTERS[options.backend](options);
   if (await containerRuntimeAvailable()) {
     options.onProgress?.('a container runtime answered: starting Consul with Testcontainers');

@@ -29,6 +29,13 @@ export interface StartedConsul extends ConsulEndpoint {
   stop(): Promise<void>;
   /** Present when the harness can stop and start this Consul mid-run (a persistent `local` server). */
   readonly restart?: ConsulRestartControl;
+  /**
+   * ACLs are enforced and `token` may write ACLs: each scenario's clients then read with a token of their own,
+   * limited to the scenario's key prefix (`consul-acl.ts`). Absent: clients get `token` as it is.
+   */
+  readonly acl?: boolean;
+  /** An external Consul off loopback (`--allow-remote-consul`): no row may aim load at it (`consul-direct`). */
+  readonly remote?: boolean;
 }
 
 /** Stops and starts a Consul the harness runs, on the same address (for the `consul-restart` scenario). */
@@ -57,6 +64,13 @@ export interface ConsulSettings {
    * dev agent. Default `false`.
    */
   readonly persistent?: boolean;
+  /**
+   * `local` only: enforce ACLs (default deny) with a management token the harness generates and keeps in memory
+   * and in a 0600 file; clients read with tokens limited to their scenario's prefix. Default `false`.
+   */
+  readonly acl?: boolean;
+  /** `external` only: accept a `CONSUL_HTTP_ADDR` off loopback (`--allow-remote-consul`). Default `false`. */
+  readonly allowRemote?: boolean;
 }
 
 /** Options of {@link startConsul}. */

@@ -1,11 +1,14 @@
 /**
  * The `external` backend: a Consul the user runs, reached through `CONSUL_HTTP_ADDR` (and `CONSUL_HTTP_TOKEN`
- * when set), never started or stopped by the harness. It must be on loopback: the harness sends load nowhere else.
+ * when set), never started or stopped by the harness. It must be on loopback unless the user names a remote one
+ * explicitly (`--allow-remote-consul`): the load generator still sends load only to the local service (loopback),
+ * and the service's client reads that Consul, as it would in production. Rows that would aim load at Consul
+ * itself (`consul-direct`) are refused for a remote Consul.
  *
  * @module
  */
 import { BenchError } from '../errors.ts';
-import { assertLoopback } from '../loopback.ts';
+import { isLoopbackUrl } from '../loopback.ts';
 import { consulVersion, hasKnownLeader } from './consul-admin.ts';
 import type { StartedConsul } from './consul-types.ts';
 
@@ -19,7 +22,10 @@ export function normaliseConsulAddr(addr: string): string {
  * Checks the external Consul answers with a known leader.
  * @throws {BenchError} `CONSUL_UNREACHABLE` (unset or not answering), `NOT_LOOPBACK`.
  */
-export async function connectExternalConsul(env: NodeJS.ProcessEnv): Promise<StartedConsul> {
+export async function connectExternalConsul(
+  env: NodeJS.ProcessEnv,
+  options: { allowRemote?: boolean | undefined } = {},
+): Promise<StartedConsul> {
   const addr = env.CONSUL_HTTP_ADDR;
   if (!addr) {
     throw new BenchError(
@@ -37,7 +43,13 @@ export async function connectExternalConsul(env: NodeJS.ProcessEnv): Promise<Sta
       `CONSUL_HTTP_ADDR=${addr} is not an address: use the form http://127.0.0.1:8500`,
     );
   }
-  await assertLoopback(httpUrl, 'CONSUL_HTTP_ADDR');
+  const remote = !(await isLoopbackUrl(httpUrl));
+  if (remote && !options.allowRemote) {
+    throw new BenchError(
+      'NOT_LOOPBACK',
+      `CONSUL_HTTP_ADDR=${httpUrl} is not a loopback address: add --allow-remote-consul to read a remote Consul (load still goes only to the local service), or run beside a local agent (CONSUL_HTTP_ADDR=http://127.0.0.1:8500)`,
+    );
+  }
   const token = env.CONSUL_HTTP_TOKEN || undefined;
   if (!(await hasKnownLeader({ httpUrl, token }, 3000))) {
     throw new BenchError(
@@ -51,7 +63,8 @@ export async function connectExternalConsul(env: NodeJS.ProcessEnv): Promise<Sta
     backend: 'external',
     version: await consulVersion({ httpUrl, token }),
     httpMaxConnsPerClient: undefined,
-    provenance: `CONSUL_HTTP_ADDR=${httpUrl}`,
+    provenance: `CONSUL_HTTP_ADDR=${httpUrl}${remote ? ' (remote, --allow-remote-consul)' : ''}`,
+    ...(remote ? { remote: true } : {}),
     logTail: () => '',
     stop: () => Promise.resolve(),
   };

@@ -17,7 +17,9 @@ import getPort from 'get-port';
 import { BenchError } from '../errors.ts';
 import { LogTail } from '../lifecycle.ts';
 import { resolveConsulBinary } from '../provision/consul-binary.ts';
+import { reapOnHarnessDeath } from '../reaper.ts';
 import { consulHcl, SERVER_HCL } from './agent-config.ts';
+import { newManagementToken, writeAclConfig } from './consul-acl.ts';
 import { consulVersion, waitForLeader } from './consul-admin.ts';
 import type { ConsulRestartControl, StartConsulOptions, StartedConsul } from './consul-types.ts';
 
@@ -51,14 +53,16 @@ interface AgentProcess {
 }
 
 function spawnAgent(bin: string, args: string[], tail: LogTail): AgentProcess {
-  const child = execa(bin, args, {
-    cleanup: true,
-    reject: false,
-    forceKillAfterDelay: 5000,
-    stdin: 'ignore',
-    buffer: false,
-    all: true,
-  });
+  const child = reapOnHarnessDeath(
+    execa(bin, args, {
+      cleanup: true,
+      reject: false,
+      forceKillAfterDelay: 5000,
+      stdin: 'ignore',
+      buffer: false,
+      all: true,
+    }),
+  );
   child.all?.on('data', (c: Buffer) => tail.push(c));
   let result: { exitCode?: number | undefined; signal?: string | undefined } | undefined;
   const exited = child.then((r) => (result = r));
@@ -81,6 +85,10 @@ async function startOnce(
 ): Promise<StartedConsul> {
   const persistent = options.persistent ?? false;
   let dataDir = await mkdtemp(path.join(os.tmpdir(), 'consul-kv-bench-consul-'));
+  // ACLs: the management token goes in a 0600 file of a 0700 folder of its own (it survives a fresh data dir), never argv.
+  const aclDir = options.acl ? await mkdtemp(path.join(os.tmpdir(), 'consul-kv-bench-acl-')) : undefined;
+  const token = options.acl ? newManagementToken() : undefined;
+  const aclFile = aclDir && token ? await writeAclConfig(aclDir, token) : undefined;
   const ports: number[] = [];
   for (let i = 0; i < 4; i++) ports.push(await getPort({ host: '127.0.0.1', exclude: ports }));
   const [http, server, serfLan, serfWan] = ports as [number, number, number, number];
@@ -112,9 +120,10 @@ async function startOnce(
     dataDir,
     '-hcl',
     consulHcl(options.httpMaxConnsPerClient) + (persistent ? '\n' + SERVER_HCL : ''),
+    ...(aclFile ? ['-config-file', aclFile] : []),
   ];
   let agent = spawnAgent(bin, args(), tail);
-  const endpoint = { httpUrl: `http://127.0.0.1:${http}` };
+  const endpoint = { httpUrl: `http://127.0.0.1:${http}`, token };
   const label = persistent ? 'consul agent -server' : 'consul agent -dev';
   const waitReady = async (): Promise<void> => {
     try {
@@ -141,6 +150,7 @@ async function startOnce(
     stopped ??= (async () => {
       await agent.kill();
       await rm(dataDir, { recursive: true, force: true });
+      if (aclDir) await rm(aclDir, { recursive: true, force: true });
     })();
     return stopped;
   };
@@ -160,6 +170,7 @@ async function startOnce(
     logTail: () => tail.toString(),
     processId: () => (agent.exitResult() ? undefined : agent.pid),
     stop,
+    ...(options.acl ? { acl: true } : {}),
   };
   if (!persistent) return started;
   const restart: ConsulRestartControl = {

@@ -11,6 +11,7 @@ import { Toxiproxy, type Proxy as ToxiproxyProxy } from 'toxiproxy-node-client';
 import { BenchError } from '../errors.ts';
 import { LogTail } from '../lifecycle.ts';
 import { resolveToxiproxyBinary } from '../provision/toxiproxy-binary.ts';
+import { reapOnHarnessDeath } from '../reaper.ts';
 import { applyFault, clearFaults, endFault, type FaultProfile } from './fault-profiles.ts';
 
 /** A proxy in front of one upstream. */
@@ -59,14 +60,16 @@ export async function startToxiproxy(options: StartToxiproxyOptions = {}): Promi
   });
   const port = await getPort({ host: '127.0.0.1' });
   const tail = new LogTail(40);
-  const child = execa(bin.path, ['-host', '127.0.0.1', '-port', String(port)], {
-    cleanup: true,
-    reject: false,
-    forceKillAfterDelay: 5000,
-    stdin: 'ignore',
-    buffer: false,
-    all: true,
-  });
+  const child = reapOnHarnessDeath(
+    execa(bin.path, ['-host', '127.0.0.1', '-port', String(port)], {
+      cleanup: true,
+      reject: false,
+      forceKillAfterDelay: 5000,
+      stdin: 'ignore',
+      buffer: false,
+      all: true,
+    }),
+  );
   child.all?.on('data', (c: Buffer) => tail.push(c));
   let exited = false;
   const done = child.then(() => {

@@ -126,24 +126,27 @@ const UNIT_TO_MS: Record<string, number> = { us: 0.001, µs: 0.001, ms: 1, s: 10
 
 /**
  * Reads and validates a budgets file.
+ * @param extraRows row names known beyond the scenarios' own and the registered clients: users' client modules
+ *   (`--client ./consul-kv-client.ts` makes a row `consul-kv-client`), e.g. the rows of the reports being gated.
  * @throws {BenchError} `USAGE` (exit 2): `<file>:<line>: <what is wrong>: <the fix>`.
  */
-export async function loadBudgets(file: string, abs: string): Promise<Budgets> {
+export async function loadBudgets(file: string, abs: string, extraRows: readonly string[] = []): Promise<Budgets> {
   let text: string;
   try {
     text = await readFile(abs, 'utf8');
   } catch {
     throw usageError(`${file}: no such budgets file (${abs}): see .github/consul-kv-bench-budgets.yml`);
   }
-  return parseBudgets(text, file);
+  return parseBudgets(text, file, extraRows);
 }
 
 /**
  * Parses budgets from text (YAML or JSON).
  * @param file name used in messages.
+ * @param extraRows row names known beyond the scenarios' own and the registered clients (see {@link loadBudgets}).
  * @throws {BenchError} `USAGE` naming the file, line and fix.
  */
-export function parseBudgets(text: string, file: string): Budgets {
+export function parseBudgets(text: string, file: string, extraRows: readonly string[] = []): Budgets {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -185,7 +188,7 @@ export function parseBudgets(text: string, file: string): Budgets {
       throw usageError(
         `${file}:${lineOf(['scenarios', scenario])}: unknown scenario ${JSON.stringify(scenario)}: use one of ${known.join(', ')}`,
       );
-    const rows = new Set([...loadScenario(scenario).clients.map(rowName), ...CLIENT_NAMES]);
+    const rows = new Set([...loadScenario(scenario).clients.map(rowName), ...CLIENT_NAMES, ...extraRows]);
     const checkRow = (row: string, path: (string | number)[]): void => {
       if (!rows.has(row))
         throw usageError(

@@ -8,6 +8,7 @@ import Table from 'cli-table3';
 import junitModule, { type Builder } from 'junit-report-builder';
 import { markdownTable } from 'markdown-table';
 import type { BudgetResult } from './gate.ts';
+import type { HistoryResult } from './history.ts';
 
 // The package is CommonJS: under Node's ESM its default import is the builder itself, while its typings describe
 // an ES module default; take whichever holds newBuilder.
@@ -61,4 +62,36 @@ export function gateJunit(results: readonly BudgetResult[]): string {
     else if (r.note) c.standardOutput(r.note);
   }
   return builder.build();
+}
+
+const HISTORY_HEAD = ['', 'scenario', 'row', 'metric', 'head', 'rolling median', 'range', 'runs', 'note'];
+const n = (v: number | null): string => (v === null ? '–' : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
+const historyCells = (r: HistoryResult): string[] => [
+  r.verdict === 'regression' ? '✗' : r.verdict === 'ok' ? '✓' : '·',
+  r.scenario,
+  r.row,
+  r.metric,
+  n(r.head),
+  n(r.median),
+  r.min === null ? '–' : `${n(r.min)}–${n(r.max)}`,
+  String(r.runs),
+  r.note,
+];
+
+/** The head against history, as a terminal table. */
+export function historyTable(results: readonly HistoryResult[]): string {
+  const table = new Table({ head: HISTORY_HEAD, style: { head: [], border: [] } });
+  for (const r of results) table.push(historyCells(r));
+  return table.toString();
+}
+
+/** The head against history, as markdown for the step summary. */
+export function historyMarkdown(results: readonly HistoryResult[], window: number): string {
+  const esc = (s: string): string => s.replaceAll('|', '\\|');
+  return [
+    `### consul-kv-bench: the head against the last ${window} recorded runs`,
+    '',
+    markdownTable([HISTORY_HEAD, ...results.map((r) => historyCells(r).map(esc))]),
+    '',
+  ].join('\n');
 }

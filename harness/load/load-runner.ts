@@ -21,6 +21,8 @@ export interface LoadOptions {
   readonly url: string;
   /** Request paths, cycled per connection (autocannon `requests`). At least one. */
   readonly paths: readonly string[];
+  /** Headers of every request (e.g. `x-consul-token` for consul-direct). Default none. */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Concurrent connections (closed model). */
   readonly connections: number;
   /** Duration, s. */
@@ -119,6 +121,7 @@ export async function runLoad(options: LoadOptions, events?: LoadEvents): Promis
       timeout: options.timeoutS,
       pipelining: 1,
       requests: options.paths.map((path) => ({ method: 'GET' as const, path })),
+      ...(options.headers ? { headers: { ...options.headers } } : {}),
     },
     (err, res) => (err ? finished.reject(err) : finished.resolve(res)),
   );

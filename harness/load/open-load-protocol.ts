@@ -9,6 +9,8 @@
 export interface OpenWorkerInput {
   readonly url: string;
   readonly paths: readonly string[];
+  /** Headers of every request. */
+  readonly headers: Readonly<Record<string, string>>;
   /** This worker's share of the arrival rate, req/s. */
   readonly rate: number;
   readonly arrival: 'constant' | 'poisson';

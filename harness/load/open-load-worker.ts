@@ -244,7 +244,7 @@ async function main(input: OpenWorkerInput): Promise<OpenWorkerOutput> {
       released: false,
     };
     deadlines.push(r);
-    pool.dispatch({ origin: input.url, path, method: 'GET' }, new Handler(r));
+    pool.dispatch({ origin: input.url, path, method: 'GET', headers: input.headers }, new Handler(r));
   };
 
   let timer: NodeJS.Timeout | undefined;

@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { BenchError, usageError } from '../errors.ts';
 import { assertLoopback } from '../loopback.ts';
+import { siblingModule } from '../package-paths.ts';
 import { decodeHistogram, type LatencyHistogram, mergeHistograms } from './latency-histogram.ts';
 import {
   GENERATOR_LAG_MS,
@@ -41,6 +42,8 @@ export interface OpenLoadOptions {
   readonly url: string;
   /** Request paths, cycled. At least one. */
   readonly paths: readonly string[];
+  /** Headers of every request (e.g. `x-consul-token` for consul-direct). Default none. */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Target arrival rate, req/s (> 0). */
   readonly rate: number;
   /** `constant` gaps of 1/rate, or `poisson` (exponential gaps, seeded). Default `constant`. */
@@ -100,7 +103,7 @@ export interface OpenLoadResult extends LoadResult {
   phases: OpenPhaseLoadResult[];
 }
 
-const WORKER_URL = new URL('./open-load-worker.ts', import.meta.url);
+const WORKER_URL = siblingModule(import.meta.url, './open-load-worker');
 
 /** A started worker: `ready` once it has loaded; `start` sets its clock going; `result` is its report. */
 interface RunningWorker {
@@ -189,6 +192,7 @@ export async function prepareOpenLoad(options: OpenLoadOptions, events?: LoadEve
       {
         url: options.url,
         paths: options.paths,
+        headers: options.headers ?? {},
         rate: options.rate / workers,
         arrival,
         maxInFlight: Math.floor(maxInFlight / workers) + (i < maxInFlight % workers ? 1 : 0),

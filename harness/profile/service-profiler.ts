@@ -16,6 +16,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { execa } from 'execa';
+import { usageError } from '../errors.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -34,6 +35,13 @@ export interface RowProfiler {
 export const PROFILE_KINDS = ['flame', 'cpu', 'doctor'] as const;
 export type ProfileKind = (typeof PROFILE_KINDS)[number];
 
+/** The package each profile kind loads (optional peer dependencies: installed with the package only on request). */
+const OPTIONAL_PACKAGES: Readonly<Record<ProfileKind, string | undefined>> = {
+  flame: '0x',
+  cpu: undefined,
+  doctor: '@clinic/doctor',
+};
+
 /** Folder of one row's profile, relative to the output directory. */
 export function profileDir(runDir: string, scenario: string, row: string): string {
   return path.join(runDir, 'profiles', `${scenario}-${row}`.replace(/[^a-z0-9._-]/gi, '_'));
@@ -43,8 +51,18 @@ export function profileDir(runDir: string, scenario: string, row: string): strin
  * A profiler writing under `<outDir>/<runDir>/profiles/<scenario>-<row>/`.
  * @param outDir the output directory (absolute).
  * @param runDir the run's folder relative to `outDir`, e.g. `runs/2026-11-21T18-00-00Z`.
+ * @throws {BenchError} `USAGE` when the kind's package (`0x` for flame, `@clinic/doctor` for doctor; optional peer
+ *   dependencies of the installed package) is not installed.
  */
 export function createServiceProfiler(kind: ProfileKind, outDir: string, runDir: string): RowProfiler {
+  const needs = OPTIONAL_PACKAGES[kind];
+  if (needs) {
+    try {
+      require.resolve(`${needs}/package.json`);
+    } catch {
+      throw usageError(`--profile ${kind} needs the ${needs} package: npm install --save-dev ${needs}`);
+    }
+  }
   if (kind === 'doctor') return createDoctorProfiler(outDir, runDir);
   return {
     kind,

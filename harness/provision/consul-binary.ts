@@ -10,6 +10,7 @@ import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { BenchError } from '../errors.ts';
+import { PACKAGE_ROOT } from '../package-paths.ts';
 import {
   cachedBinaryPath,
   type GoBinarySpec,
@@ -23,7 +24,7 @@ import {
 export const CONSUL_VERSION = '1.22.7';
 
 /** Directory of the wrapper Go module (go.mod + go.sum) committed beside this file. */
-const MODULE_DIR = path.join(import.meta.dirname, 'consul-module');
+const MODULE_DIR = path.join(PACKAGE_ROOT, 'harness', 'provision', 'consul-module');
 
 /**
  * Runs `<bin> version` and returns the version, e.g. `1.22.7`.

@@ -10,6 +10,7 @@ import { access, chmod, constants, cp, mkdir, mkdtemp, readFile, rename, rm, wri
 import os from 'node:os';
 import path from 'node:path';
 import { BenchError } from '../errors.ts';
+import { reapOnHarnessDeath } from '../reaper.ts';
 
 /** Where a binary came from, recorded in reports. */
 export type BinarySource = 'env' | 'PATH' | 'cache' | 'built';
@@ -246,14 +247,16 @@ export async function runGo(
   },
 ): Promise<void> {
   const { execa } = await import('execa');
-  const child = execa(ctx.go, [...args], {
-    cwd: options.cwd,
-    env: options.env ?? ctx.env,
-    all: true,
-    reject: false,
-    timeout: 45 * 60_000,
-    ...(ctx.signal ? { cancelSignal: ctx.signal } : {}),
-  });
+  const child = reapOnHarnessDeath(
+    execa(ctx.go, [...args], {
+      cwd: options.cwd,
+      env: options.env ?? ctx.env,
+      all: true,
+      reject: false,
+      timeout: 45 * 60_000,
+      ...(ctx.signal ? { cancelSignal: ctx.signal } : {}),
+    }),
+  );
   let downloads = 0;
   child.all?.on('data', (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {

@@ -186,6 +186,11 @@ export const RunSummarySchema = z
     consulRequestsPerRequest: z.number().min(0).nullable(),
     heapBytesPerRequest: z.number().min(0).nullable(),
     allocatedBytesPerRequest: z.number().min(0).nullable().optional(),
+    connectionsPerRequest: z
+      .number()
+      .min(0)
+      .optional()
+      .describe('TCP connections to Consul opened per answered request in this run (lesson 1: ≈ 0 with keep-alive)'),
     peakRssBytes: count.nullable().optional(),
     loadGenerator: z
       .object({ elu: z.number().min(0).max(1), cpuPercent: z.number().min(0), saturated: z.boolean() })

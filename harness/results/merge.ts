@@ -24,6 +24,7 @@ export function runSummary(row: ResultRow): RunSummary {
     consulRequestsPerRequest: row.consulRequestsPerRequest,
     heapBytesPerRequest: row.heapBytesPerRequest,
     ...(row.allocatedBytesPerRequest !== undefined ? { allocatedBytesPerRequest: row.allocatedBytesPerRequest } : {}),
+    connectionsPerRequest: row.consulConnectionsOpened / Math.max(1, row.ok),
     peakRssBytes: row.peakRssBytes,
     loadGenerator: row.loadGenerator,
     inFlightPeak: row.inFlightPeak,

@@ -7,9 +7,10 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
+import { createScopedToken, deleteScopedToken } from '../consul/consul-acl.ts';
 import { deleteKeys, hasKnownLeader, seedKeys } from '../consul/consul-admin.ts';
 import type { StartedConsul } from '../consul/consul-types.ts';
-import { BenchError } from '../errors.ts';
+import { BenchError, usageError } from '../errors.ts';
 import type { StartedToxiproxy } from '../faults/toxiproxy-server.ts';
 import type { Teardown } from '../lifecycle.ts';
 import type { RowProfiler } from '../profile/service-profiler.ts';
@@ -130,19 +131,35 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
     const consul = own.consul;
     const prefix = scenarioPrefix(scenario);
     const keys = scenarioKeys(scenario);
-    const context: ScenarioContext = { scenario, consul, prefix, keys, ordinal: this.report.scenarios.length };
     const features: ScenarioFeature[] = [];
     let cleanupKeys: (() => Promise<void>) | undefined;
+    let dropToken: (() => Promise<void>) | undefined;
     try {
       await deleteKeys(consul, prefix, true);
       await seedKeys(consul, scenarioValues(scenario, prefix, keys, 0));
       cleanupKeys = teardown.defer(`keys under ${prefix}`, () => deleteKeys(consul, prefix, true).catch(() => {}));
+      // ACLs enforced: the scenario's clients read with a token limited to its prefix, never the harness's own.
+      let clientToken = consul.token;
+      if (consul.acl) {
+        const scoped = await createScopedToken(consul, prefix, scenario.name);
+        clientToken = scoped.secretId;
+        dropToken = teardown.defer(`ACL token for ${prefix}`, () => deleteScopedToken(consul, scoped));
+      }
+      const context: ScenarioContext = {
+        scenario,
+        consul,
+        prefix,
+        keys,
+        ordinal: this.report.scenarios.length,
+        clientToken,
+      };
       for (const feature of this.#options.features ?? ROW_FEATURES) {
         const part = await feature.forScenario(context, this.#env);
         if (part) features.push(part);
       }
       await this.#runRows(context, result, features);
     } finally {
+      await dropToken?.();
       await cleanupKeys?.();
       for (const f of features.reverse()) await f.close?.();
       await own.release();
@@ -152,6 +169,10 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
   async #runRows(context: ScenarioContext, result: ScenarioResult, features: readonly ScenarioFeature[]) {
     const { scenario, consul } = context;
     const rows = rowSpecs(scenario, this.#options.customClients);
+    if (consul.remote && rows.some((r) => r.client === 'consul-direct'))
+      throw usageError(
+        `${scenario.name}: consul-direct aims the load at Consul itself, which is remote (${consul.httpUrl}); the harness sends load only to loopback: leave it out with --clients`,
+      );
     const repeat = this.#options.repeat ?? 1;
     if (repeat > 1) result.repeat = repeat;
     for (let r = 0; r < repeat; r++) {

@@ -36,6 +36,8 @@ export interface RowTarget {
   readonly url: string;
   /** Request paths, cycled per connection. */
   readonly paths: readonly string[];
+  /** Headers of every request (consul-direct: the ACL token). Default none. */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Load-generator connections (consul-direct may be capped under Consul's connection limit). */
   readonly connections: number;
   /** Flags the target adds to the row (`connections-capped`). */
@@ -73,6 +75,11 @@ export interface ScenarioContext {
   readonly keys: readonly string[];
   /** Position of the scenario in the run, from 1 (names resources uniquely). */
   readonly ordinal: number;
+  /**
+   * The token the scenario's clients read with: one limited to the scenario's prefix when Consul enforces ACLs
+   * (`StartedConsul.acl`), else Consul's own `token` (e.g. `CONSUL_HTTP_TOKEN`), else none.
+   */
+  readonly clientToken?: string | undefined;
 }
 
 /** One row as the features see it. Fields marked "set by" are filled as the row goes. */

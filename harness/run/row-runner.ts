@@ -73,8 +73,16 @@ export async function runRow(
       events.on('tick', (t) => env.events.emit('tick', { ...t, ...base }));
       const signal = env.signal ? { signal: env.signal } : {};
       const phases = phase === 'measure' && ctx.phases ? { phases: ctx.phases } : {};
-      const { url, paths } = target;
-      const common = { url, paths, durationS, timeoutS: generatorTimeoutS(s.load), ...signal, ...phases };
+      const { url, paths, headers } = target;
+      const common = {
+        url,
+        paths,
+        ...(headers ? { headers } : {}),
+        durationS,
+        timeoutS: generatorTimeoutS(s.load),
+        ...signal,
+        ...phases,
+      };
       if (s.load.model === 'open') {
         const { rate = 1, arrival, maxInFlight, workers } = s.load;
         const prepared = await prepareOpenLoad({ ...common, rate, arrival, maxInFlight, workers }, events);

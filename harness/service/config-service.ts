@@ -8,7 +8,8 @@
  * fired, 429 when the client's own rate limiter refused the read, 502 for other Consul or transport errors, 500
  * for anything else. The cause also goes in the `x-bench-cause` header and the service's counters.
  *
- * Started by `service-process.ts` with its configuration as JSON in argv[2]; talks to the harness over execa's
+ * Started by `service-process.ts` with the path of its configuration (a JSON file only its user can read, deleted
+ * once read, so an ACL token never shows in `ps`) in argv[2]; talks to the harness over execa's
  * IPC: it sends `{ type: 'ready', port }`, then answers `{ type: 'idle' }` (the idle baseline of active resources,
  * taken before any load) and `{ type: 'stats' }` with a {@link ServiceStats}; SIGTERM stops it.
  * Run directly only for debugging.
@@ -28,6 +29,7 @@ import {
   type KvClient,
   type KvClientFactory,
 } from '../../clients/index.ts';
+import { isEntryPoint } from '../package-paths.ts';
 import { DoorMeter } from './door-meter.ts';
 import {
   activeResourceCounts,
@@ -36,7 +38,7 @@ import {
   ProcessMeter,
   ServiceSampler,
 } from './service-meters.ts';
-import type { ServiceConfig, ServiceStats } from './service-protocol.ts';
+import { readServiceConfig, type ServiceConfig, type ServiceStats } from './service-protocol.ts';
 
 /** The factory of a registered client, or of a user's module (its default export or `createClient`). */
 async function loadFactory(config: ServiceConfig): Promise<KvClientFactory> {
@@ -59,7 +61,7 @@ async function loadFactory(config: ServiceConfig): Promise<KvClientFactory> {
 }
 
 async function main(): Promise<void> {
-  const config = JSON.parse(process.argv[2] ?? '{}') as ServiceConfig;
+  const config = await readServiceConfig(process.argv[2]);
   const factory = await loadFactory(config);
   const consulPort = Number(new URL(config.clientOptions.consulUrl).port || 80);
   const connections = new ConsulConnectionMeter(consulPort);
@@ -200,7 +202,7 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-if (import.meta.main) {
+if (isEntryPoint(import.meta.url)) {
   main().catch((err: unknown) => {
     process.stderr.write(`config service failed: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exit(1);

@@ -8,13 +8,16 @@
 import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execaNode } from 'execa';
 import type { KvClientOptions } from '../../clients/index.ts';
 import { BenchError } from '../errors.ts';
 import { LogTail } from '../lifecycle.ts';
-import type { ServiceConfig, ServiceStats } from './service-protocol.ts';
+import { siblingModule } from '../package-paths.ts';
+import { reapOnHarnessDeath, watchChild } from '../reaper.ts';
+import { type ServiceConfig, type ServiceStats, writeServiceConfig } from './service-protocol.ts';
 
-const SERVICE_FILE = path.join(import.meta.dirname, 'config-service.ts');
+const SERVICE_FILE = fileURLToPath(siblingModule(import.meta.url, './config-service'));
 
 /** A running config service. */
 export interface StartedService {
@@ -63,19 +66,22 @@ export async function startConfigService(options: StartServiceOptions): Promise<
     clientOptions: options.clientOptions,
     sampleSockets: options.sampleSockets,
   };
+  const configFile = await writeServiceConfig(config);
   const tail = new LogTail(30);
-  const child = execaNode(SERVICE_FILE, [JSON.stringify(config)], {
-    ipc: true,
-    serialization: 'json',
-    cleanup: true,
-    reject: false,
-    forceKillAfterDelay: 5000,
-    nodeOptions: [...(options.nodeOptions ?? [])],
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-  });
+  const child = reapOnHarnessDeath(
+    execaNode(SERVICE_FILE, [configFile], {
+      ipc: true,
+      serialization: 'json',
+      cleanup: true,
+      reject: false,
+      forceKillAfterDelay: 5000,
+      nodeOptions: [...(options.nodeOptions ?? [])],
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+    }),
+  );
   child.stdout?.on('data', (c: Buffer) => tail.push(c));
   child.stderr?.on('data', (c: Buffer) => tail.push(c));
   let exited = false;
@@ -88,6 +94,8 @@ export async function startConfigService(options: StartServiceOptions): Promise<
     stopped ??= (async () => {
       if (!exited) child.kill('SIGTERM');
       await done;
+      // The service deletes its configuration once read; this is for a service that died before reading it.
+      await rm(path.dirname(configFile), { recursive: true, force: true });
     })();
     return stopped;
   };
@@ -155,7 +163,12 @@ async function startLaunchedService(
   };
   let finished = false;
   let launchError: unknown;
-  const done = launch([process.execPath, ...(options.nodeOptions ?? []), SERVICE_FILE, JSON.stringify(config)]).then(
+  const done = launch([
+    process.execPath,
+    ...(options.nodeOptions ?? []),
+    SERVICE_FILE,
+    await writeServiceConfig(config),
+  ]).then(
     () => {
       finished = true;
     },
@@ -182,6 +195,7 @@ async function startLaunchedService(
   }
   await rm(readyFile, { force: true });
   const { port, pid } = ready;
+  const unwatch = watchChild(pid);
   // The idle baseline, before any load (see config-service.ts).
   await (await fetch(`http://127.0.0.1:${port}/__bench/idle`, { signal: AbortSignal.timeout(10_000) })).body?.cancel();
   let stopped: Promise<void> | undefined;
@@ -209,6 +223,7 @@ async function startLaunchedService(
         }, 120_000);
         await done;
         clearTimeout(timer);
+        unwatch();
       })();
       return stopped;
     },

@@ -3,10 +3,36 @@
  *
  * @module
  */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { ErrorCause, KvClientOptions } from '../../clients/index.ts';
 import type { ConnectionCounts, ProcessCounts, ServiceSample } from './service-meters.ts';
 
-/** Configuration the harness passes to the service (argv[2], JSON). */
+/**
+ * Writes the service's configuration to a file only this user can read (a fresh 0700 folder, a 0600 file), so
+ * its ACL token travels neither in argv (world-readable in `ps` and /proc/<pid>/cmdline) nor in the environment.
+ * @returns the file's path, for the service's argv[2].
+ */
+export async function writeServiceConfig(config: ServiceConfig): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'consul-kv-bench-service-'));
+  const file = path.join(dir, 'config.json');
+  await writeFile(file, JSON.stringify(config), { mode: 0o600 });
+  return file;
+}
+
+/**
+ * Reads the configuration {@link writeServiceConfig} wrote and deletes it (and its folder).
+ * @throws {Error} when argv[2] is missing or the file is not JSON.
+ */
+export async function readServiceConfig(file: string | undefined): Promise<ServiceConfig> {
+  if (!file) throw new Error('no configuration file in argv[2]');
+  const config = JSON.parse(await readFile(file, 'utf8')) as ServiceConfig;
+  await rm(path.dirname(file), { recursive: true, force: true });
+  return config;
+}
+
+/** Configuration the harness passes to the service (a file, see {@link writeServiceConfig}). */
 export interface ServiceConfig {
   /** Registered client name (see `clients/index.ts`), or the label of a user's module. */
   readonly client: string;

@@ -1,0 +1,92 @@
+/**
+ * Nothing outlives the harness, even on SIGKILL (the reaper, harness/reaper.ts): 20 runs of the CLI, each killed
+ * with SIGKILL at a random point (seeded, so a failure names a point to try again) from Consul's start through
+ * Toxiproxy's, the service's and the load, alternating `light` and `network-stall`. Every process the run started
+ * carries a marker in its environment; within 6 s of the kill none may be left (the reaper gives SIGTERM, then
+ * SIGKILL after 3 s, then exits itself).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { eventually, ROOT } from '../helpers.ts';
+
+/** Pids of processes whose environment holds `mark` (this user's processes; /proc/<pid>/environ). */
+function marked(mark: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(mark)) out.push(Number(entry));
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return out;
+}
+
+/** mulberry32: a small seeded generator, so the kill points repeat. */
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const TRIES = 20;
+
+describe('SIGKILL leaves nothing behind', () => {
+  it(`${TRIES} runs killed at random points: 0 processes left`, { timeout: 15 * 60_000 }, async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'ckb-sigkill-'));
+    const random = seeded(20261122);
+    const results: Array<{ scenario: string; killAtMs: number; startedBeforeKill: number; left: number[] }> = [];
+    for (let i = 0; i < TRIES; i++) {
+      const scenario = i % 2 === 0 ? 'light' : 'network-stall';
+      const killAtMs = Math.round(300 + random() * 7700);
+      const mark = `CKB_SIGKILL_MARK=${process.pid}-${i}-${Date.now()}`;
+      const child = execa(
+        process.execPath,
+        [
+          path.join(ROOT, 'harness/cli.ts'),
+          'run',
+          scenario,
+          '--quick',
+          '--clients',
+          'pooled',
+          '--consul',
+          'local',
+          '--out',
+          path.join(out, String(i)),
+        ],
+        { cwd: ROOT, reject: false, env: { CKB_SIGKILL_MARK: mark.split('=')[1] }, extendEnv: true },
+      );
+      await new Promise((r) => setTimeout(r, killAtMs));
+      const startedBeforeKill = marked(mark).length;
+      child.kill('SIGKILL');
+      await child;
+      await eventually(() => marked(mark).length === 0, 6000);
+      const left = marked(mark);
+      results.push({ scenario, killAtMs, startedBeforeKill, left });
+      // Clean up for the next try whatever a failure left, so one failure does not cascade.
+      for (const pid of left) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }
+    const leftover = results.filter((r) => r.left.length > 0);
+    process.stdout.write(
+      `SIGKILL: ${TRIES} tries, ${results.reduce((n, r) => n + r.startedBeforeKill, 0)} processes running at the kills (harness included), ${leftover.reduce((n, r) => n + r.left.length, 0)} left after 6 s\n`,
+    );
+    expect(leftover).toEqual([]);
+    // The kills must have landed while children ran (the harness, the reaper and at least Consul): not a test of nothing.
+    expect(results.filter((r) => r.startedBeforeKill >= 3).length).toBeGreaterThanOrEqual(TRIES / 2);
+  });
+});
