@@ -14,9 +14,9 @@
 import path from 'node:path';
 import { DEFAULT_SCENARIO } from '../scenarios/index.ts';
 import { resolveCustomClients } from './commands/cli-options.ts';
+import { scenarioConsuls } from './commands/run.ts';
 import { startConsul } from './consul/consul-server.ts';
 import type { ConsulBackendChoice } from './consul/consul-types.ts';
-import { startToxiproxy } from './faults/toxiproxy-server.ts';
 import { Teardown } from './lifecycle.ts';
 import type { Report } from './report/report-schema.ts';
 import { type WrittenReport, writeReport } from './report/report-writer.ts';
@@ -124,22 +124,8 @@ export async function runScenarios(options: RunScenariosOptions = {}): Promise<R
       signal,
       customClients,
       repeat: options.repeat ?? 1,
-      startToxiproxy: () => startToxiproxy({ onProgress: progress, signal }),
-      startScenarioConsul: (s) =>
-        startConsul({
-          backend: consul.backend === 'container' ? 'container' : 'local',
-          httpMaxConnsPerClient: s.consul.httpMaxConnsPerClient,
-          onProgress: progress,
-          signal,
-        }),
-      startRestartableConsul: (s) =>
-        startConsul({
-          backend: 'local',
-          persistent: true,
-          httpMaxConnsPerClient: s.consul.httpMaxConnsPerClient,
-          onProgress: progress,
-          signal,
-        }),
+      // Toxiproxy, per-scenario Consuls and restartable ones as `run` starts them (ACLs carried over).
+      ...scenarioConsuls(consul, progress, signal),
     });
     options.onRun?.(run);
     const report = await run.run();
