@@ -17,9 +17,15 @@
 import Consul from 'consul';
 import type { KvClient, KvClientOptions } from './kv-client.ts';
 import { BaseKvClient } from './support/base-client.ts';
-import { KvClientError } from './support/client-errors.ts';
+import { KvClientError, tlsErrorCode } from './support/client-errors.ts';
 import { DEFAULT_CLIENT_OPTIONS } from './support/client-options.ts';
-import { type ConsulNpmItem, consulNpmOptions, itemBytes, npmKvGet } from './support/consul-npm-support.ts';
+import {
+  type ConsulNpmItem,
+  consulNpmError,
+  consulNpmOptions,
+  itemBytes,
+  npmKvGet,
+} from './support/consul-npm-support.ts';
 
 /** Statistics of the package's watch, as seen through its events. */
 export interface ConsulNpmWatchStats {
@@ -63,8 +69,10 @@ class ConsulNpmWatchClient extends BaseKvClient {
         this.#loaded = true;
         this.#ready.resolve();
       });
-      watch.on('error', () => {
+      watch.on('error', (err: unknown) => {
         this.stats.errors++;
+        // Consul's certificate not trusted: no retry mends it, so start() fails now rather than never resolving.
+        if (!this.#loaded && tlsErrorCode(err)) this.#ready.reject(consulNpmError(err, this.options.prefix));
       });
       this.#watch = watch;
     }

@@ -16,12 +16,12 @@ import type { KvClient, KvClientOptions } from './kv-client.ts';
 import { BaseKvClient } from './support/base-client.ts';
 import { KvClientError, transportError } from './support/client-errors.ts';
 import { DEFAULT_CLIENT_OPTIONS } from './support/client-options.ts';
-import { kvPath, kvQuery, rawBody } from './support/consul-http.ts';
+import { kvPath, kvQuery, rawBody, tlsConnect } from './support/consul-http.ts';
 import { HEDGED_RETRY, retryDelayMs } from './support/hedged-retry.ts';
 
 class FixedClient extends BaseKvClient {
   readonly name = 'fixed';
-  readonly #agent = new Agent();
+  readonly #agent = new Agent(tlsConnect(this.options));
   readonly #timeoutMs = this.options.requestTimeoutMs ?? DEFAULT_CLIENT_OPTIONS.requestTimeoutMs;
   protected override readonly rateLimitMaxWaitMs = this.#timeoutMs;
 

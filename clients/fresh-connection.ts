@@ -1,7 +1,7 @@
 /**
  * `fresh-connection`: a new TCP connection for every request, the Go articles' default client with keep-alive
- * off (`hashicorp/consul/api`'s non-pooled config). Uses `node:http` with `agent: false` and
- * `Connection: close`, reads `?raw`, and applies the same per-request timeout as `pooled`, so the two rows
+ * off (`hashicorp/consul/api`'s non-pooled config). Uses `node:http` (`node:https` for an `https://` Consul, so
+ * every request pays a TLS handshake too) with `agent: false` and `Connection: close`, reads `?raw`, and applies the same per-request timeout as `pooled`, so the two rows
  * differ only in connection reuse.
  *
  * Expect one TCP connection opened per Consul request and TIME_WAIT sockets piling up on loopback.
@@ -9,6 +9,7 @@
  * @module
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { KvClient, KvClientOptions } from './kv-client.ts';
 import { BaseKvClient } from './support/base-client.ts';
 import { consulStatusError, transportError } from './support/client-errors.ts';
@@ -27,10 +28,12 @@ class FreshConnectionClient extends BaseKvClient {
 
   protected read(key: string): Promise<Uint8Array | undefined> {
     return new Promise((resolve, reject) => {
-      const req = http.request(
+      const tls = this.#base.protocol === 'https:';
+      const req = (tls ? https : http).request(
         {
           host: this.#base.hostname,
-          port: this.#base.port || 80,
+          port: this.#base.port || (tls ? 443 : 80),
+          ...(tls && this.options.ca ? { ca: this.options.ca } : {}),
           path: kvPath(key) + kvQuery({ raw: true, [this.consistency]: true }),
           method: 'GET',
           agent: false,
@@ -55,5 +58,5 @@ class FreshConnectionClient extends BaseKvClient {
   }
 }
 
-/** Factory of the `fresh-connection` strategy. Options used: `consulUrl`, `token`, `requestTimeoutMs`, `consistency`, `rateLimit`. */
+/** Factory of the `fresh-connection` strategy. Options used: `consulUrl`, `token`, `ca`, `requestTimeoutMs`, `consistency`, `rateLimit`. */
 export const createFreshConnectionClient = (options: KvClientOptions): KvClient => new FreshConnectionClient(options);

@@ -21,6 +21,12 @@ export interface KvClientOptions extends Partial<ClientTunables> {
   /** ACL token sent as `X-Consul-Token` when set. Default: none. */
   readonly token?: string | undefined;
   /**
+   * CA certificate(s), PEM, to verify an `https://` Consul with (the harness's own with `--tls`, or
+   * `CONSUL_CACERT`'s). Default: none, so Node's bundled CAs, which do not know a private CA: reads then fail
+   * with `CONSUL_UNREACHABLE` naming the TLS error (e.g. `SELF_SIGNED_CERT_IN_CHAIN`).
+   */
+  readonly ca?: string | undefined;
+  /**
    * Key prefix the service reads under, e.g. `consul-kv-bench/articles/` (ends with `/`). Used by strategies
    * that watch or poll a prefix. Required.
    */

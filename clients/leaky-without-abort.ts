@@ -16,13 +16,13 @@ import { Agent } from 'undici';
 import type { KvClient, KvClientOptions } from './kv-client.ts';
 import { BaseKvClient } from './support/base-client.ts';
 import { transportError } from './support/client-errors.ts';
-import { kvPath, rawBody } from './support/consul-http.ts';
+import { kvPath, rawBody, tlsConnect } from './support/consul-http.ts';
 import { HEDGED_RETRY, retryDelayMs } from './support/hedged-retry.ts';
 
 class LeakyWithoutAbortClient extends BaseKvClient {
   readonly name = 'leaky-without-abort';
   /** Unlimited connections and no headers/body timeouts: nothing ever ends a stalled request. */
-  readonly #agent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+  readonly #agent = new Agent({ headersTimeout: 0, bodyTimeout: 0, ...tlsConnect(this.options) });
 
   protected read(key: string): Promise<Uint8Array | undefined> {
     return new Promise((resolve, reject) => {

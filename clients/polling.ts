@@ -52,8 +52,9 @@ class PollingClient extends SnapshotKvClient {
       try {
         await this.#poll();
         this.markReady();
-      } catch {
+      } catch (err) {
         if (this.stopSignal.aborted) return;
+        this.failBeforeReady(err);
         this.#counts.errors++;
         this.snapshot.failed();
       }

@@ -30,7 +30,7 @@ import { Client } from 'undici';
 import type { KvClient, KvClientOptions } from './kv-client.ts';
 import { consulStatusError, KvClientError, transportError } from './support/client-errors.ts';
 import { DEFAULT_CLIENT_OPTIONS } from './support/client-options.ts';
-import { type ConsulKvEntry, kvPath, kvQuery } from './support/consul-http.ts';
+import { type ConsulKvEntry, kvPath, kvQuery, tlsConnect } from './support/consul-http.ts';
 import { SnapshotKvClient, type SnapshotStats } from './support/snapshot-cache.ts';
 import { TokenBucket } from './support/token-bucket.ts';
 
@@ -78,6 +78,7 @@ class WatchCachedClient extends SnapshotKvClient {
     pipelining: 1,
     headersTimeout: this.#blockingTimeoutMs,
     bodyTimeout: this.#blockingTimeoutMs,
+    ...tlsConnect(this.options),
   });
   readonly #bucket = new TokenBucket({
     qps: WATCH_DEFAULTS.bucketRefillPerSecond,
@@ -102,8 +103,9 @@ class WatchCachedClient extends SnapshotKvClient {
         await this.#bucket.take(undefined, this.stopSignal);
         await this.#poll();
         failures = 0;
-      } catch {
+      } catch (err) {
         if (this.stopSignal.aborted) return;
+        this.failBeforeReady(err);
         this.#counts.errors++;
         this.snapshot.failed();
         this.#relist = true;

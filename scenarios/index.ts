@@ -4,6 +4,7 @@
  */
 import type { ScenarioInput } from '../harness/scenario/scenario-schema.ts';
 import articles from './articles.ts';
+import articlesTls from './articles-tls.ts';
 import consulRestart from './consul-restart.ts';
 import consulRestartFresh from './consul-restart-fresh.ts';
 import light from './light.ts';
@@ -14,6 +15,7 @@ import watchPropagation from './watch-propagation.ts';
 /** Registered scenarios; the first is the default of `consul-kv-bench run`. */
 export const SCENARIOS: readonly ScenarioInput[] = [
   articles,
+  articlesTls,
   light,
   networkStall,
   networkStallOpen,

@@ -138,6 +138,14 @@ export function transportError(err: unknown, key: string): KvClientError {
   ) {
     return new KvClientError('CLIENT_TIMEOUT', `request for ${key} timed out`, { cause: err });
   }
+  const tls = tlsErrorCode(err);
+  if (tls) {
+    return new KvClientError(
+      'CONSUL_UNREACHABLE',
+      `request for ${key} failed: TLS ${tls}: Consul's certificate is not trusted; give the client Consul's CA (the \`ca\` option, CONSUL_CACERT)`,
+      { cause: err },
+    );
+  }
   return new KvClientError(
     'CONSUL_UNREACHABLE',
     `request for ${key} failed: ${(err as Error)?.message ?? String(err)}`,
@@ -145,4 +153,19 @@ export function transportError(err: unknown, key: string): KvClientError {
       cause: err,
     },
   );
+}
+
+/** OpenSSL's certificate-verification codes, as Node reports them on `err.code`. */
+const TLS_CODE = /^(?:ERR_TLS_|ERR_SSL_|SELF_SIGNED_CERT_IN_CHAIN$|DEPTH_ZERO_SELF_SIGNED_CERT$|UNABLE_TO_|CERT_)/;
+
+/**
+ * The TLS verification code of `err` or of an error in its `cause` chain (global `fetch` wraps it in
+ * `TypeError: fetch failed`), e.g. `SELF_SIGNED_CERT_IN_CHAIN`; `undefined` when it is no TLS error.
+ */
+export function tlsErrorCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && TLS_CODE.test(code)) return code;
+  }
+  return undefined;
 }

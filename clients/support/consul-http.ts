@@ -98,12 +98,21 @@ export async function rawRead(
 }
 
 /**
- * A bounded keep-alive pool to Consul: `options.maxConnections` connections (default 32), no pipelining.
- * Requests beyond the bound queue inside the pool.
+ * undici's `connect` option for `options.ca`: `{ connect: { ca } }` when a CA is given, else `{}` (plain HTTP, or
+ * HTTPS verified against Node's bundled CAs).
  */
-export function createConsulPool(options: Pick<KvClientOptions, 'consulUrl' | 'maxConnections'>): Pool {
+export function tlsConnect(options: Pick<KvClientOptions, 'ca'>): { connect?: { ca: string } } {
+  return options.ca ? { connect: { ca: options.ca } } : {};
+}
+
+/**
+ * A bounded keep-alive pool to Consul: `options.maxConnections` connections (default 32), no pipelining, TLS
+ * verified against `options.ca` for an `https://` Consul. Requests beyond the bound queue inside the pool.
+ */
+export function createConsulPool(options: Pick<KvClientOptions, 'consulUrl' | 'maxConnections' | 'ca'>): Pool {
   return new Pool(options.consulUrl, {
     connections: options.maxConnections ?? CLIENT_OPTION_DEFAULTS.maxConnections,
     pipelining: 1,
+    ...tlsConnect(options),
   });
 }

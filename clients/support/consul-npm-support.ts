@@ -18,8 +18,10 @@ export function consulNpmOptions(options: KvClientOptions): ConstructorParameter
   if (options.consistency === 'consistent') defaults.consistent = true;
   return {
     host: url.hostname,
-    port: Number(url.port || 80),
+    port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
     secure: url.protocol === 'https:',
+    // papi passes `ca` to every https.request (it is among its request options)
+    ...(options.ca ? { ca: [options.ca] } : {}),
     ...(Object.keys(defaults).length ? { defaults } : {}),
   };
 }

@@ -15,7 +15,7 @@
 import type { Pool } from 'undici';
 import type { KvClientOptions } from '../kv-client.ts';
 import { BaseKvClient } from './base-client.ts';
-import { KvClientError } from './client-errors.ts';
+import { KvClientError, tlsErrorCode, transportError } from './client-errors.ts';
 import { DEFAULT_CLIENT_OPTIONS } from './client-options.ts';
 import { type ConsulKvEntry, createConsulPool, decodeEntryValue, rawRead } from './consul-http.ts';
 
@@ -180,6 +180,15 @@ export abstract class SnapshotKvClient extends BaseKvClient {
   /** Resolves `start()`'s promise (idempotent). */
   protected markReady(): void {
     this.#ready.resolve();
+  }
+
+  /**
+   * Rejects `start()` when the first snapshot is not in yet and `err` is a TLS verification failure (Consul's
+   * certificate is not trusted: retrying cannot mend it), so a client without Consul's CA fails at start with a
+   * clear error instead of waiting forever. The loop goes on retrying until `close()`.
+   */
+  protected failBeforeReady(err: unknown): void {
+    if (tlsErrorCode(err)) this.#ready.reject(transportError(err, this.options.prefix));
   }
 
   /** The bounded keep-alive pool for fallback reads (and polls), created on first use. */

@@ -63,6 +63,19 @@ export const seconds =
     return n;
   };
 
+/** A parser of a round-trip time for `flag` (`--rtt`): whole ms, 0–10 000 (Toxiproxy's latency is whole ms). */
+export const rttMs =
+  (flag: string) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n > 10_000) {
+      throw new InvalidArgumentError(
+        `${flag} takes a round-trip time in whole ms, 0–10000 (got ${JSON.stringify(value)})`,
+      );
+    }
+    return n;
+  };
+
 /** A parser of an arrival rate for `flag` (`--rate`, `--start-rate`, …): req/s, 0.1–1 000 000. */
 export const arrivalRate =
   (flag: string) =>

@@ -32,6 +32,7 @@ import {
   positiveInt,
   repeatCount,
   resolveCustomClients,
+  rttMs,
   seconds,
   userCwd,
 } from './cli-options.ts';
@@ -59,6 +60,10 @@ export interface RunFlags {
   acl?: boolean;
   /** `--allow-remote-consul`: accept an external Consul off loopback. */
   allowRemoteConsul?: boolean;
+  /** `--tls`: Consul's API over HTTPS only, every scenario (`consul.tls`). */
+  tls?: boolean;
+  /** `--rtt <ms>`: round trip added between the service and Consul, every scenario (`network.rttMs`). */
+  rtt?: number;
   verbose?: boolean;
 }
 
@@ -81,6 +86,8 @@ export async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: 
       ...(flags.maxInFlight !== undefined ? { maxInFlight: flags.maxInFlight } : {}),
       ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
       ...(flags.clients ? { clients: flags.clients } : {}),
+      ...(flags.tls ? { tls: true } : {}),
+      ...(flags.rtt !== undefined ? { rttMs: flags.rtt } : {}),
       ...(flags.consistency || flags.rateLimit
         ? {
             clientOptions: {
@@ -129,6 +136,8 @@ export async function measureScenarios(
     {
       backend: flags.consul,
       httpMaxConnsPerClient,
+      // the first scenario's; a later one that differs gets a Consul of its own (external: the address's scheme)
+      tls: scenarios[0]!.consul.tls,
       acl: flags.acl ?? false,
       allowRemote: flags.allowRemoteConsul ?? false,
     },
@@ -187,7 +196,13 @@ export interface ConsulSession {
  * @throws {BenchError} usage errors (exit 2) and failures that end the run (exit 1).
  */
 export async function withConsul(
-  options: { backend: ConsulBackendChoice; httpMaxConnsPerClient: number; acl?: boolean; allowRemote?: boolean },
+  options: {
+    backend: ConsulBackendChoice;
+    httpMaxConnsPerClient: number;
+    acl?: boolean;
+    allowRemote?: boolean;
+    tls?: boolean;
+  },
   body: (session: ConsulSession) => Promise<number>,
   onFailure?: (interrupted: boolean) => Promise<void>,
 ): Promise<number> {
@@ -216,12 +231,13 @@ export async function withConsul(
       httpMaxConnsPerClient: options.httpMaxConnsPerClient,
       ...(options.acl ? { acl: true } : {}),
       ...(options.allowRemote ? { allowRemote: true } : {}),
+      ...(options.tls ? { tls: true } : {}),
       onProgress: progress,
       signal: abort.signal,
     });
     teardown.defer('consul', () => consul.stop());
     progress(
-      `Consul ${consul.version} ready at ${consul.httpUrl} (${consul.backend}${consul.acl ? ', ACLs enforced, default deny' : ''})`,
+      `Consul ${consul.version} ready at ${consul.httpUrl} (${consul.backend}${consul.acl ? ', ACLs enforced, default deny' : ''}${consul.tls ? ', HTTPS only' : ''})`,
     );
     if (abort.signal.aborted) throw new BenchError('INTERRUPTED', `stopped by ${signalled}`);
     return await body({ consul, teardown, signal: abort.signal, progress, signalled: () => signalled });
@@ -250,6 +266,7 @@ export function scenarioConsuls(
         backend: consul.backend === 'container' ? 'container' : 'local',
         httpMaxConnsPerClient: s.consul.httpMaxConnsPerClient,
         ...(consul.acl ? { acl: true } : {}),
+        ...(s.consul.tls ? { tls: true } : {}),
         onProgress: progress,
         signal,
       }),
@@ -259,6 +276,7 @@ export function scenarioConsuls(
         persistent: true,
         httpMaxConnsPerClient: s.consul.httpMaxConnsPerClient,
         ...(consul.acl ? { acl: true } : {}),
+        ...(s.consul.tls ? { tls: true } : {}),
         onProgress: progress,
         signal,
       }),
@@ -338,6 +356,15 @@ export function registerRun(program: Command): void {
     .option(
       '--acl',
       "enforce ACLs (default deny) on the harness's own Consul (--consul local): every scenario's clients read with a token limited to its key prefix",
+    )
+    .option(
+      '--tls',
+      "Consul's API over HTTPS only, with a CA and server certificate made by consul tls ca/cert create; every client verifies it (--consul local, or external with https:// and CONSUL_CACERT)",
+    )
+    .option(
+      '--rtt <ms>',
+      "round trip added between the service and Consul through Toxiproxy's latency toxic, half each way (default: the scenario's, 0 = loopback)",
+      rttMs('--rtt'),
     )
     .option('--out <dir>', 'output directory (a timestamped copy goes to <dir>/runs/)', 'reports/latest')
     .addOption(

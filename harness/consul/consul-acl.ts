@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BenchError } from '../errors.ts';
-import type { ConsulEndpoint } from './consul-admin.ts';
+import { adminRequest, type ConsulEndpoint } from './consul-admin.ts';
 
 /**
  * Writes the agent's ACL configuration (`acl.hcl`, mode 0600) into `dir`: enabled, default deny, tokens
@@ -49,17 +49,16 @@ export interface ScopedToken {
 }
 
 async function acl(ep: ConsulEndpoint, method: string, route: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${ep.httpUrl}/v1/acl/${route}`, {
-    method,
+  const res = await adminRequest(ep, `/v1/acl/${route}`, {
+    method: method as 'PUT' | 'DELETE',
     headers: { 'x-consul-token': ep.token ?? '', 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(10_000),
   });
-  const text = await res.text();
-  if (!res.ok) {
+  const text = await res.body.text();
+  if (res.statusCode < 200 || res.statusCode >= 300) {
     throw new BenchError(
       'CONSUL_UNREACHABLE',
-      `Consul refused ${method} /v1/acl/${route.split('/')[0]} (HTTP ${res.status} ${text.trim().slice(0, 80)}): the harness's token needs acl = "write"`,
+      `Consul refused ${method} /v1/acl/${route.split('/')[0]} (HTTP ${res.statusCode} ${text.trim().slice(0, 80)}): the harness's token needs acl = "write"`,
     );
   }
   return text ? JSON.parse(text) : undefined;

@@ -14,6 +14,8 @@ export interface ConsulEndpoint {
   readonly httpUrl: string;
   /** ACL token sent as `X-Consul-Token` when set. */
   readonly token?: string | undefined;
+  /** CA certificate (PEM) to verify an `https://` Consul with; absent: the system's CAs. */
+  readonly caPem?: string | undefined;
 }
 
 /**
@@ -24,7 +26,21 @@ export interface ConsulEndpoint {
  */
 export const ADMIN_SOURCE_ADDRESS = '127.0.0.2';
 
-const adminAgent = new Agent({ localAddress: ADMIN_SOURCE_ADDRESS });
+/** Admin dispatchers by CA (`''`: none), from {@link ADMIN_SOURCE_ADDRESS} or the default source. */
+const adminAgents = new Map<string, Agent>();
+
+function adminAgent(caPem: string | undefined, fromAdminAddress: boolean): Agent {
+  const key = `${fromAdminAddress ? 'a' : 'd'}:${caPem ?? ''}`;
+  let agent = adminAgents.get(key);
+  if (!agent) {
+    agent = new Agent({
+      ...(fromAdminAddress ? { localAddress: ADMIN_SOURCE_ADDRESS } : {}),
+      ...(caPem ? { connect: { ca: caPem } } : {}),
+    });
+    adminAgents.set(key, agent);
+  }
+  return agent;
+}
 
 /** undici `request` for admin calls: from {@link ADMIN_SOURCE_ADDRESS} when Consul is on 127.0.0.1, falling back to the default source where that address cannot be bound. */
 async function request(
@@ -36,16 +52,44 @@ async function request(
     signal: AbortSignal;
     reset?: boolean;
   },
+  caPem?: string,
 ): Promise<Dispatcher.ResponseData> {
   if (new URL(url).hostname === '127.0.0.1') {
     try {
-      return await undiciRequest(url, { ...options, dispatcher: adminAgent });
+      return await undiciRequest(url, { ...options, dispatcher: adminAgent(caPem, true) });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'EADDRNOTAVAIL' && code !== 'EINVAL') throw err;
     }
   }
-  return undiciRequest(url, options);
+  return undiciRequest(url, { ...options, dispatcher: adminAgent(caPem, false) });
+}
+
+/**
+ * An admin request to `ep` (its ACL token, its CA): what `consul-acl.ts` and the key writer use too.
+ * @throws what undici throws (connection refused, TLS verification failures, the signal's abort).
+ */
+export function adminRequest(
+  ep: ConsulEndpoint,
+  pathAndQuery: string,
+  options: {
+    method?: Dispatcher.HttpMethod;
+    body?: Uint8Array | string;
+    headers?: Record<string, string>;
+    timeoutMs?: number;
+  } = {},
+): Promise<Dispatcher.ResponseData> {
+  const body = typeof options.body === 'string' ? new TextEncoder().encode(options.body) : options.body;
+  return request(
+    `${ep.httpUrl}${pathAndQuery}`,
+    {
+      ...(options.method ? { method: options.method } : {}),
+      ...(body ? { body } : {}),
+      headers: { ...headers(ep), ...(options.headers ?? {}) },
+      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    },
+    ep.caPem,
+  );
 }
 
 function headers(ep: ConsulEndpoint): Record<string, string> {
@@ -62,16 +106,24 @@ function kvUrl(ep: ConsulEndpoint, key: string): string {
  */
 export async function hasKnownLeader(ep: ConsulEndpoint, timeoutMs = 2000): Promise<boolean> {
   try {
-    const leader = await request(`${ep.httpUrl}/v1/status/leader`, {
-      headers: headers(ep),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    const leader = await request(
+      `${ep.httpUrl}/v1/status/leader`,
+      {
+        headers: headers(ep),
+        signal: AbortSignal.timeout(timeoutMs),
+      },
+      ep.caPem,
+    );
     const body = await leader.body.text();
     if (leader.statusCode !== 200 || body.replaceAll('"', '').trim() === '') return false;
-    const nodes = await request(`${ep.httpUrl}/v1/catalog/nodes`, {
-      headers: headers(ep),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    const nodes = await request(
+      `${ep.httpUrl}/v1/catalog/nodes`,
+      {
+        headers: headers(ep),
+        signal: AbortSignal.timeout(timeoutMs),
+      },
+      ep.caPem,
+    );
     await nodes.body.dump();
     return nodes.statusCode === 200 && nodes.headers['x-consul-knownleader'] === 'true';
   } catch {
@@ -121,10 +173,14 @@ export async function waitForLeader(ep: ConsulEndpoint, options: WaitForLeaderOp
 /** Consul's version from `/v1/agent/self` (`Config.Version`), or `unknown` when the token may not read it. */
 export async function consulVersion(ep: ConsulEndpoint): Promise<string> {
   try {
-    const res = await request(`${ep.httpUrl}/v1/agent/self`, {
-      headers: headers(ep),
-      signal: AbortSignal.timeout(5000),
-    });
+    const res = await request(
+      `${ep.httpUrl}/v1/agent/self`,
+      {
+        headers: headers(ep),
+        signal: AbortSignal.timeout(5000),
+      },
+      ep.caPem,
+    );
     if (res.statusCode !== 200) {
       await res.body.dump();
       return 'unknown';
@@ -138,12 +194,16 @@ export async function consulVersion(ep: ConsulEndpoint): Promise<string> {
 
 /** Writes one key. @throws {BenchError} `SEED_FAILED` when Consul refuses. */
 export async function putKey(ep: ConsulEndpoint, key: string, value: Uint8Array): Promise<number> {
-  const res = await request(kvUrl(ep, key), {
-    method: 'PUT',
-    body: value,
-    headers: headers(ep),
-    signal: AbortSignal.timeout(10_000),
-  });
+  const res = await request(
+    kvUrl(ep, key),
+    {
+      method: 'PUT',
+      body: value,
+      headers: headers(ep),
+      signal: AbortSignal.timeout(10_000),
+    },
+    ep.caPem,
+  );
   const text = await res.body.text();
   if (res.statusCode !== 200 || text.trim() !== 'true') {
     throw new BenchError(
@@ -156,11 +216,15 @@ export async function putKey(ep: ConsulEndpoint, key: string, value: Uint8Array)
 
 /** Deletes one key, or every key under a prefix with `recurse`. */
 export async function deleteKeys(ep: ConsulEndpoint, key: string, recurse = false): Promise<void> {
-  const res = await request(kvUrl(ep, key) + (recurse ? '?recurse' : ''), {
-    method: 'DELETE',
-    headers: headers(ep),
-    signal: AbortSignal.timeout(10_000),
-  });
+  const res = await request(
+    kvUrl(ep, key) + (recurse ? '?recurse' : ''),
+    {
+      method: 'DELETE',
+      headers: headers(ep),
+      signal: AbortSignal.timeout(10_000),
+    },
+    ep.caPem,
+  );
   await res.body.dump();
   if (res.statusCode !== 200)
     throw new BenchError('SEED_FAILED', `deleting ${key} in Consul failed (HTTP ${res.statusCode})`);
@@ -200,11 +264,15 @@ export interface ConsulRequestCounts {
 export async function consulRequestCounts(ep: ConsulEndpoint): Promise<ConsulRequestCounts | undefined> {
   try {
     // reset: true closes the connection afterwards, so it never counts among the connections a row measures.
-    const res = await request(`${ep.httpUrl}/v1/agent/metrics?format=prometheus`, {
-      headers: headers(ep),
-      reset: true,
-      signal: AbortSignal.timeout(5000),
-    });
+    const res = await request(
+      `${ep.httpUrl}/v1/agent/metrics?format=prometheus`,
+      {
+        headers: headers(ep),
+        reset: true,
+        signal: AbortSignal.timeout(5000),
+      },
+      ep.caPem,
+    );
     if (res.statusCode !== 200) {
       await res.body.dump();
       return undefined;

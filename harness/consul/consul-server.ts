@@ -20,12 +20,13 @@ export const CONSUL_BACKEND_STARTERS: Readonly<
 > = {
   local: startLocalConsul,
   container: (options) => startContainerConsul(options),
-  external: (options) => connectExternalConsul(options.env ?? process.env, { allowRemote: options.allowRemote }),
+  external: (options) =>
+    connectExternalConsul(options.env ?? process.env, { allowRemote: options.allowRemote, tls: options.tls }),
 };
 
 /**
  * Starts (or, for `external`, connects to) Consul and waits for a known leader. `auto` probes for a container
- * runtime once and picks `container` or `local`.
+ * runtime once and picks `container` or `local` (always `local` with `tls`).
  * @throws {BenchError} `CONSUL_NOT_READY`, `CONSUL_EXITED`, `CONSUL_BINARY_UNAVAILABLE`, `CONSUL_BUILD_FAILED`,
  *   `CONSUL_UNREACHABLE`, `NOT_LOOPBACK`, `CONTAINER_RUNTIME_UNAVAILABLE`.
  */
@@ -37,6 +38,11 @@ export async function startConsul(options: StartConsulOptions): Promise<StartedC
       );
     return startLocalConsul(options);
   }
+  if (options.tls && options.backend === 'container')
+    throw usageError(
+      `--tls makes a CA and certificate with the consul binary and runs Consul with an HTTPS-only API: use --consul local, or --consul external with an https:// CONSUL_HTTP_ADDR and CONSUL_CACERT`,
+    );
+  if (options.tls && options.backend === 'auto') return startLocalConsul(options);
   if (options.backend !== 'auto') return CONSUL_BACKEND_STARTERS[options.backend](options);
   if (await containerRuntimeAvailable()) {
     options.onProgress?.('a container runtime answered: starting Consul with Testcontainers');

@@ -36,6 +36,11 @@ export interface StartedConsul extends ConsulEndpoint {
   readonly acl?: boolean;
   /** An external Consul off loopback (`--allow-remote-consul`): no row may aim load at it (`consul-direct`). */
   readonly remote?: boolean;
+  /**
+   * The API is HTTPS (`httpUrl` is `https://…`): clients verify it against `caPem` (the CA the harness made with
+   * `consul tls ca create`, or `CONSUL_CACERT` for an external Consul), or the system's CAs without one.
+   */
+  readonly tls?: boolean;
 }
 
 /** Stops and starts a Consul the harness runs, on the same address (for the `consul-restart` scenario). */
@@ -71,6 +76,12 @@ export interface ConsulSettings {
   readonly acl?: boolean;
   /** `external` only: accept a `CONSUL_HTTP_ADDR` off loopback (`--allow-remote-consul`). Default `false`. */
   readonly allowRemote?: boolean;
+  /**
+   * `local` only: serve the HTTP API over HTTPS only, with a CA and server certificate made by `consul tls ca
+   * create` / `consul tls cert create -server` (`consul-tls.ts`). Default `false`. For `external`, TLS follows
+   * the scheme of `CONSUL_HTTP_ADDR`.
+   */
+  readonly tls?: boolean;
 }
 
 /** Options of {@link startConsul}. */

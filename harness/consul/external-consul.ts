@@ -10,6 +10,7 @@
 import { BenchError } from '../errors.ts';
 import { isLoopbackUrl } from '../loopback.ts';
 import { consulVersion, hasKnownLeader } from './consul-admin.ts';
+import { readConsulCaCert } from './consul-tls.ts';
 import type { StartedConsul } from './consul-types.ts';
 
 /** Turns `127.0.0.1:8500`, `http://…` or `https://…` into a base URL without a trailing slash. */
@@ -24,7 +25,7 @@ export function normaliseConsulAddr(addr: string): string {
  */
 export async function connectExternalConsul(
   env: NodeJS.ProcessEnv,
-  options: { allowRemote?: boolean | undefined } = {},
+  options: { allowRemote?: boolean | undefined; tls?: boolean | undefined } = {},
 ): Promise<StartedConsul> {
   const addr = env.CONSUL_HTTP_ADDR;
   if (!addr) {
@@ -50,18 +51,27 @@ export async function connectExternalConsul(
       `CONSUL_HTTP_ADDR=${httpUrl} is not a loopback address: add --allow-remote-consul to read a remote Consul (load still goes only to the local service), or run beside a local agent (CONSUL_HTTP_ADDR=http://127.0.0.1:8500)`,
     );
   }
+  const tls = httpUrl.startsWith('https:');
+  if (options.tls && !tls) {
+    throw new BenchError(
+      'USAGE',
+      `--tls with --consul external needs an https:// CONSUL_HTTP_ADDR (it is ${httpUrl}), with CONSUL_CACERT naming its CA`,
+    );
+  }
   const token = env.CONSUL_HTTP_TOKEN || undefined;
-  if (!(await hasKnownLeader({ httpUrl, token }, 3000))) {
+  const caPem = tls ? await readConsulCaCert(env) : undefined;
+  const ep = { httpUrl, token, ...(caPem ? { caPem } : {}) };
+  if (!(await hasKnownLeader(ep, 3000))) {
     throw new BenchError(
       'CONSUL_UNREACHABLE',
-      `Consul at ${httpUrl} (CONSUL_HTTP_ADDR) did not answer with a known leader: start it, fix CONSUL_HTTP_ADDR, or use --consul local`,
+      `Consul at ${httpUrl} (CONSUL_HTTP_ADDR) did not answer with a known leader: start it, fix CONSUL_HTTP_ADDR${tls ? ', set CONSUL_CACERT to its CA (PEM)' : ''}, or use --consul local`,
     );
   }
   return {
-    httpUrl,
-    token,
+    ...ep,
     backend: 'external',
-    version: await consulVersion({ httpUrl, token }),
+    ...(tls ? { tls: true } : {}),
+    version: await consulVersion(ep),
     httpMaxConnsPerClient: undefined,
     provenance: `CONSUL_HTTP_ADDR=${httpUrl}${remote ? ' (remote, --allow-remote-consul)' : ''}`,
     ...(remote ? { remote: true } : {}),

@@ -21,6 +21,7 @@ import { reapOnHarnessDeath } from '../reaper.ts';
 import { consulHcl, SERVER_HCL } from './agent-config.ts';
 import { newManagementToken, writeAclConfig } from './consul-acl.ts';
 import { consulVersion, waitForLeader } from './consul-admin.ts';
+import { createConsulTls, tlsHcl } from './consul-tls.ts';
 import type { ConsulRestartControl, StartConsulOptions, StartedConsul } from './consul-types.ts';
 
 /**
@@ -89,6 +90,7 @@ async function startOnce(
   const aclDir = options.acl ? await mkdtemp(path.join(os.tmpdir(), 'consul-kv-bench-acl-')) : undefined;
   const token = options.acl ? newManagementToken() : undefined;
   const aclFile = aclDir && token ? await writeAclConfig(aclDir, token) : undefined;
+  const tls = options.tls ? await createConsulTls(bin) : undefined;
   const ports: number[] = [];
   for (let i = 0; i < 4; i++) ports.push(await getPort({ host: '127.0.0.1', exclude: ports }));
   const [http, server, serfLan, serfWan] = ports as [number, number, number, number];
@@ -100,8 +102,8 @@ async function startOnce(
     '127.0.0.1',
     '-client',
     '127.0.0.1',
-    '-http-port',
-    String(http),
+    // With TLS the API is HTTPS only (tlsHcl: ports.http = -1, ports.https = this port).
+    ...(tls ? [] : ['-http-port', String(http)]),
     '-server-port',
     String(server),
     '-serf-lan-port',
@@ -119,11 +121,17 @@ async function startOnce(
     '-data-dir',
     dataDir,
     '-hcl',
-    consulHcl(options.httpMaxConnsPerClient) + (persistent ? '\n' + SERVER_HCL : ''),
+    [consulHcl(options.httpMaxConnsPerClient), persistent ? SERVER_HCL : '', tls ? tlsHcl(tls, http) : '']
+      .filter(Boolean)
+      .join('\n'),
     ...(aclFile ? ['-config-file', aclFile] : []),
   ];
   let agent = spawnAgent(bin, args(), tail);
-  const endpoint = { httpUrl: `http://127.0.0.1:${http}`, token };
+  const endpoint = {
+    httpUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${http}`,
+    token,
+    ...(tls ? { caPem: tls.caPem } : {}),
+  };
   const label = persistent ? 'consul agent -server' : 'consul agent -dev';
   const waitReady = async (): Promise<void> => {
     try {
@@ -151,6 +159,7 @@ async function startOnce(
       await agent.kill();
       await rm(dataDir, { recursive: true, force: true });
       if (aclDir) await rm(aclDir, { recursive: true, force: true });
+      await tls?.dispose();
     })();
     return stopped;
   };
@@ -171,6 +180,7 @@ async function startOnce(
     processId: () => (agent.exitResult() ? undefined : agent.pid),
     stop,
     ...(options.acl ? { acl: true } : {}),
+    ...(tls ? { tls: true } : {}),
   };
   if (!persistent) return started;
   const restart: ConsulRestartControl = {

@@ -25,6 +25,11 @@ export interface FaultProxy {
   end(fault: FaultProfile): Promise<void>;
   /** Removes every toxic and re-enables the proxy (closes what a stall still holds). */
   clear(): Promise<void>;
+  /**
+   * Adds a `latency` toxic on each direction that has a delay (whole ms; named `rtt-up`, `rtt-down`): a round trip
+   * of `upstreamMs + downstreamMs`. For a proxy that only adds a round trip (its faults go on another proxy).
+   */
+  addLatency(delay: { upstreamMs: number; downstreamMs: number }): Promise<void>;
   remove(): Promise<void>;
 }
 
@@ -34,7 +39,10 @@ export interface StartedToxiproxy {
   readonly version: string;
   /** How the binary was obtained, for the report. */
   readonly provenance: string;
-  /** Creates a proxy listening on a free loopback port in front of `upstreamUrl` (an http://127.0.0.1:port URL). */
+  /**
+   * Creates a proxy listening on a free loopback port in front of `upstreamUrl` (an `http://` or `https://`
+   * 127.0.0.1:port URL); its `url` keeps the upstream's scheme.
+   */
   proxy(name: string, upstreamUrl: string): Promise<FaultProxy>;
   stop(): Promise<void>;
 }
@@ -113,11 +121,27 @@ export async function startToxiproxy(options: StartToxiproxyOptions = {}): Promi
         upstream: `${upstream.hostname}:${upstream.port}`,
       });
       return {
-        url: `http://127.0.0.1:${listenPort}`,
+        // the upstream's scheme: TLS passes through the TCP proxy end to end
+        url: `${upstream.protocol}//127.0.0.1:${listenPort}`,
         port: listenPort,
         apply: (fault) => applyFault(client, name, fault),
         end: (fault) => endFault(client, name, fault),
         clear: () => clearFaults(client, name),
+        async addLatency({ upstreamMs, downstreamMs }) {
+          for (const [stream, latency] of [
+            ['upstream', upstreamMs],
+            ['downstream', downstreamMs],
+          ] as const) {
+            if (latency <= 0) continue;
+            await proxy.addToxic({
+              name: `rtt-${stream === 'upstream' ? 'up' : 'down'}`,
+              type: 'latency' as never,
+              stream: stream as never,
+              toxicity: 1,
+              attributes: { latency, jitter: 0 } as never,
+            });
+          }
+        },
         remove: () => proxy.remove(),
       };
     },

@@ -175,6 +175,24 @@ function loadLine(scenario: ScenarioResult): string {
   return `Load: ${s.load?.connections} connections ${window} per row after a ${s.load?.warmupS} s warm-up (discarded); ${keys}. Closed model (autocannon): latencies are not corrected for coordinated omission.`;
 }
 
+/**
+ * How the service reached Consul: plain HTTP or HTTPS only (`consul.tls`), and the round trip added between them
+ * (`network.rttMs`, Toxiproxy's latency toxic) or loopback's own.
+ */
+export function networkLine(scenario: ScenarioResult): string {
+  const s = scenario.settings as { consul?: { tls?: boolean }; network?: { rttMs?: number } };
+  const tls = s.consul?.tls
+    ? "**TLS** (Consul's API HTTPS only, a CA and server certificate from `consul tls ca create` / `consul tls cert create -server`; every client verifies it)"
+    : 'plain HTTP';
+  const rtt = s.network?.rttMs ?? 0;
+  const up = Math.floor(rtt / 2);
+  const net =
+    rtt > 0
+      ? `a **${rtt} ms round trip** added by Toxiproxy's \`latency\` toxic (${up} ms toward Consul, ${rtt - up} ms back, on every chunk, so each TLS handshake and each request pays it; not delayed: the TCP handshake to the proxy, and the harness's own calls to Consul)`
+      : "loopback's own round trip (tens of µs)";
+  return `Network: service → Consul over ${tls}, with ${net}.`;
+}
+
 /** Options of {@link renderMarkdown}. */
 export interface MarkdownOptions {
   /** Prefix of links to artifacts (paths in results are relative to the output directory). Default ''. */
@@ -198,6 +216,8 @@ export function scenarioMarkdown(scenario: ScenarioResult, options: MarkdownOpti
     scenario.description + '.',
     '',
     loadLine(scenario),
+    '',
+    networkLine(scenario),
     '',
     headlineTable(scenario),
     '',

@@ -129,6 +129,8 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
     this.report.scenarios.push(result);
     const own = await acquireScenarioConsul(scenario, this.#options.consul, this.#options, teardown, this);
     const consul = own.consul;
+    // What the scenario ran on, not only what it asked for (an external Consul's TLS follows its address).
+    result.settings = { ...scenario, consul: { ...scenario.consul, tls: consul.tls ?? false } };
     const prefix = scenarioPrefix(scenario);
     const keys = scenarioKeys(scenario);
     const features: ScenarioFeature[] = [];

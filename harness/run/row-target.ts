@@ -52,6 +52,7 @@ export async function startTarget(ctx: RowContext): Promise<RowTarget> {
       ...(spec.options ?? {}),
       consulUrl: ctx.consulUrl,
       token: ctx.clientToken,
+      ca: consul.caPem,
       prefix,
       valueBytes: scenario.keys.valueBytes,
     },

@@ -1,7 +1,7 @@
 /**
  * Which Consul a scenario runs on: the run's own, or one started for the scenario alone and stopped after it,
  * when the scenario restarts Consul (a persistent local server the harness can stop and start) or needs another
- * `limits.http_max_conns_per_client` than the run's Consul has (e.g. `articles` at the stock 200 and
+ * `limits.http_max_conns_per_client` or TLS setting (`consul.tls`, for a local Consul) than the run's Consul has (e.g. `articles` at the stock 200 and
  * `network-stall` at 4096 in one run).
  *
  * @module
@@ -52,10 +52,11 @@ export async function acquireScenarioConsul(
   }
   const limit = runConsul.httpMaxConnsPerClient;
   const wanted = scenario.consul.httpMaxConnsPerClient;
-  if (starters.startScenarioConsul && limit !== undefined && limit !== wanted) {
+  const tlsDiffers = runConsul.backend === 'local' && (runConsul.tls ?? false) !== scenario.consul.tls;
+  if (starters.startScenarioConsul && ((limit !== undefined && limit !== wanted) || tlsDiffers)) {
     events.emit(
       'notice',
-      `${scenario.name}: starting a Consul of its own with http_max_conns_per_client = ${wanted} (the run's has ${limit})`,
+      `${scenario.name}: starting a Consul of its own with http_max_conns_per_client = ${wanted}${scenario.consul.tls ? ', HTTPS only' : ''} (the run's has ${limit ?? 'its own'}${runConsul.tls ? ', HTTPS only' : ''})`,
     );
     const own = await starters.startScenarioConsul(scenario);
     return { consul: own, release: teardown.defer(`Consul for ${scenario.name}`, () => own.stop()) };

@@ -1,6 +1,6 @@
 /**
  * Command-line overrides of a scenario (`--quick`, `--connections`, `--duration`, `--warmup`, `--rate`,
- * `--arrival`, `--max-in-flight`, `--workers`, `--clients`, `--consistency`, `--rate-limit`): each narrows the scenario, and the result is validated by the same schema as a
+ * `--arrival`, `--max-in-flight`, `--workers`, `--clients`, `--consistency`, `--rate-limit`, `--tls`, `--rtt`): each narrows the scenario, and the result is validated by the same schema as a
  * scenario file, so an override cannot produce a scenario a file could not.
  *
  * @module
@@ -23,6 +23,10 @@ export interface ScenarioOverrides {
   readonly maxInFlight?: number;
   readonly workers?: number;
   readonly clients?: readonly string[];
+  /** `--tls`: Consul's API over HTTPS only (`consul.tls`). */
+  readonly tls?: boolean;
+  /** `--rtt <ms>`: round trip added between the service and Consul (`network.rttMs`). */
+  readonly rttMs?: number;
   /** Client options applied to every row (`--consistency`, `--rate-limit`); a variant's own overrides win. */
   readonly clientOptions?: Partial<Pick<Scenario['clientOptions'], 'consistency' | 'rateLimit'>>;
 }
@@ -70,9 +74,11 @@ export function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides)
     });
   }
   const clientOptions = { ...scenario.clientOptions, ...(overrides.clientOptions ?? {}) };
+  const consul = { ...scenario.consul, ...(overrides.tls ? { tls: true } : {}) };
+  const network = { ...scenario.network, ...(overrides.rttMs !== undefined ? { rttMs: overrides.rttMs } : {}) };
   try {
     return parseScenario(
-      { ...scenario, load, clients, clientOptions, ...(phases ? { phases } : {}) },
+      { ...scenario, load, clients, clientOptions, consul, network, ...(phases ? { phases } : {}) },
       `scenario ${scenario.name}`,
     );
   } catch (err) {
@@ -83,7 +89,8 @@ export function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides)
         .replace('load.warmupS', '--warmup')
         .replace('load.rate', '--rate')
         .replace('load.maxInFlight', '--max-in-flight')
-        .replace('load.workers', '--workers');
+        .replace('load.workers', '--workers')
+        .replace('network.rttMs', '--rtt');
       throw new BenchError(err.code, msg);
     }
     throw err;

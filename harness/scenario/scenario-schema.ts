@@ -62,6 +62,26 @@ export const ConsulSettingsSchema = z.strictObject({
    * stock agent does to clients that open many connections (429s).
    */
   httpMaxConnsPerClient: int('consul.httpMaxConnsPerClient', 1, 1_000_000).default(200),
+  /**
+   * Serve Consul's API over HTTPS only, with a CA and server certificate the harness makes with `consul tls ca
+   * create` / `consul tls cert create -server`; every client, the load aimed at Consul and the harness's own calls
+   * use TLS. Default `false`. (`--tls` sets it for every scenario of a run.)
+   */
+  tls: z.boolean({ error: 'consul.tls must be true or false' }).default(false),
+});
+
+/**
+ * The network between the service and Consul. Loopback's round trip is tens of µs; a network's is not.
+ */
+export const NetworkSchema = z.strictObject({
+  /**
+   * Round-trip time added between the service and Consul, whole ms: Toxiproxy's `latency` toxic delays every
+   * chunk by half of it in each direction (Toxiproxy takes whole ms: an odd RTT puts the extra ms on the way back),
+   * so a TLS handshake and each request pay it. It does not delay the TCP
+   * handshake between the client and the proxy (Toxiproxy accepts at once), nor the harness's own calls to
+   * Consul. 0 (default) is loopback. 0–10 000. (`--rtt` sets it for every scenario of a run.)
+   */
+  rttMs: int('network.rttMs', 0, 10_000).default(0),
 });
 
 /** Default quiesce after the drain, s: the default 1 s client timeout plus undici's 4 s keep-alive, plus 1 s. */
@@ -152,6 +172,7 @@ export const ScenarioSchema = z
       .default([...CLIENT_NAMES]),
     clientOptions: ClientOptionsSchema.default(ClientOptionsSchema.parse({})),
     consul: ConsulSettingsSchema.default(ConsulSettingsSchema.parse({})),
+    network: NetworkSchema.default(NetworkSchema.parse({})),
     quick: QuickSchema.default(QuickSchema.parse({})),
     /** Baseline → fault → drain, for fault scenarios. With it, each row's measured window is the three phases. */
     phases: PhasesSchema.optional(),

@@ -47,7 +47,8 @@ export const faultFeature: RowFeature = {
         return {
           async beforeTarget() {
             const name = `consul-${ordinal}-${row.spec.name.replace(/[^a-z0-9-]/gi, '_')}`;
-            const p = await toxiproxy.proxy(name, row.consul.httpUrl);
+            // in front of whatever the client would reach: Consul, or the `network` feature's RTT proxy
+            const p = await toxiproxy.proxy(name, row.consulUrl);
             proxy = p;
             removeProxy = env.teardown.defer(`toxiproxy proxy for ${row.spec.name}`, () => p.remove().catch(() => {}));
             row.consulUrl = p.url;
