@@ -34,11 +34,17 @@ export {
 export { kvPath } from './support/consul-http.ts';
 export { type RateLimit, RateLimitWaitError, TokenBucket } from './support/token-bucket.ts';
 
-/** One registry entry. `factory` is absent only for `consul-direct`. */
+/** One registry entry. `factory` is absent for `consul-direct` and the Go rows. */
 export interface ClientEntry {
   readonly kind: 'client' | 'baseline';
   readonly description: string;
   readonly factory?: KvClientFactory;
+  /**
+   * `go`: the row runs the Go config service (`clients/go/`, one strategy a file, built on
+   * `github.com/hashicorp/consul/api`) instead of the Node one. Go rows are not in a scenario's default rows:
+   * name them with `--clients` or a scenario's `clients` (they need Go, or a built binary). Default `node`.
+   */
+  readonly runtime?: 'node' | 'go';
 }
 
 /** Every row the harness knows, in report order (baselines first). */
@@ -98,6 +104,33 @@ export const CLIENTS = {
     description: 'leaky-without-abort with a per-request deadline and cancelled retries',
     factory: createFixedClient,
   },
+  'go-nonpooled': {
+    kind: 'client',
+    runtime: 'go',
+    description: "Go, hashicorp/consul/api's DefaultNonPooledConfig: a new connection per request, context deadline",
+  },
+  'go-default': {
+    kind: 'client',
+    runtime: 'go',
+    description:
+      "Go, hashicorp/consul/api's DefaultConfig: keep-alive, GOMAXPROCS+1 idle connections, context deadline",
+  },
+  'go-tuned': {
+    kind: 'client',
+    runtime: 'go',
+    description:
+      'Go, DefaultConfig with the transport bounded and kept: maxConnections idle and open, context deadline',
+  },
+  'go-watch': {
+    kind: 'client',
+    runtime: 'go',
+    description: 'Go, a blocking query on the prefix into a map (index reset and backoff rules), reads from the map',
+  },
+  'go-leaky': {
+    kind: 'client',
+    runtime: 'go',
+    description: "Go, DefaultConfig and reads with no context deadline: the articles' goroutine leak",
+  },
 } as const satisfies Record<string, ClientEntry>;
 
 /** Name of a registered row. */
@@ -105,6 +138,12 @@ export type ClientName = keyof typeof CLIENTS;
 
 /** All registered names, in report order. */
 export const CLIENT_NAMES = Object.keys(CLIENTS) as ClientName[];
+
+/** Rows run by the Go config service (`runtime: 'go'`). */
+export const GO_CLIENT_NAMES = CLIENT_NAMES.filter((n) => (CLIENTS[n] as ClientEntry).runtime === 'go');
+
+/** A scenario's rows when it names none: every registered row but the Go ones (see {@link ClientEntry.runtime}). */
+export const DEFAULT_ROW_NAMES = CLIENT_NAMES.filter((n) => (CLIENTS[n] as ClientEntry).runtime !== 'go');
 
 /** Narrows a string to a registered client name. */
 export function isClientName(name: string): name is ClientName {

@@ -26,6 +26,8 @@ export type BenchErrorCode =
   | 'CONTAINER_RUNTIME_UNAVAILABLE'
   /** No toxiproxy-server and no way to build one, or it did not start. */
   | 'TOXIPROXY_UNAVAILABLE'
+  /** The Go config service (go-* rows) could not be built (no Go) or found. */
+  | 'GO_SERVICE_UNAVAILABLE'
   /** No Chromium for the browser check of report.html, and no way to install it. */
   | 'CHROMIUM_UNAVAILABLE'
   | 'SERVICE_FAILED'
@@ -45,6 +47,7 @@ const USAGE_CODES: ReadonlySet<BenchErrorCode> = new Set([
   'CONSUL_BINARY_UNAVAILABLE',
   'CONTAINER_RUNTIME_UNAVAILABLE',
   'TOXIPROXY_UNAVAILABLE',
+  'GO_SERVICE_UNAVAILABLE',
   'CHROMIUM_UNAVAILABLE',
 ]);
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { CLIENT_NAMES, ERROR_CAUSE_NAMES, ERROR_CAUSES } from '../clients/index.ts';
+import { CLIENT_NAMES, ERROR_CAUSE_NAMES, ERROR_CAUSES, GO_CLIENT_NAMES } from '../clients/index.ts';
 import { loadBudgets } from '../harness/gate/budgets.ts';
 import { ROOT } from './helpers.ts';
 
@@ -83,9 +83,17 @@ describe('architecture', () => {
   });
 
   it('each registered client is one file in clients/ that imports no other strategy and nothing from harness/', async () => {
-    const strategies = CLIENT_NAMES.filter((n) => n !== 'consul-direct');
+    const strategies = CLIENT_NAMES.filter((n) => n !== 'consul-direct' && !GO_CLIENT_NAMES.includes(n));
     const files = await filesUnder(['clients'], /\.ts$/);
     for (const name of strategies) expect(files).toContain(`clients/${name}.ts`);
+    // the Go rows: one strategy a file in the Go service's module, each registered in its main.go
+    const goFiles = await filesUnder(['clients/go'], /\.go$/);
+    const main = await readFile(path.join(ROOT, 'clients/go/main.go'), 'utf8');
+    for (const name of GO_CLIENT_NAMES) {
+      const file = `clients/go/${name.replace(/^go-/, '')}.go`;
+      expect(goFiles).toContain(file);
+      expect(main).toContain(`"${name}":`);
+    }
     const bad: string[] = [];
     for (const f of files) {
       const imports = relativeImports(await readFile(path.join(ROOT, f), 'utf8'));

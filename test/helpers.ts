@@ -50,9 +50,9 @@ export async function processesMentioning(needle: string): Promise<string[]> {
   return stdout.split('\n').filter((l) => l.includes(needle) && !/\bps -eo\b/.test(l));
 }
 
-/** The Consul address a run printed (`… ready at http://127.0.0.1:<port>`). @throws when there is none. */
+/** The Consul address a run printed (`… ready at http(s)://127.0.0.1:<port>`). @throws when there is none. */
 export function consulUrlFrom(stderr: string): string {
-  const m = /ready at (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+  const m = /ready at (https?:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
   if (!m?.[1]) throw new Error(`no Consul address in:\n${stderr}`);
   return m[1];
 }

@@ -1,5 +1,5 @@
 /**
- * `consul-kv-bench provision [--browser]`: find or build the `consul` and `toxiproxy-server` binaries (from the Go
+ * `consul-kv-bench provision [--browser]`: find or build the `consul`, `toxiproxy-server` and Go config service binaries (from the Go
  * module proxy, cached by version) and print where they are; with `--browser`, also find Chromium for the test
  * suite's browser check, installing Debian's `chromium` where it is missing.
  *
@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { resolveChromium } from '../provision/chromium.ts';
 import { CONSUL_VERSION, resolveConsulBinary } from '../provision/consul-binary.ts';
+import { resolveGoServiceBinary } from '../provision/go-service-binary.ts';
 import { resolveToxiproxyBinary, TOXIPROXY_VERSION } from '../provision/toxiproxy-binary.ts';
 
 /**
@@ -21,6 +22,8 @@ export async function provisionCommand(flags: { browser?: boolean }): Promise<nu
   process.stdout.write(`consul ${consul.version} (${consul.source}): ${consul.path}\n`);
   const toxiproxy = await resolveToxiproxyBinary({ onProgress });
   process.stdout.write(`toxiproxy-server ${toxiproxy.version} (${toxiproxy.source}): ${toxiproxy.path}\n`);
+  const goService = await resolveGoServiceBinary({ onProgress });
+  process.stdout.write(`go-config-service ${goService.version} (${goService.source}): ${goService.path}\n`);
   if (flags.browser) {
     const chromium = await resolveChromium({ install: true, onProgress });
     process.stdout.write(`${chromium.version} (${chromium.source}): ${chromium.path}\n`);
@@ -33,7 +36,7 @@ export function registerProvision(program: Command): void {
   program
     .command('provision')
     .description(
-      `find or build the consul (v${CONSUL_VERSION}) and toxiproxy-server (v${TOXIPROXY_VERSION}) binaries, and print where they are`,
+      `find or build the consul (v${CONSUL_VERSION}), toxiproxy-server (v${TOXIPROXY_VERSION}) and Go config service (go-* rows) binaries, and print where they are`,
     )
     .option(
       '--browser',

@@ -1,21 +1,47 @@
 /**
  * `consul-kv-bench publish` (`npm run report:all`): the comparison report to commit. Runs every scenario (or takes
- * `--from` raw results) and writes `reports/README.md` and `README.html` with the Go articles' figures beside ours.
+ * `--from` raw results) and writes `reports/README.md` and `README.html` with the Go articles' figures beside ours,
+ * and the articles reproduced on this machine (the Go rows run in `articles`, `articles-tls` and `network-stall`).
  *
  * @module
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Command, Option } from 'commander';
+import { GO_CLIENT_NAMES } from '../../clients/index.ts';
 import { CONSUL_BACKENDS, type ConsulBackendChoice } from '../consul/consul-types.ts';
 import { usageError } from '../errors.ts';
 import { renderPublishedHtml, renderPublishedMarkdown } from '../report/published-report.ts';
 import { readReport } from '../report/read-report.ts';
 import { atomicWrite } from '../report/report-writer.ts';
 import { mergeReports } from '../results/merge.ts';
-import { scenarioNames } from '../scenario/load-scenario.ts';
+import { loadScenario, scenarioNames } from '../scenario/load-scenario.ts';
+import { applyOverrides } from '../scenario/scenario-overrides.ts';
+import { rowName, type Scenario } from '../scenario/scenario-schema.ts';
 import { userCwd } from './cli-options.ts';
-import { runCommand } from './run.ts';
+import { measureScenarios } from './run.ts';
+
+/** Scenarios whose published rows add the Go rows (the articles reproduced in their own client). */
+export const GO_ROW_SCENARIOS: Readonly<Record<string, readonly string[]>> = {
+  articles: GO_CLIENT_NAMES,
+  'articles-tls': GO_CLIENT_NAMES,
+  'network-stall': ['go-leaky', 'go-default', 'go-watch'],
+};
+
+/**
+ * Every scenario as `publish` runs it: the scenario's own rows, plus the Go rows in {@link GO_ROW_SCENARIOS}.
+ * @throws {BenchError} as `applyOverrides`.
+ */
+export function publishScenarios(quick: boolean): Scenario[] {
+  return scenarioNames().map((name) => {
+    const s = loadScenario(name);
+    const extra = GO_ROW_SCENARIOS[name] ?? [];
+    return applyOverrides(s, {
+      ...(quick ? { quick: true } : {}),
+      ...(extra.length ? { clients: [...s.clients.map(rowName), ...extra] } : {}),
+    });
+  });
+}
 
 /** Options of `publish`. */
 export interface PublishFlags {
@@ -43,14 +69,8 @@ export async function publishCommand(flags: PublishFlags): Promise<number> {
   let files = flags.from ?? [];
   let code = 0;
   if (files.length === 0) {
-    const runFlags = {
-      consul: flags.consul,
-      out: flags.out,
-      client: [],
-      repeat: 1,
-      ...(flags.quick ? { quick: true } : {}),
-    };
-    code = await runCommand(scenarioNames(), runFlags, process.argv.slice(2));
+    const runFlags = { consul: flags.consul, out: flags.out, client: [], repeat: 1 };
+    code = await measureScenarios(publishScenarios(flags.quick ?? false), runFlags, process.argv.slice(2));
     if (code === 130 || code === 143) return code;
     files = [path.join(flags.out, 'report.json')];
   }

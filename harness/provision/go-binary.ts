@@ -42,7 +42,7 @@ export interface GoBinarySpec {
    */
   readonly build: (ctx: BuildContext) => Promise<void>;
   /** Error code when no binary can be had. */
-  readonly unavailableCode: 'CONSUL_BINARY_UNAVAILABLE' | 'TOXIPROXY_UNAVAILABLE';
+  readonly unavailableCode: 'CONSUL_BINARY_UNAVAILABLE' | 'TOXIPROXY_UNAVAILABLE' | 'GO_SERVICE_UNAVAILABLE';
 }
 
 /** What {@link GoBinarySpec.build} gets. */
@@ -241,7 +241,7 @@ export async function runGo(
   options: {
     cwd: string;
     env?: NodeJS.ProcessEnv;
-    code: 'CONSUL_BUILD_FAILED' | 'TOXIPROXY_UNAVAILABLE';
+    code: 'CONSUL_BUILD_FAILED' | 'TOXIPROXY_UNAVAILABLE' | 'GO_SERVICE_UNAVAILABLE';
     what: string;
     fix: string;
   },

@@ -12,6 +12,7 @@
  */
 
 import { markdownTable } from 'markdown-table';
+import { reproductionSection } from './article-reproduction.ts';
 import { bytes, int, msFromUs } from './format.ts';
 import { renderHtml } from './html-report.ts';
 import { phaseP99 } from './leak-report.ts';
@@ -301,6 +302,7 @@ export function renderPublishedMarkdown(p: PublishSource, htmlName: string): str
     NOISE,
     '',
     ...articleSection(p.report),
+    ...reproductionSection(p.report),
   ];
   for (const s of p.report.scenarios) {
     const { head, rest } = scenarioMarkdown(s, { linkBase: '' });
@@ -316,6 +318,6 @@ export function renderPublishedHtml(p: PublishSource): string {
     title: 'consul-kv-bench: the comparison report',
     intro: opening(p, null),
     runLines: [...runLines(p), '', NOISE],
-    afterRun: articleSection(p.report),
+    afterRun: [...articleSection(p.report), ...reproductionSection(p.report)],
   });
 }

@@ -1,10 +1,13 @@
 /**
- * What a row's load is aimed at: the config service running the row's client, or, for the `consul-direct`
+ * What a row's load is aimed at: the config service running the row's client (the Node service, or the Go one
+ * for a `go-*` row), or, for the `consul-direct`
  * baseline, Consul's KV endpoint itself (`?raw`). Lifecycle: {@link startTarget} → {@link RowTarget} → `stop()`.
  *
  * @module
  */
-import { kvPath } from '../../clients/index.ts';
+import { CLIENTS, type ClientEntry, isClientName, kvPath } from '../../clients/index.ts';
+import { BenchError } from '../errors.ts';
+import { startGoService } from '../service/go-service.ts';
 import { ConsulConnectionMeter } from '../service/service-meters.ts';
 import { startConfigService } from '../service/service-process.ts';
 import type { RowContext, RowTarget } from './row-feature.ts';
@@ -44,22 +47,37 @@ export async function startTarget(ctx: RowContext): Promise<RowTarget> {
       stop: async () => directMeter.dispose(),
     };
   }
-  const service = await startConfigService({
-    client: spec.client,
-    clientModule: spec.module,
-    clientOptions: {
-      ...scenario.clientOptions,
-      ...(spec.options ?? {}),
-      consulUrl: ctx.consulUrl,
-      token: ctx.clientToken,
-      ca: consul.caPem,
-      prefix,
-      valueBytes: scenario.keys.valueBytes,
-    },
-    nodeOptions: ctx.nodeOptions,
-    launch: ctx.launch,
-    sampleSockets: scenario.phases !== undefined, // only rows that keep a timeline pay for socket states
-  });
+  const clientOptions = {
+    ...scenario.clientOptions,
+    ...(spec.options ?? {}),
+    consulUrl: ctx.consulUrl,
+    token: ctx.clientToken,
+    ca: consul.caPem,
+    prefix,
+    valueBytes: scenario.keys.valueBytes,
+  };
+  const go = !spec.module && isClientName(spec.client) && (CLIENTS[spec.client] as ClientEntry).runtime === 'go';
+  if (go && (ctx.launch || ctx.nodeOptions.length > 0)) {
+    throw new BenchError(
+      'USAGE',
+      `${spec.name} runs the Go config service, which --profile (a Node profiler) cannot profile: leave it out with --clients`,
+    );
+  }
+  const service = go
+    ? await startGoService({
+        client: spec.client,
+        clientOptions,
+        onProgress: (line) => ctx.env.events.emit('notice', line),
+        signal: ctx.env.signal,
+      })
+    : await startConfigService({
+        client: spec.client,
+        clientModule: spec.module,
+        clientOptions,
+        nodeOptions: ctx.nodeOptions,
+        launch: ctx.launch,
+        sampleSockets: scenario.phases !== undefined, // only rows that keep a timeline pay for socket states
+      });
   const stop = ctx.env.teardown.defer(`config service (${spec.name})`, () => service.stop());
   return {
     kind: 'service',

@@ -6,7 +6,13 @@
  * @module
  */
 import { z } from 'zod';
-import { CLIENT_NAMES, type ClientName, ClientOptionsSchema, ClientOverridesSchema } from '../../clients/index.ts';
+import {
+  CLIENT_NAMES,
+  type ClientName,
+  ClientOptionsSchema,
+  ClientOverridesSchema,
+  DEFAULT_ROW_NAMES,
+} from '../../clients/index.ts';
 import { boundedInt, boundedNumber } from '../../clients/support/client-options.ts';
 import { BenchError } from '../errors.ts';
 import { FAULT_TYPES, FaultProfileSchema } from '../faults/fault-profiles.ts';
@@ -165,11 +171,11 @@ export const ScenarioSchema = z
     description: z.string().min(1, 'description must not be empty'),
     keys: KeysSchema,
     load: LoadSchema,
-    /** Rows to run, in order: client names or variants (see {@link RowSchema}). Default: every registered client and baseline. */
+    /** Rows to run, in order: client names or variants (see {@link RowSchema}). Default: every registered Node client and baseline (the Go rows only when named). */
     clients: z
       .array(RowSchema)
       .min(1, 'clients must name at least one client')
-      .default([...CLIENT_NAMES]),
+      .default([...DEFAULT_ROW_NAMES]),
     clientOptions: ClientOptionsSchema.default(ClientOptionsSchema.parse({})),
     consul: ConsulSettingsSchema.default(ConsulSettingsSchema.parse({})),
     network: NetworkSchema.default(NetworkSchema.parse({})),

@@ -146,7 +146,7 @@ describe('watch-cached index rules', () => {
 describe('a Consul restart', () => {
   const prefix = 'test/fresh/restart/';
   const key = `${prefix}k`;
-  const strategies = CLIENT_NAMES.filter((n) => n !== 'no-consul' && n !== 'consul-direct');
+  const strategies = CLIENT_NAMES.filter((n) => 'factory' in CLIENTS[n] && n !== 'no-consul');
   /**
    * Bounds after the new value is written, ms: a read-through client at its next read; polling within an
    * interval plus a poll's timeout; watch-cached within its backoff cap (10 s) plus a re-list; the npm watch within

@@ -20,7 +20,7 @@ const values = new Map<string, Uint8Array>([
   [`${prefix}nested/deeper/key`, new TextEncoder().encode('nested')],
   [`${prefix}large`, Uint8Array.from({ length: 64 * 1024 }, (_, i) => (i * 7) & 0xff)],
 ]);
-const strategies = CLIENT_NAMES.filter((n) => n !== 'consul-direct' && n !== 'no-consul');
+const strategies = CLIENT_NAMES.filter((n) => 'factory' in CLIENTS[n] && n !== 'no-consul');
 
 function factoryOf(name: (typeof strategies)[number]) {
   const entry = CLIENTS[name];

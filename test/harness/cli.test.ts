@@ -8,7 +8,8 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLIENT_NAMES } from '../../clients/index.ts';
+import { DEFAULT_ROW_NAMES, GO_CLIENT_NAMES } from '../../clients/index.ts';
+import { GO_ROW_SCENARIOS } from '../../harness/commands/publish.ts';
 import { ReportSchema } from '../../harness/report/report-schema.ts';
 import { loadScenario, scenarioNames } from '../../harness/scenario/load-scenario.ts';
 import { rowName } from '../../harness/scenario/scenario-schema.ts';
@@ -44,7 +45,11 @@ describe.each(scenarioNames())('run %s --quick', (scenario) => {
     async () => {
       const out = await tmp();
       quickRuns.set(scenario, out);
-      const r = await cli(['run', scenario, '--quick', '--consul', 'local', '--out', out]);
+      // as publish runs it: the scenarios that reproduce the articles add the Go rows
+      const extra = GO_ROW_SCENARIOS[scenario] ?? [];
+      const wanted = [...loadScenario(scenario).clients.map(rowName), ...extra];
+      const clients = extra.length ? ['--clients', wanted.join(',')] : [];
+      const r = await cli(['run', scenario, '--quick', '--consul', 'local', ...clients, '--out', out]);
       expect(r.exitCode, r.stderr).toBe(0);
       // the terminal says where the HTML report is, as a URL a browser opens
       expect(r.stdout).toContain(`HTML report (charts; open in a browser): file://${path.join(out, 'report.html')}`);
@@ -56,8 +61,9 @@ describe.each(scenarioNames())('run %s --quick', (scenario) => {
       expect(report.environment.node).toBe(process.version);
       expect(report.command).toContain(`run ${scenario} --quick`);
       const rows = report.scenarios[0]!.results;
-      expect(rows.map((x) => x.client)).toEqual(loadScenario(scenario).clients.map(rowName));
-      if (scenario === 'articles') expect(rows.map((x) => x.client)).toEqual(CLIENT_NAMES);
+      expect(rows.map((x) => x.client)).toEqual(wanted);
+      if (scenario === 'articles')
+        expect(rows.map((x) => x.client)).toEqual([...DEFAULT_ROW_NAMES, ...GO_CLIENT_NAMES]);
       for (const row of rows) {
         expect(row.ok, row.client).toBeGreaterThan(0);
         expect(row.rps, row.client).toBeGreaterThan(0);
@@ -148,8 +154,8 @@ describe.each(scenarioNames())('run %s --quick', (scenario) => {
       expect(await answers(consulUrl)).toBe(false);
       expect(await processesMentioning(new URL(consulUrl).port)).toEqual([]);
     },
-    5 * 60_000,
-  ); // a whole scenario's quick run: network-stall's seven rows take about 2.5 min here
+    9 * 60_000,
+  ); // a whole scenario's quick run: network-stall's seven Node rows take about 2.5 min here, its three Go rows 1.5 more
 });
 
 describe('report.html in headless Chromium', () => {
@@ -212,6 +218,8 @@ describe('publish: the committed comparison report', () => {
     for (const n of names) expect(md).toContain(`\n## ${n}\n`);
     for (const f of files) expect(md).toContain(path.relative(dir, f));
     expect(md).toContain("## The Go articles' figures beside ours");
+    expect(md).toContain('## The articles reproduced on one machine');
+    // both tables filled: the Node rows, and the Go rows the quick runs above added
     expect(md).not.toContain('not measured');
     // every lesson with a figure of ours that has a ratio got one: throughput, p99, connections, memory (6), open-model
     // stall p99, drain p99, pile-up, propagation, Consul load

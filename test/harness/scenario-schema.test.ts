@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENT_NAMES } from '../../clients/index.ts';
+import { DEFAULT_ROW_NAMES } from '../../clients/index.ts';
 import { BenchError } from '../../harness/errors.ts';
 import { loadScenario, scenarioNames } from '../../harness/scenario/load-scenario.ts';
 import { applyOverrides } from '../../harness/scenario/scenario-overrides.ts';
@@ -32,7 +32,7 @@ describe('scenarios', () => {
   });
 
   it('the articles scenario runs every client and baseline by default', () => {
-    expect(loadScenario('articles').clients).toEqual(CLIENT_NAMES);
+    expect(loadScenario('articles').clients).toEqual(DEFAULT_ROW_NAMES);
   });
 
   it('phases need a fault and a fault needs phases; --duration does not apply to phased scenarios', () => {

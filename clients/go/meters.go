@@ -1,0 +1,327 @@
+package main
+
+// The service's meters, the Go counterparts of harness/service/service-meters.ts and door-meter.ts: answers by
+// status and cause, reads at the door, requests to Consul in flight (blocking queries apart), TCP connections to
+// Consul (counted where the transport dials), goroutines, heap bytes allocated (runtime.MemStats.TotalAlloc, exact
+// in Go), GCs, peak RSS, CPU time, and a timeline sampled every 250 ms.
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// causeNames are the keys of ERROR_CAUSES in clients/support/client-errors.ts.
+var causeNames = []string{"consul429", "clientTimeout", "consulHttp", "unreachable", "notFound", "rateLimited", "cacheTooStale", "other"}
+
+type sample struct {
+	T                   int64          `json:"t"`
+	InFlight            int64          `json:"inFlight"`
+	Pending             int64          `json:"pending"`
+	LongPolls           int64          `json:"longPolls"`
+	Resources           map[string]int `json:"resources"`
+	HeapUsedBytes       uint64         `json:"heapUsedBytes"`
+	RssBytes            int64          `json:"rssBytes"`
+	Elu                 float64        `json:"elu"`
+	EventLoopDelayP99Ms float64        `json:"eventLoopDelayP99Ms"`
+}
+
+type meters struct {
+	mu       sync.Mutex
+	byStatus map[string]int
+	causes   map[string]int
+	counters struct{ gets, hits, misses, errors int64 }
+
+	inFlight, inFlightPeak  atomic.Int64
+	pending, pendingPeak    atomic.Int64
+	longPolls               atomic.Int64
+	opened, open, openPeak  atomic.Int64
+	failed                  atomic.Int64
+	peakRss                 atomic.Int64
+	idle                    map[string]int
+	timeline                []sample
+	sampleCostUs            []float64
+	windowStart             time.Time
+	allocAtStart, gcAtStart uint64
+	cpuAtStart              int64
+	stopSampling            chan struct{}
+}
+
+func newMeters() *meters {
+	m := &meters{byStatus: map[string]int{}, causes: emptyCauses(), stopSampling: make(chan struct{})}
+	m.idle = map[string]int{"goroutines": workGoroutines()}
+	m.resetProcess()
+	return m
+}
+
+func emptyCauses() map[string]int {
+	c := map[string]int{}
+	for _, n := range causeNames {
+		c[n] = 0
+	}
+	return c
+}
+
+func peakOf(peak *atomic.Int64, v int64) {
+	for {
+		p := peak.Load()
+		if v <= p || peak.CompareAndSwap(p, v) {
+			return
+		}
+	}
+}
+
+func (m *meters) doorEnter() { peakOf(&m.pendingPeak, m.pending.Add(1)) }
+func (m *meters) doorLeave() { m.pending.Add(-1) }
+
+// consulRequest counts one request to Consul in flight until the returned func is called; a blocking query
+// (held open on purpose) counts apart as a long poll.
+func (m *meters) consulRequest(blocking bool) func() {
+	if blocking {
+		m.longPolls.Add(1)
+		return func() { m.longPolls.Add(-1) }
+	}
+	peakOf(&m.inFlightPeak, m.inFlight.Add(1))
+	return func() { m.inFlight.Add(-1) }
+}
+
+func (m *meters) count(found bool, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.counters.gets++
+	switch {
+	case err != nil:
+		m.counters.errors++
+	case found:
+		m.counters.hits++
+	default:
+		m.counters.misses++
+	}
+}
+
+func (m *meters) answer(status int, cause string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.byStatus[strconv.Itoa(status)]++
+	if cause != "" {
+		m.causes[cause]++
+	}
+}
+
+// countedConn is a TCP connection to Consul, counted open until closed.
+type countedConn struct {
+	net.Conn
+	once sync.Once
+	m    *meters
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() { c.m.open.Add(-1) })
+	return c.Conn.Close()
+}
+
+// countDials wraps the transport's dialer so every TCP connection to Consul is counted (TLS runs on top of it).
+func (m *meters) countDials(t *http.Transport) {
+	dial := t.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	}
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			m.failed.Add(1)
+			return nil, err
+		}
+		m.opened.Add(1)
+		peakOf(&m.openPeak, m.open.Add(1))
+		return &countedConn{Conn: conn, m: m}, nil
+	}
+}
+
+func rssBytes() int64 {
+	data, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(data))
+	if len(fields) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(fields[1], 10, 64)
+	return pages * int64(os.Getpagesize())
+}
+
+func cpuUs() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Sec*1e6 + int64(ru.Utime.Usec) + ru.Stime.Sec*1e6 + int64(ru.Stime.Usec)
+}
+
+func (m *meters) resetProcess() {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	m.allocAtStart, m.gcAtStart = ms.TotalAlloc, uint64(ms.NumGC)
+	m.cpuAtStart = cpuUs()
+	m.windowStart = time.Now()
+	m.peakRss.Store(rssBytes())
+}
+
+func (m *meters) startSampler() {
+	go func() {
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-m.stopSampling:
+				return
+			case <-tick.C:
+				m.sample()
+			}
+		}
+	}()
+}
+
+func (m *meters) stopSampler() { close(m.stopSampling) }
+
+func (m *meters) sample() {
+	started := time.Now()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	rss := rssBytes()
+	peakOf(&m.peakRss, rss)
+	s := sample{
+		T:         time.Now().UnixMilli(),
+		InFlight:  m.inFlight.Load(),
+		Pending:   m.pending.Load(),
+		LongPolls: m.longPolls.Load(),
+		// Goroutines: the Go articles' leak signal (a goroutine parked per stalled request).
+		Resources:     map[string]int{"goroutines": workGoroutines()},
+		HeapUsedBytes: ms.HeapAlloc,
+		RssBytes:      rss,
+	}
+	m.mu.Lock()
+	m.timeline = append(m.timeline, s)
+	m.sampleCostUs = append(m.sampleCostUs, float64(time.Since(started).Microseconds()))
+	m.mu.Unlock()
+}
+
+// takeIdle records the idle baseline: goroutines when ready and before any load.
+func (m *meters) takeIdle() map[string]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.idle = map[string]int{"goroutines": workGoroutines()}
+	return m.idle
+}
+
+// takeStats returns the window since the previous call (the Node service's ServiceStats shape) and starts another.
+func (m *meters) takeStats(extra map[string]any) map[string]any {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	meanUs, maxUs := 0.0, 0.0
+	for _, c := range m.sampleCostUs {
+		meanUs += c
+		if c > maxUs {
+			maxUs = c
+		}
+	}
+	if n := len(m.sampleCostUs); n > 0 {
+		meanUs /= float64(n)
+	}
+	client := map[string]any{
+		"gets": m.counters.gets, "hits": m.counters.hits, "misses": m.counters.misses, "errors": m.counters.errors,
+		"goroutines": runtime.NumGoroutine(), "workGoroutines": workGoroutines(),
+	}
+	for k, v := range extra {
+		client[k] = v
+	}
+	stats := map[string]any{
+		"byStatus": m.byStatus,
+		"causes":   m.causes,
+		"consulConnections": map[string]int64{
+			"opened": m.opened.Load(), "peakOpen": m.openPeak.Load(), "open": m.open.Load(), "failed": m.failed.Load(),
+		},
+		"inFlightPeak":  m.inFlightPeak.Load(),
+		"pendingPeak":   m.pendingPeak.Load(),
+		"idleResources": m.idle,
+		"timeline":      m.timeline,
+		"samplerCost":   map[string]any{"meanUs": meanUs, "maxUs": maxUs, "samples": len(m.sampleCostUs)},
+		"process": map[string]any{
+			"heapAllocatedBytes":     ms.TotalAlloc - m.allocAtStart,
+			"externalAllocatedBytes": 0,
+			"gcCount":                uint64(ms.NumGC) - m.gcAtStart,
+			"peakRssBytes":           m.peakRss.Load(),
+			"elu":                    0,
+			"cpuUs":                  cpuUs() - m.cpuAtStart,
+			"wallMs":                 float64(time.Since(m.windowStart).Microseconds()) / 1000,
+		},
+		"client": client,
+	}
+	if stats["timeline"] == nil || len(m.timeline) == 0 {
+		stats["timeline"] = []sample{}
+	}
+	m.byStatus, m.causes, m.timeline, m.sampleCostUs = map[string]int{}, emptyCauses(), nil, nil
+	m.inFlightPeak.Store(m.inFlight.Load())
+	m.pendingPeak.Store(m.pending.Load())
+	m.opened.Store(0)
+	m.failed.Store(0)
+	m.openPeak.Store(m.open.Load())
+	m.resetProcess()
+	return stats
+}
+
+// connectionLoops are the functions of the goroutines net/http runs per open connection (two per HTTP/1.1
+// connection, one per HTTP/2 one), idle or busy.
+var connectionLoops = []string{
+	"net/http.(*persistConn).readLoop", "net/http.(*persistConn).writeLoop", "net/http.(*http2ClientConn).readLoop",
+	"golang.org/x/net/http2.(*ClientConn).readLoop",
+}
+
+// workGoroutines counts goroutines other than the transport's per-connection loops: a pooled transport keeps idle
+// keep-alive connections, each with its loops, which are no more orphaned work than Node's unref'd idle sockets
+// (not counted there either); a read stuck on a stalled connection still counts, by its own goroutine.
+func workGoroutines() int {
+	var buf bytes.Buffer
+	if err := pprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
+		return runtime.NumGoroutine()
+	}
+	total, loops := 0, 0
+	n, inLoop := 0, false
+	flush := func() {
+		total += n
+		if inLoop {
+			loops += n
+		}
+		n, inLoop = 0, false
+	}
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if count, _, ok := strings.Cut(line, " @ "); ok && !strings.HasPrefix(line, "#") {
+			flush()
+			n, _ = strconv.Atoi(strings.TrimSpace(count))
+			continue
+		}
+		if !inLoop && strings.HasPrefix(line, "#") {
+			for _, f := range connectionLoops {
+				if strings.Contains(line, f+"+") {
+					inLoop = true
+					break
+				}
+			}
+		}
+	}
+	flush()
+	return total - loops
+}
