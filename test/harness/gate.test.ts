@@ -77,7 +77,7 @@ describe('parsing budgets', () => {
   it('names the file, the line and the fix for every mistake', () => {
     expect(usage(() => parseBudgets('scenarios:\n  light: [oops', 'b.yml'))).toMatch(/^b\.yml:\d+: not valid YAML/);
     expect(usage(() => parseBudgets('scenarios:\n  lite:\n    rows:\n      pooled: ["p99 < 5"]', 'b.yml'))).toMatch(
-      /^b\.yml:2: unknown scenario "lite": use one of articles, light/,
+      /^b\.yml:2: unknown scenario "lite": use one of articles, articles-tls, light/,
     );
     expect(usage(() => parseBudgets('scenarios:\n  light:\n    rows:\n      pooledd: ["p99 < 5"]', 'b.yml'))).toMatch(
       /^b\.yml:4: unknown row "pooledd" in light: use one of/,
