@@ -60,8 +60,9 @@ export class Prober {
     this.#loops = this.#options.keys.map((_, i) => this.#loop(i));
   }
 
-  /** Stops every loop and closes the connections; resolves when the reads in flight are done. */
+  /** Stops every loop and closes the connections; resolves when the reads in flight are done. Idempotent. */
   async stop(): Promise<void> {
+    if (this.#pool.destroyed) return;
     this.#stop.abort();
     await Promise.all(this.#loops);
     await this.#pool.destroy();

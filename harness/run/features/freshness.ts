@@ -51,6 +51,13 @@ export const freshnessFeature: RowFeature = {
             const stopAtMs = Math.max(0, measuredSeconds(scenario) - fresh.settleS) * 1000;
             row.timeline.add({ label: 'writer stop', atMs: stopAtMs, run: () => w.stop() });
           },
+          // Stopped as the load stops, before the quiesce (the phases feature's `settle`, after this one): the
+          // prober's keep-alive connections to the service are the harness's own, and left open they were
+          // counted as the service's orphaned sockets (`TCPSocketWrap +5`, every restart row judged a leak).
+          async settle() {
+            await writer?.stop();
+            await row.prober?.stop();
+          },
           async afterLoad() {
             await writer?.stop();
             await row.prober?.stop();
