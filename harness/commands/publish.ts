@@ -81,6 +81,7 @@ export async function publishCommand(flags: PublishFlags): Promise<number> {
       link: path.relative(path.dirname(readme), path.resolve(cwd, files[i]!)),
       path: files[i]!,
       createdAt: r.createdAt,
+      finishedAt: r.finishedAt,
       command: r.command,
       status: r.status,
     })),

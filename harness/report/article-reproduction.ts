@@ -14,7 +14,7 @@
  */
 import { markdownTable } from 'markdown-table';
 import { bytes, int, msFromUs } from './format.ts';
-import type { Report, ResultRow } from './report-schema.ts';
+import { ERROR_BREAKDOWN, type Report, type ResultRow } from './report-schema.ts';
 
 /** One measure of one lesson, in one scenario, in three columns. */
 export interface ReproductionRow {
@@ -52,10 +52,17 @@ function pair(
   return `${a.client} ${show(va)}${errorNote(a)} → ${b.client} ${show(vb)}${errorNote(b)}${f}`;
 }
 
-/** ` [12% errors]` when at least 1% of a row's requests failed (e.g. Consul's 429s), else nothing. */
+/**
+ * ` [12% errors, mostly consul429]` when at least 1% of a row's requests failed, else nothing. The cause named is
+ * the largest column of the scenario's "errors by cause" table (the load generator's timeouts and failed
+ * connections, or the service's causes; `non2xx` is their sum, not a cause).
+ */
 function errorNote(r: ResultRow): string {
   const share = r.errors.total / Math.max(1, r.requests + r.errors.timeouts + r.errors.connection);
-  return share >= 0.01 ? ` [${(share * 100).toFixed(0)}% errors]` : '';
+  if (share < 0.01) return '';
+  const causes = ERROR_BREAKDOWN.filter((c) => c !== 'non2xx').map((c) => [c, r.errors[c] ?? 0] as const);
+  const [top, n] = causes.reduce((a, b) => (b[1] > a[1] ? b : a));
+  return ` [${(share * 100).toFixed(0)}% errors${n > 0 ? `, mostly ${top}` : ''}]`;
 }
 
 const ms = (us: number): string => `${msFromUs(us)} ms`;
@@ -144,7 +151,7 @@ export function reproductionSection(report: Report): string[] {
   return [
     '## The articles reproduced on one machine',
     '',
-    `Three columns per lesson: the article's figure (Go, their machines), the articles' own Go client (\`github.com/hashicorp/consul/api\`, pinned in \`clients/go/go.mod\`) in our Go config service, and our Node clients, both measured in this run against the same Consul under the same load. \`articles\` is loopback and plain HTTP; \`articles-tls\` is the same load over TLS with a ${tls?.network?.rttMs ?? 1} ms round trip added by Toxiproxy, where a connection per request pays a TCP connection and a TLS handshake as in the articles. Factors in brackets are the recommended practice against the one it replaces; a row with at least 1% failed requests says so in square brackets (mostly Consul's 429s for connections past its \`http_max_conns_per_client\` = 200): its RPS counts answered reads only, and its latency includes the quick refusals.`,
+    `Three columns per lesson: the article's figure (Go, their machines), the articles' own Go client (\`github.com/hashicorp/consul/api\`, pinned in \`clients/go/go.mod\`) in our Go config service, and our Node clients, both measured in this run against the same Consul under the same load. \`articles\` is loopback and plain HTTP; \`articles-tls\` is the same load over TLS with a ${tls?.network?.rttMs ?? 1} ms round trip added by Toxiproxy, where a connection per request pays a TCP connection and a TLS handshake as in the articles. Factors in brackets are the recommended practice against the one it replaces; a row with at least 1% failed requests says so in square brackets, with its commonest cause from the scenario's *Errors by cause* table (\`consul429\`: Consul refusing connections past its \`http_max_conns_per_client\` = 200; \`clientTimeout\`: the service's own deadline on a Consul read; \`unreachable\`: a connection to Consul that failed): its RPS counts answered reads only, and its latency includes the quick failures.`,
     '',
     markdownTable(
       [
@@ -161,7 +168,7 @@ export function reproductionSection(report: Report): string[] {
       { alignDelimiters: false },
     ),
     '',
-    "Go pairs: `go-nonpooled` (`api.DefaultNonPooledConfig`, a new connection per request) → `go-default` (`api.DefaultConfig`: keep-alive, GOMAXPROCS+1 idle connections) or `go-watch` (a blocking query into a map); `go-tuned` bounds the transport at the Node `pooled` row's 32 connections and keeps them all. In the stall, `go-leaky` reads with no context deadline and `go-default` with one; goroutines are counted without the transport's per-connection loops (idle keep-alive connections are not orphaned work, as Node's unref'd idle sockets are not).",
+    "Go pairs: `go-nonpooled` (`api.DefaultNonPooledConfig`, a new connection per request) → `go-default` (`api.DefaultConfig`: keep-alive, GOMAXPROCS+1 idle connections) or `go-watch` (a blocking query into a map); `go-tuned` bounds the transport at the Node `pooled` row's 32 connections and keeps them all. In the stall, `go-leaky` reads with no context deadline and `go-default` with one; goroutines are counted without the transport's per-connection loops (idle keep-alive connections are not orphaned work, as Node's unref'd idle sockets are not). Over TLS, Go's transport and undici (`pooled`, the caches) negotiate HTTP/2 with Consul through ALPN and multiplex the 500 readers' requests on a few connections, so `go-default`'s GOMAXPROCS+1 idle limit, which over plain HTTP/1.1 makes it open and close connections by the hundred, no longer bites; `fresh-connection` (`node:https`, HTTP/1.1) and `go-nonpooled` (keep-alives off) still pay a TLS handshake per request.",
     '',
   ];
 }

@@ -264,6 +264,8 @@ export interface PublishSource {
     readonly link: string;
     readonly path: string;
     readonly createdAt: string;
+    /** ISO 8601 end of that run; null when it did not finish. */
+    readonly finishedAt: string | null;
     readonly command: string;
     readonly status: string;
   }[];
@@ -274,13 +276,25 @@ export interface PublishSource {
 const runLines = (p: PublishSource): string[] =>
   p.sources.map((s) => `- **Run**: \`${s.command}\` at ${s.createdAt} (${s.status})`);
 
+/** Wall time of the runs behind the page, e.g. `46 min on 2 CPUs`, from their own start and end; null when one did not finish. */
+function wallTime(p: PublishSource): string | null {
+  let ms = 0;
+  for (const s of p.sources) {
+    if (!s.finishedAt) return null;
+    ms += Date.parse(s.finishedAt) - Date.parse(s.createdAt);
+  }
+  if (!Number.isFinite(ms) || ms <= 0) return null;
+  return `${Math.max(1, Math.round(ms / 60_000))} min on ${p.report.environment.cpuCount} CPUs`;
+}
+
 /** The opening paragraphs; `htmlName` null for the HTML page itself (no link to itself). */
 function opening(p: PublishSource, htmlName: string | null): string[] {
   const scenarios = p.report.scenarios.map((s) => (htmlName ? `[${s.name}](#${s.name})` : s.name)).join(', ');
+  const took = wallTime(p);
   return [
     `Every scenario of consul-kv-bench on a real Consul: ${scenarios}.${htmlName ? ` Charts of every table: [${htmlName}](${htmlName}) (self-contained; open it in a browser).` : ''} Raw results: ${p.sources.map((s) => `[${s.link}](${s.link})`).join(', ')}.`,
     '',
-    `Regenerate: \`${p.regenerate}\` (runs every scenario, about 30 min on 2 CPUs), or render this page again from the raw results without re-running: \`npm run -s cli -- publish --from ${p.sources.map((s) => s.path).join(' ')}\`.`,
+    `Regenerate: \`${p.regenerate}\` (runs every scenario${took ? `; the run behind this page took ${took}` : ''}), or render this page again from the raw results without re-running: \`npm run -s cli -- publish --from ${p.sources.map((s) => s.path).join(' ')}\`.`,
     '',
   ];
 }
