@@ -121,7 +121,7 @@ export interface RowHooks {
   beforeTarget?(): Promise<void>;
   /** After the warm-up, as the measured window starts: start helpers, add steps to the timeline. */
   beforeMeasure?(): Promise<void>;
-  /** After the load, before the service's statistics are taken: e.g. the quiesce, while the service keeps sampling. */
+  /** After the load, before the service's statistics are taken: stop the harness's own helpers (the prober), then the quiesce, while the service keeps sampling. Called in registry order. */
   settle?(): Promise<void>;
   /** After the load and the service's statistics, before Consul's counters are read: stop helpers, undo faults. */
   afterLoad?(measured: RowMeasurement): Promise<void>;

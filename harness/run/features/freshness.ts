@@ -58,10 +58,6 @@ export const freshnessFeature: RowFeature = {
             await writer?.stop();
             await row.prober?.stop();
           },
-          async afterLoad() {
-            await writer?.stop();
-            await row.prober?.stop();
-          },
           addResults(result, { load }) {
             if (!row.prober) return;
             // Consul counted the prober's reads too (they go through the service): count them as requests served.
