@@ -8,6 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { HEDGED_RETRY } from '../../clients/support/hedged-retry.ts';
 import type { StartedConsul } from '../../harness/consul/consul-types.ts';
 import { startToxiproxy } from '../../harness/faults/toxiproxy-server.ts';
 import { Teardown } from '../../harness/lifecycle.ts';
@@ -100,7 +101,15 @@ describe('the leak verdict on a corpus of clients under a real stall', () => {
     expect(leaky.leak?.evidence.inFlight?.faultSlopePerS).toBeGreaterThan(0);
     expect(runsOf(fixed).map((r) => r.leak)).toEqual(['no-leak', 'no-leak']);
     expect(fixed.leak?.evidence.orphans?.worst).toBe(0);
-    expect(fixed.leak?.evidence.inFlight?.stayedUp).toBe(false);
+    // In flight during the stall is bounded by design (one read per connection, at most HEDGED_RETRY.maxAttempts
+    // attempts each; about 2 per read are seen, the second starting 200 ms into a 500 ms deadline), and the leaking
+    // control exceeds that bound. Whether in-flight is back at its baseline median by the end of the drain is not
+    // asserted: at saturation (closed model, hedging) it moves by more than the 5-request tolerance from sample to
+    // sample (a CI run saw it "stay up" for this healthy client), which is why the verdict is taken
+    // after the quiesce, not from the drain.
+    const bound = scenario.load.connections * HEDGED_RETRY.maxAttempts;
+    expect(fixed.leak?.evidence.inFlight?.faultPeak).toBeLessThanOrEqual(bound);
+    expect(leaky.leak?.evidence.inFlight?.faultPeak).toBeGreaterThan(bound);
   });
 
   it('the healthy pool sits at its ceiling of 8 during the stall and leaves nothing', () => {
