@@ -124,19 +124,27 @@ describe('a round trip through Toxiproxy', () => {
 
   it('a warm pooled read pays one round trip, and less than a fresh connection', async () => {
     const pooled = factoryOf('pooled')({ consulUrl: url, ca: consul.caPem, prefix });
+    const fresh = factoryOf('fresh-connection')({ consulUrl: url, ca: consul.caPem, prefix });
+    const timed = async (client: typeof pooled): Promise<number> => {
+      const t0 = performance.now();
+      expect(await client.get(`${prefix}text`)).toBeDefined();
+      return performance.now() - t0;
+    };
     try {
       await pooled.get(`${prefix}text`); // connect and handshake
-      const times: number[] = [];
+      const warm: number[] = [];
+      const cold: number[] = [];
+      // interleaved, so a noisy moment on a shared machine falls on both
       for (let i = 0; i < 5; i++) {
-        const t0 = performance.now();
-        expect(await pooled.get(`${prefix}text`)).toBeDefined();
-        times.push(performance.now() - t0);
+        warm.push(await timed(pooled));
+        cold.push(await timed(fresh));
       }
-      expect(Math.min(...times)).toBeGreaterThanOrEqual(5);
-      // one round trip, not two: the median stays under the fresh connection's floor of 10 ms
-      expect(times.sort((a, b) => a - b)[2]).toBeLessThan(10);
+      const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[2]!;
+      expect(Math.min(...warm)).toBeGreaterThanOrEqual(5);
+      // one round trip, not two: compared with the fresh connection's reads of the same run, not with a fixed time
+      expect(median(warm)).toBeLessThan(median(cold));
     } finally {
-      await pooled.close();
+      await Promise.all([pooled.close(), fresh.close()]);
     }
   });
 });
