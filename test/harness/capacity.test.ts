@@ -136,7 +136,13 @@ describe('searchCapacity with the open-model generator', () => {
         generatorBehind: r.open.behind,
       };
     };
-    const r = await searchCapacity(probe, parseSlo('p99<50ms,errors<1%'), { startRate: 100, resolution: 0.1 });
+    // A moment when this shared machine stalls the generator (its send lag p99 ≥ 10 ms) ends a search honestly with
+    // 'generator' (a CI run saw it once): such a search is repeated, up to three searches in all.
+    let r = await searchCapacity(probe, parseSlo('p99<50ms,errors<1%'), { startRate: 100, resolution: 0.1 });
+    for (let retry = 0; retry < 2 && r.stoppedBy === 'generator'; retry++) {
+      expect(r.steps.at(-1)!.generatorBehind).toBe(true);
+      r = await searchCapacity(probe, parseSlo('p99<50ms,errors<1%'), { startRate: 100, resolution: 0.1 });
+    }
     expect(r.stoppedBy).toBe('resolution');
     const capacity = 1000 / serviceMs; // an upper bound: HTTP handling adds to the 2 ms
     expect(r.sustainableRps!).toBeLessThanOrEqual(capacity);
@@ -144,5 +150,5 @@ describe('searchCapacity with the open-model generator', () => {
     expect(r.firstBrokenRps!).toBeGreaterThan(r.sustainableRps!);
     expect((r.firstBrokenRps! - r.sustainableRps!) / r.firstBrokenRps!).toBeLessThanOrEqual(0.1);
     for (const s of r.steps.filter((x) => !x.holds)) expect(s.broken.length).toBeGreaterThan(0);
-  }, 120_000);
+  }, 300_000);
 });
