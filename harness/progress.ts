@@ -5,6 +5,7 @@
  * @module
  */
 
+import { type LoadModelDef, loadModelOf } from './load/models/index.ts';
 import { int, msFromUs } from './report/format.ts';
 import type { RunEmitter } from './run/run-events.ts';
 import { measuredSeconds } from './scenario/scenario-schema.ts';
@@ -22,7 +23,9 @@ export function attachProgress(run: RunEmitter, stream: NodeJS.WriteStream = pro
     stream.write(text + '\n');
   };
   let rowLabel = '';
+  let model: LoadModelDef = loadModelOf('closed');
   run.on('scenario-start', ({ scenario, index, total, repeat }) => {
+    model = loadModelOf(scenario.load.model);
     const rows = scenario.clients.length * repeat;
     const perRow = scenario.load.warmupS + measuredSeconds(scenario);
     line(
@@ -32,13 +35,10 @@ export function attachProgress(run: RunEmitter, stream: NodeJS.WriteStream = pro
   run.on('row-start', ({ client, index, total }) => {
     rowLabel = `[${index + 1}/${total}] ${client}`;
   });
-  run.on('phase', ({ phase, durationS, connections, rate }) => {
+  run.on('phase', ({ phase, durationS, connections, shape }) => {
     if (phase === 'quiesce')
       line(`  ${rowLabel}: quiesce ${durationS} s (load stopped; the leak verdict judges what is left)`);
-    else if (!tty)
-      line(
-        `  ${rowLabel}: ${phase} ${durationS} s, ${rate !== undefined ? `open model ${int(rate)} req/s, at most ${int(connections)} in flight` : `${connections} connections`}`,
-      );
+    else if (!tty) line(`  ${rowLabel}: ${phase} ${durationS} s, ${shape ?? `${connections} connections`}`);
   });
   run.on('tick', ({ phase, elapsedS, responses }) => {
     if (!tty) return;
@@ -47,7 +47,7 @@ export function attachProgress(run: RunEmitter, stream: NodeJS.WriteStream = pro
   });
   run.on('row-done', ({ row }) => {
     line(
-      `  ${rowLabel}: ${int(row.rps)} RPS, p99 ${msFromUs(row.latencyUs.p99)} ms${row.open ? ` (corrected; uncorrected ${msFromUs(row.open.uncorrectedLatencyUs.p99)} ms)` : ''}, errors ${int(row.errors.total)}` +
+      `  ${rowLabel}: ${int(row.rps)} RPS, p99 ${msFromUs(row.latencyUs.p99)} ms${model.progressSuffix(row)}, errors ${int(row.errors.total)}` +
         (row.leak ? `, peak in flight ${int(row.inFlightPeak ?? 0)}, verdict ${row.leak.verdict}` : '') +
         (row.staleness
           ? `, propagation p99 ${msFromUs(row.staleness.propagationUs.p99)} ms, stale reads ${(row.staleness.staleShare * 100).toFixed(2)}%`

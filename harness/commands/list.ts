@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { CLIENT_NAMES, CLIENTS } from '../../clients/index.ts';
 import { DEFAULT_SCENARIO } from '../../scenarios/index.ts';
+import { loadModelOf } from '../load/models/index.ts';
 import { loadScenario, scenarioNames } from '../scenario/load-scenario.ts';
 import { measuredSeconds, rowName } from '../scenario/scenario-schema.ts';
 
@@ -14,7 +15,7 @@ export function listCommand(): number {
   const out: string[] = ['scenarios:'];
   for (const name of scenarioNames()) {
     const s = loadScenario(name);
-    const load = s.load.model === 'open' ? `open model ${s.load.rate} req/s` : `${s.load.connections} connections`;
+    const load = loadModelOf(s.load.model).describe(s.load);
     const shape = `${load}, ${measuredSeconds(s)} s per row`;
     out.push(`  ${name.padEnd(20)} ${s.description} (${shape})${name === DEFAULT_SCENARIO ? ' [default]' : ''}`);
     const variants = s.clients.filter((r) => typeof r !== 'string');

@@ -7,86 +7,33 @@
  *
  * @module
  */
-import type { Report, ResultRow, RunSummary } from '../report/report-schema.ts';
+import { FIGURES, type FigureRegistry, type MetricDef } from '../figures/index.ts';
+import type { Report, ResultRow } from '../report/report-schema.ts';
 import { runsOf } from '../results/merge.ts';
+
+export type { MetricDef } from '../figures/index.ts';
+
 import { type MedianCi, MIN_SAMPLES, medianCi, type RunPoint, testRuns } from '../stats/compare-stats.ts';
 
-/** A metric that can be compared and budgeted. */
-export interface MetricDef {
-  /** Which direction is better. */
-  readonly better: 'higher' | 'lower';
-  /** Unit as printed (`ms`, `req/s`, …). */
-  readonly unit: string;
-  /**
-   * How a budget reads the runs by default: `median` for measures, `all` for counts of things that must not
-   * happen (errors), so `errors == 0` fails when any run had errors.
-   */
-  readonly judged: 'median' | 'all';
-  /** The metric's value in one run; `null` when the run does not have it. */
-  readonly value: (run: RunSummary) => number | null;
-}
+/**
+ * The metrics `compare` and `gate` know, by the name budgets use: the gateable figures of the figure registry
+ * (`harness/figures/`). Latencies in ms.
+ */
+export const METRICS: Readonly<Record<string, MetricDef>> = FIGURES.metrics();
 
-/** The metrics `compare` and `gate` know, by the name budgets use. Latencies in ms. */
-export const METRICS: Readonly<Record<string, MetricDef>> = {
-  rps: { better: 'higher', unit: 'req/s', judged: 'median', value: (r) => r.rps },
-  p50: { better: 'lower', unit: 'ms', judged: 'median', value: (r) => r.latencyUs.p50 / 1000 },
-  p90: { better: 'lower', unit: 'ms', judged: 'median', value: (r) => r.latencyUs.p90 / 1000 },
-  p99: { better: 'lower', unit: 'ms', judged: 'median', value: (r) => r.latencyUs.p99 / 1000 },
-  'p99.9': { better: 'lower', unit: 'ms', judged: 'median', value: (r) => r.latencyUs.p999 / 1000 },
-  max: { better: 'lower', unit: 'ms', judged: 'median', value: (r) => r.latencyUs.max / 1000 },
-  errors: { better: 'lower', unit: 'requests', judged: 'all', value: (r) => r.errors },
-  errorRate: { better: 'lower', unit: 'share', judged: 'all', value: (r) => r.errors / Math.max(1, r.requests) },
-  consulRequestsPerRequest: {
-    better: 'lower',
-    unit: 'req/req',
-    judged: 'median',
-    value: (r) => r.consulRequestsPerRequest,
-  },
-  heapBytesPerRequest: { better: 'lower', unit: 'bytes', judged: 'median', value: (r) => r.heapBytesPerRequest },
-  allocatedBytesPerRequest: {
-    better: 'lower',
-    unit: 'bytes',
-    judged: 'median',
-    value: (r) => r.allocatedBytesPerRequest ?? null,
-  },
-  inFlightPeak: { better: 'lower', unit: 'requests', judged: 'median', value: (r) => r.inFlightPeak },
-  connectionsPerRequest: {
-    better: 'lower',
-    unit: 'conn/req',
-    judged: 'median',
-    value: (r) => r.connectionsPerRequest ?? null,
-  },
-  propagationP99: {
-    better: 'lower',
-    unit: 'ms',
-    judged: 'median',
-    value: (r) => (r.propagationP99Us === undefined ? null : r.propagationP99Us / 1000),
-  },
-  recoveryMs: { better: 'lower', unit: 'ms', judged: 'median', value: (r) => r.recoveryMs ?? null },
-};
-
-/** The compared metrics, in output order. */
-export const COMPARED_METRICS = [
-  'rps',
-  'p50',
-  'p99',
-  'p99.9',
-  'errors',
-  'consulRequestsPerRequest',
-  'connectionsPerRequest',
-  'allocatedBytesPerRequest',
-] as const;
+/** The compared metrics, in output order (the registry's figures marked `compared`). */
+export const COMPARED_METRICS: readonly string[] = FIGURES.compared();
 
 /** The samples of one metric of a row (runs that lack it are left out). */
-export function samples(row: ResultRow, metric: string): number[] {
-  return points(row, metric).map((x) => x.value);
+export function samples(row: ResultRow, metric: string, figures: FigureRegistry = FIGURES): number[] {
+  return points(row, metric, figures).map((x) => x.value);
 }
 
 /** The samples of one metric of a row with each run's start time, for pairing interleaved runs. */
-export function points(row: ResultRow, metric: string): RunPoint[] {
-  const def = METRICS[metric];
+export function points(row: ResultRow, metric: string, figures: FigureRegistry = FIGURES): RunPoint[] {
+  const def = figures === FIGURES ? METRICS[metric] : figures.metrics()[metric];
   if (!def) return [];
-  return runsOf(row).flatMap((run) => {
+  return runsOf(row, figures).flatMap((run) => {
     const value = def.value(run);
     return value !== null && Number.isFinite(value) ? [{ value, startedAtMs: run.startedAtMs }] : [];
   });
@@ -118,18 +65,26 @@ export interface Comparison {
 /**
  * Compares every row present in both reports, scenario by scenario, on {@link COMPARED_METRICS}.
  * @param alpha significance level. Default 0.05.
+ * @param figures the figure registry whose compared figures are compared. Default {@link FIGURES}.
  */
-export function compareReports(base: Report, head: Report, alpha = 0.05): Comparison[] {
+export function compareReports(
+  base: Report,
+  head: Report,
+  alpha = 0.05,
+  figures: FigureRegistry = FIGURES,
+): Comparison[] {
   const out: Comparison[] = [];
+  const metrics = figures === FIGURES ? METRICS : figures.metrics();
+  const compared = figures === FIGURES ? COMPARED_METRICS : figures.compared();
   for (const hs of head.scenarios) {
     const bs = base.scenarios.find((s) => s.name === hs.name);
     if (!bs) continue;
     for (const hr of hs.results) {
       const br = bs.results.find((r) => r.client === hr.client);
       if (!br) continue;
-      for (const metric of COMPARED_METRICS) {
-        const bp = points(br, metric);
-        const hp = points(hr, metric);
+      for (const metric of compared) {
+        const bp = points(br, metric, figures);
+        const hp = points(hr, metric, figures);
         if (bp.length === 0 || hp.length === 0) continue;
         const enough = bp.length >= MIN_SAMPLES && hp.length >= MIN_SAMPLES;
         const test = enough ? testRuns(bp, hp) : null;
@@ -137,7 +92,7 @@ export function compareReports(base: Report, head: Report, alpha = 0.05): Compar
         const bm = medianCi(bp.map((x) => x.value));
         const hm = medianCi(hp.map((x) => x.value));
         const change = bm.median === 0 ? null : (hm.median - bm.median) / Math.abs(bm.median);
-        const def = METRICS[metric]!;
+        const def = metrics[metric]!;
         out.push({
           scenario: hs.name,
           row: hr.client,

@@ -17,7 +17,7 @@
  * Absolute budgets follow k6's thresholds (`p(99)<200` there, `p99 < 200ms` here): `<metric> <op> <number>[unit]`
  * with `<`, `<=`, `>`, `>=`, `==`, `!=`; latencies take `us`, `ms` (the default) or `s`. `leak == no-leak` checks
  * the leak verdict. Relative budgets compare two rows measured in the same run: `<row>.<metric> <op> [<factor> *]
- * <row>.<metric>`. Metrics: see {@link METRICS} in harness/compare/compare-reports.ts.
+ * <row>.<metric>`. Metrics: the gateable figures of the figure registry (`harness/figures/index.ts`).
  *
  * @module
  */
@@ -25,8 +25,8 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { CLIENT_NAMES } from '../../clients/index.ts';
-import { METRICS } from '../compare/compare-reports.ts';
 import { usageError } from '../errors.ts';
+import { FIGURES, type FigureRegistry } from '../figures/index.ts';
 import { loadScenario, scenarioNames } from '../scenario/load-scenario.ts';
 import { rowName } from '../scenario/scenario-schema.ts';
 
@@ -79,6 +79,8 @@ export interface Budgets {
   readonly alpha: number;
   readonly minEffect: number;
   readonly budgets: readonly Budget[];
+  /** The figure registry whose metrics the budgets name (and `gate` reads). Default: `FIGURES`. */
+  readonly figures?: FigureRegistry;
 }
 
 const FileSchema = z.strictObject({
@@ -144,9 +146,16 @@ export async function loadBudgets(file: string, abs: string, extraRows: readonly
  * Parses budgets from text (YAML or JSON).
  * @param file name used in messages.
  * @param extraRows row names known beyond the scenarios' own and the registered clients (see {@link loadBudgets}).
+ * @param figures the figure registry whose gateable figures budgets may name. Default `FIGURES`.
  * @throws {BenchError} `USAGE` naming the file, line and fix.
  */
-export function parseBudgets(text: string, file: string, extraRows: readonly string[] = []): Budgets {
+export function parseBudgets(
+  text: string,
+  file: string,
+  extraRows: readonly string[] = [],
+  figures: FigureRegistry = FIGURES,
+): Budgets {
+  const METRICS = figures.metrics();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -291,5 +300,10 @@ export function parseBudgets(text: string, file: string, extraRows: readonly str
     throw usageError(
       `${file}:1: no budgets: add scenarios.<name>.rows.<row>: ["p99 < 50ms"] (see .github/consul-kv-bench-budgets.yml)`,
     );
-  return { alpha: parsed.data.alpha, minEffect: parsed.data.minEffect, budgets };
+  return {
+    alpha: parsed.data.alpha,
+    minEffect: parsed.data.minEffect,
+    budgets,
+    ...(figures !== FIGURES ? { figures } : {}),
+  };
 }

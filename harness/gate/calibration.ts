@@ -162,7 +162,7 @@ export function calibrateGate(
     throw new RangeError(
       `calibration needs rows ${rowNames.plain}, ${rowNames.twin} and ${rowNames.slowed} in ${scenario}`,
     );
-  const [runsA, runsT, runsB] = [a, t, b].map(runsOf) as [RunSummary[], RunSummary[], RunSummary[]];
+  const [runsA, runsT, runsB] = [a, t, b].map((r) => runsOf(r)) as [RunSummary[], RunSummary[], RunSummary[]];
   const n = Math.min(runsA.length, runsT.length, runsB.length);
   if (n < 12) throw new RangeError(`calibration needs at least 12 runs of each row (got ${n})`);
   const half = Math.floor(n / 2);

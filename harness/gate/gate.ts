@@ -17,7 +17,8 @@
  *
  * @module
  */
-import { fmt, METRICS, points, samples } from '../compare/compare-reports.ts';
+import { fmt, points, samples } from '../compare/compare-reports.ts';
+import { FIGURES, type FigureRegistry } from '../figures/index.ts';
 import type { Report, ResultRow } from '../report/report-schema.ts';
 import { runsOf } from '../results/merge.ts';
 import { MIN_SAMPLES, medianCi, testRuns } from '../stats/compare-stats.ts';
@@ -58,8 +59,8 @@ function margin(value: number, op: Op, threshold: number): string {
   return `${room >= 0 ? '+' : ''}${(room * 100).toFixed(1)}%`;
 }
 
-const unitOf = (metric: string): string => {
-  const u = METRICS[metric]?.unit ?? '';
+const unitOf = (metric: string, figures: FigureRegistry): string => {
+  const u = figures.figure(metric)?.unit ?? '';
   return u === 'ms' ? ' ms' : u === 'req/s' ? ' req/s' : '';
 };
 
@@ -112,17 +113,22 @@ function judgeValues(
 }
 
 /** What a set of runs measured, for a note: `median 12 ms of 6 runs` or `all 6 runs held it` / `2 of 6 runs broke it`. */
-function describeRuns(b: Extract<Budget, { kind: 'absolute' }>, values: readonly number[]): string {
+function describeRuns(
+  b: Extract<Budget, { kind: 'absolute' }>,
+  values: readonly number[],
+  figures: FigureRegistry,
+): string {
   const j = judgeValues(b, values);
   if (b.runs === 'median')
-    return `median ${fmt(j.shown)}${unitOf(b.metric)} of ${values.length} run${values.length > 1 ? 's' : ''}`;
+    return `median ${fmt(j.shown)}${unitOf(b.metric, figures)} of ${values.length} run${values.length > 1 ? 's' : ''}`;
   return j.broken === 0
     ? `all ${values.length} runs held it`
-    : `${j.broken} of ${values.length} runs broke it (e.g. ${fmt(j.shown)}${unitOf(b.metric)})`;
+    : `${j.broken} of ${values.length} runs broke it (e.g. ${fmt(j.shown)}${unitOf(b.metric, figures)})`;
 }
 
 /** Evaluates every budget. */
 export function evaluateBudgets(budgets: Budgets, head: Report, baseline?: Report): BudgetResult[] {
+  const figures = budgets.figures ?? FIGURES;
   return budgets.budgets.map((b): BudgetResult => {
     const name = b.kind === 'relative' ? `${b.scenario}: ${b.text}` : `${b.scenario} ${b.row}: ${b.text}`;
     /** A budget that could not be judged fails, with the reason. */
@@ -143,8 +149,8 @@ export function evaluateBudgets(budgets: Budgets, head: Report, baseline?: Repor
       const r = findRow(head, b.scenario, b.right.row);
       if (!l) return missing(`row ${b.left.row}`);
       if (!r) return missing(`row ${b.right.row}`);
-      const ls = samples(l, b.left.metric);
-      const rs = samples(r, b.right.metric);
+      const ls = samples(l, b.left.metric, figures);
+      const rs = samples(r, b.right.metric, figures);
       if (ls.length === 0 || rs.length === 0) return unjudged(noValues);
       const lv = medianCi(ls).median;
       const rv = b.factor * medianCi(rs).median;
@@ -152,8 +158,8 @@ export function evaluateBudgets(budgets: Budgets, head: Report, baseline?: Repor
         budget: b,
         name,
         pass: compare(lv, b.op, rv),
-        measured: `${fmt(lv)}${unitOf(b.left.metric)}`,
-        threshold: `${b.op} ${fmt(rv)}${unitOf(b.right.metric)}${b.factor !== 1 ? ` (${b.factor} × ${fmt(medianCi(rs).median)})` : ''}`,
+        measured: `${fmt(lv)}${unitOf(b.left.metric, figures)}`,
+        threshold: `${b.op} ${fmt(rv)}${unitOf(b.right.metric, figures)}${b.factor !== 1 ? ` (${b.factor} × ${fmt(medianCi(rs).median)})` : ''}`,
         margin: margin(lv, b.op, rv),
         note: '',
       };
@@ -183,25 +189,25 @@ export function evaluateBudgets(budgets: Budgets, head: Report, baseline?: Repor
       const pass = base !== undefined && !leakHolds(b, base);
       return { budget: b, name, pass, measured, threshold, margin: '–', note: notes.join('; ') };
     }
-    const values = samples(row, b.metric);
+    const values = samples(row, b.metric, figures);
     if (values.length === 0) return unjudged(noValues);
     const judged = judgeValues(b, values);
     const result = {
       budget: b,
       name,
-      measured: `${fmt(judged.shown)}${unitOf(b.metric)}`,
-      threshold: `${b.op} ${fmt(b.value)}${unitOf(b.metric)}${b.runs === 'all' && values.length > 1 ? ' in all runs' : ''}`,
+      measured: `${fmt(judged.shown)}${unitOf(b.metric, figures)}`,
+      threshold: `${b.op} ${fmt(b.value)}${unitOf(b.metric, figures)}${b.runs === 'all' && values.length > 1 ? ' in all runs' : ''}`,
       margin: margin(judged.shown, b.op, b.value),
     };
-    const runsNote = values.length > 1 ? describeRuns(b, values) : '';
+    const runsNote = values.length > 1 ? describeRuns(b, values, figures) : '';
     if (judged.holds || !baseline) return { ...result, pass: judged.holds, note: runsNote };
     const base = findRow(baseline, b.scenario, b.row);
-    const basePoints = base ? points(base, b.metric) : [];
+    const basePoints = base ? points(base, b.metric, figures) : [];
     const baseValues = basePoints.map((x) => x.value);
     const headNote = runsNote ? `head: ${runsNote}; ` : '';
     if (!base || baseValues.length === 0)
       return { ...result, pass: false, note: `${headNote}no baseline values to compare with` };
-    const baseNote = `baseline: ${describeRuns(b, baseValues)}`;
+    const baseNote = `baseline: ${describeRuns(b, baseValues, figures)}`;
     if (judgeValues(b, baseValues).holds) {
       return { ...result, pass: false, note: `${headNote}${baseNote}, which held it: the head breaks it` };
     }
@@ -213,9 +219,9 @@ export function evaluateBudgets(budgets: Budgets, head: Report, baseline?: Repor
         note: `${headNote}${baseNote}, broken there too; ${values.length}+${baseValues.length} runs cannot show a regression beyond that (need ≥ ${MIN_SAMPLES} a side: run --repeat ${MIN_SAMPLES})`,
       };
     }
-    const test = testRuns(basePoints, points(row, b.metric));
+    const test = testRuns(basePoints, points(row, b.metric, figures));
     const { p, change } = test;
-    const worse = METRICS[b.metric]!.better === 'higher' ? change < 0 : change > 0;
+    const worse = figures.figure(b.metric)!.better === 'higher' ? change < 0 : change > 0;
     const changeText = Number.isFinite(change) ? `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)}%` : 'from 0';
     const how = test.method === 'paired' ? `, ${values.length} pairs` : '';
     const significant = p < budgets.alpha;

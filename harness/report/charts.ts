@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { loadModelOf } from '../load/models/index.ts';
 import { barChart, type Chart, spectrumChart } from './chart-kit.ts';
 import { int, msFromUs, ratio } from './format.ts';
 import type { ResultRow, ScenarioResult } from './report-schema.ts';
@@ -32,7 +33,7 @@ export function scenarioCharts(scenario: ScenarioResult): Chart[] {
     spectrumChart(
       'latency-spectrum',
       'Latency percentile spectrum',
-      `${scenario.loadModel === 'open' ? "Corrected latency (open model: from each request's intended send time) of every answer and of requests given up at the generator's timeout" : 'Latency of 2xx answers'} at p50 … p99.99 from each row's HDR histogram, both axes log. Lower is better; a line that bends up late has a long tail.`,
+      `${loadModelOf(scenario.loadModel).latencyOf} at p50 … p99.99 from each row's HDR histogram, both axes log. Lower is better; a line that bends up late has a long tail.`,
       scenario.results.filter((r) => r.ok > 0).map((r) => ({ name: r.client, encoded: r.histogram })),
     ),
     barChart({
@@ -49,10 +50,7 @@ export function scenarioCharts(scenario: ScenarioResult): Chart[] {
     barChart({
       id: 'p99',
       title: 'p99 latency',
-      caption:
-        scenario.loadModel === 'open'
-          ? "p99 of every answer and of requests given up at the generator's timeout, from each request's intended send time (open model, corrected for coordinated omission), ms, log scale. Grey bars and dashed lines: the baselines."
-          : 'p99 of 2xx answers, ms, log scale. Grey bars and dashed lines: the baselines.',
+      caption: `${loadModelOf(scenario.loadModel).p99Of}, ms, log scale. Grey bars and dashed lines: the baselines.`,
       axisName: 'p99 ms (log)',
       log: true,
       categories: names,

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { markdownTable } from 'markdown-table';
+import { type LoadSettings, loadModelOf } from '../load/models/index.ts';
 import { bytes, int, msFromUs, percentOf, ratio, usPerRequest } from './format.ts';
 import { recoverySection, stalenessSection } from './freshness-report.ts';
 import { leakSection, referenceSection } from './leak-report.ts';
@@ -78,7 +79,7 @@ export function describeRun(report: Report): string[] {
 /** The headline table of one scenario, one row per client and baseline. */
 export function headlineTable(scenario: ScenarioResult): string {
   const ceiling = scenario.results.find((r) => r.client === 'no-consul')?.rps;
-  const open = scenario.loadModel === 'open';
+  const model = loadModelOf(scenario.loadModel);
   const rows = scenario.results.map((r) => [
     r.kind === 'baseline' ? `_${r.client}_` : `**${r.client}**`,
     int(r.rps),
@@ -88,13 +89,7 @@ export function headlineTable(scenario: ScenarioResult): string {
     msFromUs(r.latencyUs.p99),
     msFromUs(r.latencyUs.p999),
     msFromUs(r.latencyUs.max),
-    ...(open
-      ? [
-          r.open ? msFromUs(r.open.uncorrectedLatencyUs.p99) : '–',
-          r.open ? msFromUs(r.open.sendLagP99Us) : '–',
-          r.open ? `${int(r.open.late)} / ${int(r.open.dropped)}` : '–',
-        ]
-      : []),
+    ...model.headlineColumns.map((c) => c.cell(r)),
     r.errors.total === 0
       ? '0'
       : `${int(r.errors.total)} (${((r.errors.total / Math.max(1, r.requests + r.errors.timeouts + r.errors.connection)) * 100).toFixed(1)}%)`,
@@ -117,7 +112,7 @@ export function headlineTable(scenario: ScenarioResult): string {
         'p99 ms',
         'p99.9 ms',
         'max ms',
-        ...(open ? ['p99 uncorrected ms', 'generator lag p99 ms', 'late / dropped'] : []),
+        ...model.headlineColumns.map((c) => c.header),
         'errors',
         'service CPU µs/req',
         'Consul CPU µs/req',
@@ -129,7 +124,7 @@ export function headlineTable(scenario: ScenarioResult): string {
       ],
       ...rows,
     ],
-    { align: ['l', ...Array<'r'>(open ? 17 : 14).fill('r'), 'l'] },
+    { align: ['l', ...Array<'r'>(14 + model.headlineColumns.length).fill('r'), 'l'] },
   );
 }
 
@@ -146,33 +141,21 @@ export function errorsTable(scenario: ScenarioResult): string {
 
 function loadLine(scenario: ScenarioResult): string {
   const s = scenario.settings as {
-    load?: {
-      connections?: number;
-      durationS?: number;
-      warmupS?: number;
-      timeoutS?: number;
-      openTimeoutS?: number;
-      rate?: number;
-      arrival?: string;
-      maxInFlight?: number;
-      workers?: number;
-    };
+    load: LoadSettings;
     keys?: { count?: number; valueBytes?: number };
     phases?: { baselineS: number; faultS: number; drainS: number };
     fault?: Record<string, unknown>;
     restart?: { keepData: boolean };
   };
+  const model = loadModelOf(scenario.loadModel);
   const window =
     s.phases && s.restart
-      ? `through baseline ${s.phases.baselineS} s → Consul stopped ${s.phases.faultS} s → restarted ${s.restart.keepData ? 'with its data' : 'on a fresh data dir'}, ${s.phases.drainS} s (the load generator gives up on a request after ${s.load?.timeoutS} s)`
+      ? `through baseline ${s.phases.baselineS} s → Consul stopped ${s.phases.faultS} s → restarted ${s.restart.keepData ? 'with its data' : 'on a fresh data dir'}, ${s.phases.drainS} s (the load generator gives up on a request after ${s.load.timeoutS} s)`
       : s.phases
-        ? `through baseline ${s.phases.baselineS} s → ${String(s.fault?.type)} fault ${s.phases.faultS} s → drain ${s.phases.drainS} s (Toxiproxy between the service and Consul; ${scenario.loadModel === 'open' ? `the load generator gives up on a request after ${s.load?.openTimeoutS ?? s.load?.timeoutS} s, recording it censored at that timeout` : `the load generator gives up on a request after ${s.load?.timeoutS} s and sends another`})`
-        : `for ${s.load?.durationS} s`;
+        ? `through baseline ${s.phases.baselineS} s → ${String(s.fault?.type)} fault ${s.phases.faultS} s → drain ${s.phases.drainS} s (Toxiproxy between the service and Consul; ${model.giveUp(s.load)})`
+        : `for ${s.load.durationS} s`;
   const keys = `${s.keys?.count} keys of ${s.keys?.valueBytes} bytes read round-robin`;
-  if (scenario.loadModel === 'open') {
-    return `Load: **open model**, ${s.load?.arrival} arrivals at ${int(s.load?.rate ?? 0)} req/s, sent whether or not earlier requests answered (at most ${int(s.load?.maxInFlight ?? 0)} in flight, ${s.load?.workers} generator worker thread${s.load?.workers === 1 ? '' : 's'}), ${window} per row after a ${s.load?.warmupS} s warm-up (discarded); ${keys}. Latency is from each request's **intended** send time (corrected for coordinated omission; a request given up at the timeout counts at the timeout, censored); the uncorrected latency (from the actual send) is beside it.`;
-  }
-  return `Load: ${s.load?.connections} connections ${window} per row after a ${s.load?.warmupS} s warm-up (discarded); ${keys}. Closed model (autocannon): latencies are not corrected for coordinated omission.`;
+  return model.loadLine(s.load, window, keys);
 }
 
 /**

@@ -9,321 +9,25 @@
  * @module
  */
 import { z } from 'zod';
-import { ERROR_CAUSE_NAMES, ERROR_CAUSES, type ErrorCause, type ErrorCauseEntry } from '../../clients/index.ts';
-import { LeakSchema, TimelineSampleSchema } from './leak-schema.ts';
+import { FIGURES, type RunSummary } from '../figures/index.ts';
+import type { TimelineSampleSchema } from './leak-schema.ts';
+import { MeasuredRowSchema } from './row-schema.ts';
 
 /** Bumped on any incompatible change of the format. */
 export const REPORT_SCHEMA_VERSION = 1;
 
 const count = z.int().min(0);
 
-export const LatencyUsSchema = z
-  .object({
-    p50: count,
-    p90: count,
-    p99: count,
-    p999: count.describe('p99.9'),
-    max: count,
-    mean: count,
-    count: count.describe('latencies recorded (2xx answers)'),
-  })
-  .describe('latency of 2xx answers, µs, from an HDR histogram (1 µs–120 s, 3 significant digits)');
+/** The figures of one run of a row (`run --repeat N`): derived from the figure registry (`harness/figures/`). */
+export const RunSummarySchema = FIGURES.runSummarySchema() as unknown as z.ZodType<RunSummary>;
 
-/** Error fields the load generator itself counts (the rest are the service's causes, {@link ERROR_CAUSES}). */
-const LOAD_ERROR_FIELDS = {
-  total: count.describe('non2xx + timeouts + connection'),
-  non2xx: count.describe('answers with a status outside 2xx'),
-  timeouts: count.describe('requests the load generator gave up on after load.timeoutS'),
-  connection: count.describe('requests that failed without an answer (refused, reset)'),
-};
-
-type CauseField<C extends ErrorCause> = (typeof ERROR_CAUSES)[C] extends { optionalInReports: true }
-  ? z.ZodOptional<typeof count>
-  : typeof count;
-
-/** One count per cause of `clients/support/client-errors.ts`, described as that table describes it. */
-const CAUSE_FIELDS = Object.fromEntries(
-  ERROR_CAUSE_NAMES.map((cause) => {
-    const entry: ErrorCauseEntry = ERROR_CAUSES[cause];
-    const field = count.describe(entry.description);
-    return [cause, entry.optionalInReports ? field.optional() : field];
-  }),
-) as { [C in ErrorCause]: CauseField<C> };
-
-export const ErrorsSchema = z.object({ ...LOAD_ERROR_FIELDS, ...CAUSE_FIELDS }).describe('errors by cause');
-
-/** The columns of the "errors by cause" table, in order: the load generator's, then the service's causes. */
-export const ERROR_BREAKDOWN = ['non2xx', 'timeouts', 'connection', ...ERROR_CAUSE_NAMES] as const;
-
-export const PhaseResultSchema = z.object({
-  name: z
-    .enum(['baseline', 'fault', 'drain'])
-    .describe('fault: the fault (or, for a restart, Consul down); drain: after it'),
-  startMs: z.number().min(0).describe('offset from the measured window start'),
-  durationMs: z.number().min(0),
-  requests: count.describe('answers to requests sent in this phase'),
-  ok: count,
-  rps: z.number().min(0).describe('2xx answers per second of the phase'),
-  latencyUs: LatencyUsSchema,
-  histogram: z.string().describe('2xx latency HDR histogram of the phase, µs, compressed base64'),
-  errors: count.describe('non-2xx answers plus requests that failed without an answer'),
-  uncorrectedLatencyUs: LatencyUsSchema.optional().describe(
-    'open model: latency of every answer from the actual send (service time); latencyUs is then from the intended send',
-  ),
-  censored: count
-    .optional()
-    .describe('open model: requests of the phase given up at the timeout (in latencyUs at exactly the timeout)'),
-});
-
-export const StalenessSchema = z
-  .object({
-    keys: count.describe('keys written and probed'),
-    writesPerSecond: z.number().min(0).describe('configured write rate over those keys'),
-    probeIntervalMs: z
-      .number()
-      .min(0)
-      .describe("pause between one key's probe reads: the resolution, plus the service's latency"),
-    writes: count.describe('acknowledged writes (sent before the settle period)'),
-    writeFailures: count.describe('writes Consul refused or that failed'),
-    writesSeen: count.describe('writes whose value (or a newer one) a probe read returned'),
-    writesUnseen: count.describe('writes never seen by the end of the row'),
-    propagationUs: LatencyUsSchema.describe(
-      "delay from a write's acknowledgement to the first service response carrying it, µs",
-    ),
-    propagationHistogram: z.string().describe('the propagation delays, HDR histogram, µs, compressed base64'),
-    propagationLowerUs: LatencyUsSchema.optional().describe(
-      "lower bound of the delay: to the send time of the last probe read that still got the old value (propagationUs, which includes the probe read's own latency, is the upper bound), µs",
-    ),
-    propagationLowerHistogram: z.string().optional().describe('the lower bounds, HDR histogram, µs, compressed base64'),
-    reads: count.describe('probe reads answered 200 with a versioned value'),
-    staleReads: count.describe('of those, reads older than the newest write acknowledged before the read was sent'),
-    staleShare: z.number().min(0).max(1).describe('staleReads / reads'),
-    failedReads: count.describe('probe reads without a 200'),
-    consulRequestsPerSecond: z
-      .number()
-      .min(0)
-      .nullable()
-      .describe('KV GETs Consul counted per second of the window: what one client instance costs Consul'),
-  })
-  .describe('freshness under writes (watch-propagation)');
-
-export const RecoverySchema = z
-  .object({
-    keepData: z
-      .boolean()
-      .describe('Consul restarted with its data (true) or on a fresh data dir, keys seeded again (false)'),
-    consulDownMs: z
-      .number()
-      .min(0)
-      .describe('from the stop to a known leader again (and the keys seeded again, on a fresh data dir)'),
-    consulStartMs: z.number().min(0).describe('from the start command to a known leader'),
-    errorWindowMs: z
-      .number()
-      .min(0)
-      .nullable()
-      .describe('from the first failed probe read to the last; null without failures'),
-    failedReads: count.describe('probe reads after the stop without a 200'),
-    staleWhileDown: count.describe('probe reads answered 200 while Consul was down (served from a cache)'),
-    staleAfterBack: count.describe(
-      'probe reads sent after the post-restart write was acknowledged that still returned the old value',
-    ),
-    recoveryMs: z
-      .number()
-      .min(0)
-      .nullable()
-      .describe(
-        'from the post-restart write to the first fresh response of the slowest key; null when it never recovered',
-      ),
-    recovered: z.boolean().describe('every probed key ended on its post-restart value'),
-    serviceAnswering: z
-      .boolean()
-      .describe('the last probe read of every key got an HTTP answer (the service was not wedged)'),
-  })
-  .describe('behaviour around a Consul restart (consul-restart)');
-
-export const OpenLoadSchema = z
-  .object({
-    rate: z.number().min(0).describe('target arrival rate, req/s'),
-    arrival: z.enum(['constant', 'poisson']),
-    maxInFlight: count.describe("cap on requests in flight and on the generator's connections"),
-    workers: count.describe('generator worker threads'),
-    scheduled: count.describe('requests the schedule called for'),
-    sent: count,
-    late: count.describe(
-      'sent more than 10 ms after their intended time (waiting for a free slot, or a slow generator)',
-    ),
-    dropped: count.describe('never sent: no free slot within the timeout'),
-    censored: count.describe(
-      'given up at the timeout (in flight or dropped): in the corrected latency at exactly the timeout',
-    ),
-    achievedRps: z.number().min(0).describe('answers of any status per second of the schedule'),
-    uncorrectedLatencyUs: LatencyUsSchema.describe('latency of every answer from the actual send (service time)'),
-    uncorrectedHistogram: z.string().describe('its HDR histogram, µs, compressed base64'),
-    sendLagP99Us: z.number().min(0).describe("p99 of the generator's own send lag (requests that had a free slot), µs"),
-    behind: z
-      .boolean()
-      .describe('the generator fell behind its schedule (send lag p99 ≥ 10 ms): flagged generator-behind'),
-  })
-  .describe(
-    "open model (run --rate): the row's latencyUs/histogram are corrected (from the intended send time), over every answer whatever its status and every request given up at the timeout (recorded at exactly the timeout)",
-  );
-
-export const RunSummarySchema = z
-  .object({
-    startedAtMs: z
-      .number()
-      .min(0)
-      .optional()
-      .describe('start of the measured window, ms since the Unix epoch: pairs interleaved base and head runs'),
-    durationMs: z.number().min(0),
-    requests: count,
-    ok: count,
-    rps: z.number().min(0),
-    latencyUs: LatencyUsSchema,
-    histogram: z.string().describe("this run's 2xx latency HDR histogram, µs, compressed base64"),
-    errors: count.describe('errors.total of this run'),
-    consulRequests: count.nullable(),
-    consulRequestsPerRequest: z.number().min(0).nullable(),
-    heapBytesPerRequest: z.number().min(0).nullable(),
-    allocatedBytesPerRequest: z.number().min(0).nullable().optional(),
-    connectionsPerRequest: z
-      .number()
-      .min(0)
-      .optional()
-      .describe('TCP connections to Consul opened per answered request in this run (lesson 1: ≈ 0 with keep-alive)'),
-    peakRssBytes: count.nullable().optional(),
-    loadGenerator: z
-      .object({ elu: z.number().min(0).max(1), cpuPercent: z.number().min(0), saturated: z.boolean() })
-      .optional()
-      .describe('the load generator in this run'),
-    inFlightPeak: count.nullable(),
-    leak: z.enum(['leak', 'no-leak', 'inconclusive']).optional(),
-    propagationP99Us: z.number().min(0).optional(),
-    staleShare: z.number().min(0).max(1).optional(),
-    recoveryMs: z.number().min(0).nullable().optional(),
-    recovered: z.boolean().optional(),
-  })
-  .describe('the figures of one run of a row (run --repeat)');
-
-export const ResultSchema = z.object({
-  client: z.string().describe('row name: a registered client or baseline, or a variant of one (see strategy)'),
-  strategy: z.string().optional().describe('the registered client a variant row runs, when its name differs'),
-  clientOptions: z.record(z.string(), z.unknown()).optional().describe("the row's client option overrides (variants)"),
-  kind: z.enum(['client', 'baseline']),
-  description: z.string(),
-  connections: count.describe('load generator connections used for this row'),
-  startedAtMs: z.number().min(0).optional().describe('start of the measured window, ms since the Unix epoch'),
-  durationMs: z.number().min(0).describe('measured wall time'),
-  requests: count.describe('answers of any status in the measured window'),
-  ok: count.describe('2xx answers'),
-  rps: z.number().min(0).describe('2xx answers per second'),
-  latencyUs: LatencyUsSchema,
-  histogram: z.string().describe('2xx latency HDR histogram, µs, compressed base64 (HdrHistogram encoding)'),
-  errors: ErrorsSchema,
-  heapBytesPerRequest: z
-    .number()
-    .min(0)
-    .nullable()
-    .describe('service heap bytes allocated per answered request (v8.GCProfiler estimate); null for consul-direct'),
-  externalBytesPerRequest: z
-    .number()
-    .min(0)
-    .nullable()
-    .optional()
-    .describe(
-      'service memory outside the V8 heap (Buffer, ArrayBuffer) allocated per answered request, estimated from V8 external memory around GCs; null for consul-direct',
-    ),
-  allocatedBytesPerRequest: z
-    .number()
-    .min(0)
-    .nullable()
-    .optional()
-    .describe(
-      'heapBytesPerRequest + externalBytesPerRequest: all the memory the service allocated per answered request',
-    ),
-  peakRssBytes: count
-    .nullable()
-    .describe('service peak RSS in the window (sampled every 250 ms); null for consul-direct'),
-  consulConnectionsOpened: count.describe(
-    'TCP connections to Consul opened in the window (by the service; by the load generator for consul-direct)',
-  ),
-  consulConnectionsPeak: count.describe('most TCP connections to Consul open at once'),
-  consulRequests: count
-    .nullable()
-    .describe(
-      'KV GETs Consul itself counted in the window (consul_api_http_count); null when its metrics are unavailable',
-    ),
-  consulRequestsPerRequest: z.number().min(0).nullable().describe('consulRequests / requests'),
-  service: z
-    .object({
-      elu: z.number().min(0).max(1),
-      cpuPercent: z.number().min(0),
-      gcCount: count,
-      cpuUsPerRequest: z.number().min(0).optional().describe('service CPU time per answered request, µs'),
-      samplerCostUs: z
-        .object({ mean: z.number().min(0), max: z.number().min(0) })
-        .optional()
-        .describe("CPU time of the service's own sampler per sample (every 250 ms), µs: what measuring cost it"),
-    })
-    .nullable()
-    .describe('the service process in the window; null for consul-direct'),
-  loadGenerator: z
-    .object({
-      elu: z.number().min(0).max(1),
-      cpuPercent: z.number().min(0),
-      eventLoopDelayP99Ms: z.number().min(0).optional().describe("p99 of the generator's own event-loop delay, ms"),
-      saturated: z.boolean(),
-    })
-    .describe(
-      'the harness process running autocannon; saturated when ELU ≥ 0.9 or its event-loop delay p99 ≥ 50 ms (then the generator set the pace)',
-    ),
-  consul: z
-    .object({
-      cpuPercent: z.number().min(0).describe('CPU time of the Consul agent over the measured window, % of one core'),
-      cpuUsPerRequest: z.number().min(0).describe('Consul CPU time per answered request, µs'),
-    })
-    .nullable()
-    .optional()
-    .describe('the Consul agent, when the harness runs it as a local process (null otherwise)'),
-  machine: z
-    .object({
-      cpuPercent: z.number().min(0).describe('generator + service + Consul CPU, % of one core'),
-      cores: count,
-      bound: z.boolean().describe('their CPU reached 85% of all cores: the machine, not the target, set the pace'),
-    })
-    .optional(),
-  clientStats: z
-    .record(z.string(), z.unknown())
-    .describe(
-      "the client's own counters since the service started, warm-up included (gets, hits, misses, errors, and extras such as the watch's)",
-    ),
-  flags: z
-    .array(z.string())
-    .describe('caveats of this row, e.g. load-generator-saturated, consul-429, connections-capped'),
-  inFlightPeak: count
-    .nullable()
-    .describe('most requests to Consul in flight at once in the window (long polls excluded); null for consul-direct'),
-  clientModule: z.string().optional().describe("path of a user's client module (--client ./file)"),
-  phases: z.array(PhaseResultSchema).optional().describe('per phase, for fault scenarios'),
-  timeline: z.array(TimelineSampleSchema).optional().describe('the service sampled every 250 ms through the phases'),
-  leak: LeakSchema.optional(),
-  staleness: StalenessSchema.optional(),
-  recovery: RecoverySchema.optional(),
+export const ResultSchema = MeasuredRowSchema.extend({
   runs: z
     .array(RunSummarySchema)
     .optional()
     .describe(
       "run --repeat N: every run of this row, in order; the row's own latency is from the merged histograms, its counts are sums",
     ),
-  open: OpenLoadSchema.optional(),
-  profile: z
-    .object({
-      kind: z.enum(['flame', 'cpu', 'doctor']),
-      files: z.array(z.string()).describe('paths relative to the output directory (--out)'),
-      error: z.string().optional(),
-    })
-    .optional()
-    .describe('profile artifacts of the service (--profile)'),
 });
 
 export const ScenarioResultSchema = z.object({
@@ -376,16 +80,26 @@ export const ReportSchema = z.object({
 });
 
 export { LeakSchema, TimelineSampleSchema } from './leak-schema.ts';
+export {
+  ERROR_BREAKDOWN,
+  ErrorsSchema,
+  LatencyUsSchema,
+  type MeasuredRow,
+  OpenLoadSchema,
+  type PhaseResult,
+  PhaseResultSchema,
+  type Recovery,
+  RecoverySchema,
+  type Staleness,
+  StalenessSchema,
+} from './row-schema.ts';
+export type { RunSummary };
 
 export type Report = z.infer<typeof ReportSchema>;
 export type ScenarioResult = z.infer<typeof ScenarioResultSchema>;
 export type ResultRow = z.infer<typeof ResultSchema>;
 export type Environment = z.infer<typeof EnvironmentSchema>;
-export type PhaseResult = z.infer<typeof PhaseResultSchema>;
 export type TimelineSample = z.infer<typeof TimelineSampleSchema>;
-export type Staleness = z.infer<typeof StalenessSchema>;
-export type RunSummary = z.infer<typeof RunSummarySchema>;
-export type Recovery = z.infer<typeof RecoverySchema>;
 
 /** The JSON Schema (draft 2020-12) of {@link ReportSchema}, as published in `reports/report.schema.json`. */
 export function reportJsonSchema(): Record<string, unknown> {

@@ -4,13 +4,15 @@
  * @module
  */
 import Table from 'cli-table3';
+import { type LoadSettings, loadModelOf } from '../load/models/index.ts';
 import { bytes, int, msFromUs, ratio, usPerRequest } from './format.ts';
 import { rowFlags } from './markdown-report.ts';
 import type { ScenarioResult } from './report-schema.ts';
 
 /** A compact table of one scenario's rows. */
 export function renderTerminalTable(scenario: ScenarioResult): string {
-  const open = scenario.loadModel === 'open';
+  const model = loadModelOf(scenario.loadModel);
+  const load = scenario.settings.load as LoadSettings;
   const table = new Table({
     head: [
       'row',
@@ -19,7 +21,7 @@ export function renderTerminalTable(scenario: ScenarioResult): string {
       'p99 ms',
       'p99.9 ms',
       'max ms',
-      ...(open ? ['p99 uncorr. ms', 'late/dropped'] : []),
+      ...model.terminalColumns.map((c) => c.header),
       'errors',
       'CPU µs/req svc/Consul',
       'alloc/req',
@@ -37,12 +39,7 @@ export function renderTerminalTable(scenario: ScenarioResult): string {
       msFromUs(r.latencyUs.p99),
       msFromUs(r.latencyUs.p999),
       msFromUs(r.latencyUs.max),
-      ...(open
-        ? [
-            r.open ? msFromUs(r.open.uncorrectedLatencyUs.p99) : '–',
-            r.open ? `${int(r.open.late)}/${int(r.open.dropped)}` : '–',
-          ]
-        : []),
+      ...model.terminalColumns.map((c) => c.cell(r)),
       int(r.errors.total),
       `${usPerRequest(r.service?.cpuUsPerRequest)}/${usPerRequest(r.consul?.cpuUsPerRequest)}`,
       bytes(r.allocatedBytesPerRequest ?? r.heapBytesPerRequest),
@@ -51,10 +48,8 @@ export function renderTerminalTable(scenario: ScenarioResult): string {
       rowFlags(r).join(' '),
     ]);
   }
-  const model = open
-    ? ` (open model: latency from the intended send time; ${int((scenario.settings as { load?: { rate?: number } }).load?.rate ?? 0)} req/s)`
-    : '';
-  const parts = [`${scenario.name}: ${scenario.description}${model}`, table.toString()];
+  const title = load ? model.terminalTitle(load) : '';
+  const parts = [`${scenario.name}: ${scenario.description}${title}`, table.toString()];
   const stale = scenario.results.filter((r) => r.staleness);
   if (stale.length) {
     const t = new Table({

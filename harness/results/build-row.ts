@@ -10,7 +10,6 @@ import { ERROR_CAUSE_NAMES, type ErrorCause } from '../../clients/index.ts';
 import type { ConsulRequestCounts } from '../consul/consul-admin.ts';
 import { encodeHistogram, summarize } from '../load/latency-histogram.ts';
 import type { LoadResult } from '../load/load-runner.ts';
-import type { OpenLoadResult } from '../load/open-load.ts';
 import type { ResultRow } from '../report/report-schema.ts';
 import type { ConnectionCounts } from '../service/service-meters.ts';
 import type { ServiceStats } from '../service/service-protocol.ts';
@@ -32,6 +31,11 @@ export interface RowInputs {
   readonly after: ConsulRequestCounts | undefined;
   /** Flags the runner already knows (e.g. `connections-capped`); the ones derived here are added. */
   readonly flags: readonly string[];
+  /**
+   * What the load model adds to the row (`LoadModelDef.rowResults`: the open model's schedule figures) and its
+   * flags (`generator-behind`, `load-generator-saturated`). Default none.
+   */
+  readonly model?: { readonly fields: Readonly<Record<string, unknown>>; readonly flags: readonly string[] };
   /** CPU time the Consul agent used during the measured load, µs; `undefined` when unknown (not run locally). */
   readonly consulCpuUs?: number | undefined;
   /** CPU cores of the machine (`os.availableParallelism()`). Default 1. */
@@ -82,10 +86,7 @@ export function buildRow(i: RowInputs): ResultRow {
   const served = service ? Object.values(service.byStatus).reduce((a, b) => a + b, 0) : load.responses;
   const perServed = (bytes: number): number => (served > 0 ? bytes / served : 0);
   const consulRequests = i.before && i.after ? Math.max(0, i.after.kvGets - i.before.kvGets) : null;
-  const flags = [...i.flags];
-  const open = 'open' in load ? (load as OpenLoadResult).open : undefined;
-  if (open?.behind) flags.push('generator-behind');
-  else if (load.loadGenerator.saturated) flags.push('load-generator-saturated');
+  const flags = [...i.flags, ...(i.model?.flags ?? [])];
   const seconds = Math.max(1e-9, load.durationMs / 1000);
   const consulCpuPercent = i.consulCpuUs === undefined ? undefined : (i.consulCpuUs / 1e6 / seconds) * 100;
   const serviceCpuPercent = service ? (service.process.cpuUs / 1000 / Math.max(1, service.process.wallMs)) * 100 : 0;
@@ -141,25 +142,6 @@ export function buildRow(i: RowInputs): ResultRow {
     clientStats: service?.client ?? {},
     flags,
     inFlightPeak: service ? service.inFlightPeak : null,
-    ...(open
-      ? {
-          open: {
-            rate: open.rate,
-            arrival: open.arrival,
-            maxInFlight: open.maxInFlight,
-            workers: open.workers,
-            scheduled: open.scheduled,
-            sent: open.sent,
-            late: open.late,
-            dropped: open.dropped,
-            censored: open.censored,
-            achievedRps: load.responses / seconds,
-            uncorrectedLatencyUs: summarize(open.uncorrected),
-            uncorrectedHistogram: encodeHistogram(open.uncorrected),
-            sendLagP99Us: open.sendLag.totalCount > 0 ? open.sendLag.getValueAtPercentile(99) : 0,
-            behind: open.behind,
-          },
-        }
-      : {}),
+    ...(i.model?.fields ?? {}),
   };
 }

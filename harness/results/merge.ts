@@ -6,41 +6,18 @@
  *
  * @module
  */
+
+import { FIGURES, type FigureRegistry, type RunSummary } from '../figures/index.ts';
 import { decodeHistogram, encodeHistogram, mergeHistograms, summarize } from '../load/latency-histogram.ts';
-import type { PhaseResult, Report, ResultRow, RunSummary, ScenarioResult } from '../report/report-schema.ts';
+import type { MeasuredRow, PhaseResult, Report, ResultRow, ScenarioResult } from '../report/report-schema.ts';
 
-/** The figures of one run of a row, as kept in `results[].runs` (`run --repeat N`). */
-export function runSummary(row: ResultRow): RunSummary {
-  return {
-    ...(row.startedAtMs !== undefined ? { startedAtMs: row.startedAtMs } : {}),
-    durationMs: row.durationMs,
-    requests: row.requests,
-    ok: row.ok,
-    rps: row.rps,
-    latencyUs: row.latencyUs,
-    histogram: row.histogram,
-    errors: row.errors.total,
-    consulRequests: row.consulRequests,
-    consulRequestsPerRequest: row.consulRequestsPerRequest,
-    heapBytesPerRequest: row.heapBytesPerRequest,
-    ...(row.allocatedBytesPerRequest !== undefined ? { allocatedBytesPerRequest: row.allocatedBytesPerRequest } : {}),
-    connectionsPerRequest: row.consulConnectionsOpened / Math.max(1, row.ok),
-    peakRssBytes: row.peakRssBytes,
-    loadGenerator: row.loadGenerator,
-    inFlightPeak: row.inFlightPeak,
-    ...(row.leak ? { leak: row.leak.verdict } : {}),
-    ...(row.staleness
-      ? { propagationP99Us: row.staleness.propagationUs.p99, staleShare: row.staleness.staleShare }
-      : {}),
-    ...(row.recovery ? { recoveryMs: row.recovery.recoveryMs, recovered: row.recovery.recovered } : {}),
-  };
-}
-
-/** A per-request figure of two rows, weighted by their requests; null when either lacks it. */
-function weighted(a: ResultRow, b: ResultRow, f: (r: ResultRow) => number | null): number | null {
-  const x = f(a);
-  const y = f(b);
-  return x === null || y === null ? null : (x * a.requests + y * b.requests) / Math.max(1, a.requests + b.requests);
+/**
+ * The figures of one run of a row, as kept in `results[].runs` (`run --repeat N`): the fields of the figure
+ * registry (`harness/figures/`).
+ * @param figures the registry. Default {@link FIGURES}.
+ */
+export function runSummary(row: MeasuredRow, figures: FigureRegistry = FIGURES): RunSummary {
+  return figures.runSummary(row) as RunSummary;
 }
 
 /** Phases of two runs taken together by name: histograms added, counts summed, RPS over the summed time. */
@@ -85,60 +62,34 @@ function worstLeak(a: ResultRow, b: ResultRow): Pick<ResultRow, 'leak' | 'timeli
  * timeline. Staleness and recovery stay the first run's (their per-run figures are in `runs`). Every run's own
  * figures are in `runs`.
  */
-export function mergeRun(merged: ResultRow, run: ResultRow): ResultRow {
-  const runs = [...(merged.runs ?? [runSummary(merged)]), ...(run.runs ?? [runSummary(run)])];
+export function mergeRun(merged: ResultRow, run: ResultRow, figures: FigureRegistry = FIGURES): ResultRow {
+  const runs = [...(merged.runs ?? [runSummary(merged, figures)]), ...(run.runs ?? [runSummary(run, figures)])];
   const histogram = mergeHistograms([decodeHistogram(merged.histogram), decodeHistogram(run.histogram)]);
-  const sum = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a + b);
   const errors = { ...merged.errors };
   for (const k of Object.keys(errors) as Array<keyof typeof errors>)
     errors[k] = (merged.errors[k] ?? 0) + (run.errors[k] ?? 0);
-  const requests = merged.requests + run.requests;
-  const ok = merged.ok + run.ok;
-  const durationMs = merged.durationMs + run.durationMs;
-  const consulRequests = sum(merged.consulRequests, run.consulRequests);
-  return {
+  const core: ResultRow = {
     ...merged,
-    durationMs,
-    requests,
-    ok,
-    rps: ok / (durationMs / 1000),
+    durationMs: merged.durationMs + run.durationMs,
+    requests: merged.requests + run.requests,
+    ok: merged.ok + run.ok,
     latencyUs: summarize(histogram),
     histogram: encodeHistogram(histogram),
     errors,
-    consulRequests,
-    consulRequestsPerRequest: consulRequests !== null && requests > 0 ? consulRequests / requests : null,
-    heapBytesPerRequest: weighted(merged, run, (r) => r.heapBytesPerRequest),
-    ...(merged.allocatedBytesPerRequest !== undefined || run.allocatedBytesPerRequest !== undefined
-      ? {
-          externalBytesPerRequest: weighted(merged, run, (r) => r.externalBytesPerRequest ?? null),
-          allocatedBytesPerRequest: weighted(merged, run, (r) => r.allocatedBytesPerRequest ?? null),
-        }
-      : {}),
-    peakRssBytes:
-      merged.peakRssBytes === null || run.peakRssBytes === null
-        ? null
-        : Math.max(merged.peakRssBytes, run.peakRssBytes),
-    loadGenerator: {
-      elu: Math.max(merged.loadGenerator.elu, run.loadGenerator.elu),
-      cpuPercent: Math.max(merged.loadGenerator.cpuPercent, run.loadGenerator.cpuPercent),
-      saturated: merged.loadGenerator.saturated || run.loadGenerator.saturated,
-    },
     ...(merged.phases && run.phases ? { phases: mergePhases(merged.phases, run.phases) } : {}),
     ...worstLeak(merged, run),
     consulConnectionsOpened: merged.consulConnectionsOpened + run.consulConnectionsOpened,
     consulConnectionsPeak: Math.max(merged.consulConnectionsPeak, run.consulConnectionsPeak),
-    inFlightPeak:
-      merged.inFlightPeak === null || run.inFlightPeak === null
-        ? null
-        : Math.max(merged.inFlightPeak, run.inFlightPeak),
     flags: [...new Set([...merged.flags, ...run.flags])],
     runs,
   };
+  // The figures' own rules (sums, peaks, per-request figures weighted by requests, RPS over the summed windows).
+  return { ...core, ...figures.mergeFields(merged, run, core) } as ResultRow;
 }
 
 /** A row's runs: `results[].runs`, or the row itself as its one run. */
-export function runsOf(row: ResultRow): RunSummary[] {
-  return row.runs ?? [runSummary(row)];
+export function runsOf(row: ResultRow, figures: FigureRegistry = FIGURES): RunSummary[] {
+  return row.runs ?? [runSummary(row, figures)];
 }
 
 /**

@@ -7,11 +7,11 @@
  */
 import os from 'node:os';
 import { consulRequestCounts } from '../consul/consul-admin.ts';
-import { LoadEvents, type LoadResult, runLoad } from '../load/load-runner.ts';
-import { prepareOpenLoad } from '../load/open-load.ts';
+import { LoadEvents, type LoadResult } from '../load/load-runner.ts';
+import { loadModelOf } from '../load/models/index.ts';
 import type { ResultRow } from '../report/report-schema.ts';
 import { buildRow } from '../results/build-row.ts';
-import { generatorTimeoutS, measuredSeconds, phaseMarks } from '../scenario/scenario-schema.ts';
+import { measuredSeconds, phaseMarks } from '../scenario/scenario-schema.ts';
 import { processCpuUs } from '../service/process-cpu.ts';
 import type { RowContext, RowHooks, RowMeasurement, RunEnv, ScenarioContext, ScenarioFeature } from './row-feature.ts';
 import { startTarget } from './row-target.ts';
@@ -50,6 +50,7 @@ export async function runRow(
     prober: undefined,
   };
   const hooks = features.map((f) => f.forRow(ctx));
+  const model = loadModelOf(s.load.model);
   let row: ResultRow | undefined;
   /** Stops an open-model load whose workers were readied but never started (a hook failed in between). */
   let cancelLoad: (() => Promise<void>) | undefined;
@@ -66,33 +67,21 @@ export async function runRow(
       durationS: number,
     ): Promise<(startAtMs: number) => Promise<LoadResult>> => {
       const base = { scenario: s.name, client: spec.name, phase };
-      const open = s.load.model === 'open' ? { rate: s.load.rate ?? 1 } : {};
-      const connections = s.load.model === 'open' ? s.load.maxInFlight : target.connections;
-      env.events.emit('phase', { ...base, durationS, connections, ...open });
+      const connections = model.connections(s.load, target.connections);
+      const shape = model.describe(s.load, connections);
+      env.events.emit('phase', { ...base, durationS, connections, shape });
       const events = new LoadEvents();
       events.on('tick', (t) => env.events.emit('tick', { ...t, ...base }));
       const signal = env.signal ? { signal: env.signal } : {};
       const phases = phase === 'measure' && ctx.phases ? { phases: ctx.phases } : {};
       const { url, paths, headers } = target;
-      const common = {
-        url,
-        paths,
-        ...(headers ? { headers } : {}),
-        durationS,
-        timeoutS: generatorTimeoutS(s.load),
-        ...signal,
-        ...phases,
+      const common = { url, paths, ...(headers ? { headers } : {}), durationS, ...signal, ...phases };
+      const prepared = await model.prepare(common, s.load, target.connections, events);
+      cancelLoad = () => prepared.cancel();
+      return (startAtMs) => {
+        cancelLoad = undefined;
+        return prepared.run(startAtMs);
       };
-      if (s.load.model === 'open') {
-        const { rate = 1, arrival, maxInFlight, workers } = s.load;
-        const prepared = await prepareOpenLoad({ ...common, rate, arrival, maxInFlight, workers }, events);
-        cancelLoad = () => prepared.cancel();
-        return (startAtMs) => {
-          cancelLoad = undefined;
-          return prepared.run(startAtMs);
-        };
-      }
-      return () => runLoad({ ...common, connections: target.connections }, events);
     };
 
     if (s.load.warmupS > 0) await (await prepareLoad('warm-up', s.load.warmupS))(performance.now());
@@ -128,6 +117,7 @@ export async function runRow(
       before: measured.before,
       after,
       flags: target.flags,
+      model: model.rowResults(loadResult),
       consulCpuUs,
       cores: os.availableParallelism(),
       startedAtMs: startedAtEpochMs,

@@ -22,8 +22,8 @@ export interface BenchRunEvents {
       phase: 'warm-up' | 'measure' | 'quiesce';
       durationS: number;
       connections: number;
-      /** Open model: the arrival rate, req/s (then `connections` is the in-flight cap). */
-      rate?: number;
+      /** The load's shape as its model describes it (`500 connections`, `open model 200 req/s, at most 1 000 in flight`). */
+      shape?: string;
     },
   ];
   /** A fault started or ended (fault scenarios), or Consul was stopped and started again (restart scenarios). */

@@ -16,6 +16,7 @@ import {
 import { boundedInt, boundedNumber } from '../../clients/support/client-options.ts';
 import { BenchError } from '../errors.ts';
 import { FAULT_TYPES, FaultProfileSchema } from '../faults/fault-profiles.ts';
+import { LOAD_MODEL_NAMES, loadModelOf } from '../load/models/index.ts';
 
 const int = boundedInt;
 const num = boundedNumber;
@@ -42,7 +43,7 @@ export const LoadSchema = z.strictObject({
    * answered) or `open` (requests arrive at `rate` whether or not earlier ones answered; latency corrected for
    * coordinated omission, harness/load/open-load.ts). Default `closed`; `--rate` switches a run to `open`.
    */
-  model: z.enum(['closed', 'open']).default('closed'),
+  model: z.enum(LOAD_MODEL_NAMES).default('closed'),
   /** Open model: arrival rate, req/s. 0.1–1 000 000. Required when `model` is `open`. */
   rate: num('load.rate', 0.1, 1_000_000).optional(),
   /** Open model: `constant` gaps of 1/rate or `poisson` arrivals (seeded). Default `constant`. */
@@ -195,12 +196,8 @@ export const ScenarioSchema = z
     reference: z.strictObject({ source: z.string(), figures: z.record(z.string(), z.string()) }).optional(),
   })
   .superRefine((s, ctx) => {
-    if (s.load.model === 'open' && s.load.rate === undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['load', 'rate'],
-        message: 'load.rate (req/s) is required when load.model is open',
-      });
+    const modelIssue = loadModelOf(s.load.model).validate(s.load);
+    if (modelIssue) ctx.addIssue({ code: 'custom', path: ['load', modelIssue.path], message: modelIssue.message });
     if (s.load.workers > s.load.maxInFlight)
       ctx.addIssue({
         code: 'custom',
@@ -288,8 +285,8 @@ export function rowClient(row: RowInput): ClientName {
  * The load generator's per-request timeout in effect, s: `load.openTimeoutS` (when set) in the open model, else
  * `load.timeoutS`.
  */
-export function generatorTimeoutS(load: Pick<Scenario['load'], 'model' | 'timeoutS' | 'openTimeoutS'>): number {
-  return load.model === 'open' ? (load.openTimeoutS ?? load.timeoutS) : load.timeoutS;
+export function generatorTimeoutS(load: Scenario['load']): number {
+  return loadModelOf(load.model).timeoutS(load);
 }
 
 /** Measured seconds per row: the phases' sum, or `load.durationS`. */

@@ -40,7 +40,7 @@ function report(rows: Record<string, number[]>, timed = true): Report {
       requests: 1000,
       ok: 1000,
       rps: 1000,
-      latencyUs: run(p50s[0]!).latencyUs,
+      latencyUs: run(p50s[0]!).latencyUs!,
       histogram,
       errors: {
         total: 0,
