@@ -11,19 +11,14 @@
  *
  * @module
  */
-import path from 'node:path';
 import { DEFAULT_SCENARIO } from '../scenarios/index.ts';
-import { resolveCustomClients } from './commands/cli-options.ts';
-import { scenarioConsuls } from './commands/run.ts';
-import { startConsul } from './consul/consul-server.ts';
-import type { ConsulBackendChoice } from './consul/consul-types.ts';
-import { Teardown } from './lifecycle.ts';
 import type { Report } from './report/report-schema.ts';
-import { type WrittenReport, writeReport } from './report/report-writer.ts';
-import { BenchRun } from './run/bench-run.ts';
+import type { WrittenReport } from './report/report-writer.ts';
 import type { RunEmitter } from './run/run-events.ts';
 import { loadScenario } from './scenario/load-scenario.ts';
-import { applyOverrides, type ScenarioOverrides } from './scenario/scenario-overrides.ts';
+import { applyOverrides } from './scenario/scenario-overrides.ts';
+import { measureScenarios } from './session/measure.ts';
+import { checkRunOptions, type RunOptions, scenarioOverrides } from './session/run-options.ts';
 
 export { CLIENT_NAMES } from '../clients/index.ts';
 export type * from '../clients/kv-client.ts';
@@ -47,28 +42,18 @@ export { type WrittenReport, writeReport } from './report/report-writer.ts';
 export { mergeReports } from './results/merge.ts';
 export type { BenchRunEvents, RunEmitter } from './run/run-events.ts';
 
-/** Options of {@link runScenarios}. Every field is optional. */
-export interface RunScenariosOptions {
+/**
+ * Options of {@link runScenarios}: the `run` command's options by the same names and with the same ranges
+ * ({@link RunOptions}, declared once in `harness/session/run-options.ts`: `clients`, `connections`, `duration` (s),
+ * `warmup` (s), `quick`, `rate` (req/s, open model), `arrival`, `maxInFlight`, `workers`, `repeat`, `consul`,
+ * `clientModules`, `acl`, `allowRemoteConsul`, `tls`, `rtt` (ms), `out`, `consistency`, `rateLimit`, `profile`),
+ * plus what only a library caller has. Every field is optional. Defaults: the scenario's own settings; `repeat` 1;
+ * `consul` `'auto'` (a container when a runtime answers, else a local agent); `out` not written.
+ */
+export interface RunScenariosOptions extends RunOptions {
   /** Scenario names (see `consul-kv-bench list`). Default `['articles']`. */
   readonly scenarios?: readonly string[];
-  /** Rows to run in each scenario (its row names or registered clients). Default: the scenario's own rows. */
-  readonly clients?: readonly string[];
-  /**
-   * Your own client modules (`.ts`, `.js` or `.mjs`, exporting a factory; see `clients/examples/my-client.ts`),
-   * run as extra rows. Relative paths are resolved against `cwd`. Default none.
-   */
-  readonly clientModules?: readonly string[];
-  /** Short phases from each scenario's `quick` block. Default `false`. */
-  readonly quick?: boolean;
-  /** Open model at this arrival rate, req/s. Default: the scenario's load model. */
-  readonly rate?: number;
-  /** Runs per row, interleaved. Default 1. */
-  readonly repeat?: number;
-  /** Where Consul comes from. Default `'auto'` (a container when a runtime answers, else a local agent). */
-  readonly consul?: ConsulBackendChoice;
-  /** Writes report.json, report.md and report.html here after the run (relative to `cwd`). Default: not written. */
-  readonly out?: string;
-  /** Base of relative paths. Default `process.cwd()`. */
+  /** Base of relative paths (`clientModules`, `out`). Default `process.cwd()`. */
   readonly cwd?: string;
   /** Stops the run after the current phase; the report then has status `interrupted`. */
   readonly signal?: AbortSignal;
@@ -90,48 +75,28 @@ export interface RunScenariosResult {
 }
 
 /**
- * Measures scenarios against a real Consul, as `consul-kv-bench run` does, and stops everything it started
- * (Consul, Toxiproxy, the services) before it returns or throws.
- * @throws {BenchError} `USAGE` (unknown scenario, row or client module), `CONSUL_*` when Consul cannot start or
- *   stops answering, `TOXIPROXY_UNAVAILABLE` for fault scenarios without Toxiproxy. A row that fails does not
- *   throw: it is listed in `report.failures`.
+ * Measures scenarios against a real Consul, as `consul-kv-bench run` does (the same session code), and stops
+ * everything it started (Consul, Toxiproxy, the services) before it returns or throws. Installs no signal handlers:
+ * stop it with `signal`.
+ * @throws {BenchError} `USAGE` (an option out of range, an unknown scenario, row or client module),
+ *   `CONSUL_*` when Consul cannot start or stops answering, `TOXIPROXY_UNAVAILABLE` for fault scenarios without
+ *   Toxiproxy, `INTERRUPTED` when `signal` stopped it before Consul was up. A row that fails does not throw: it is
+ *   listed in `report.failures`.
  */
 export async function runScenarios(options: RunScenariosOptions = {}): Promise<RunScenariosResult> {
-  const cwd = options.cwd ?? process.cwd();
-  const overrides: ScenarioOverrides = {
-    ...(options.quick ? { quick: true } : {}),
-    ...(options.rate !== undefined ? { rate: options.rate } : {}),
-    ...(options.clients ? { clients: options.clients } : {}),
-  };
-  const scenarios = (options.scenarios ?? [DEFAULT_SCENARIO]).map((n) => applyOverrides(loadScenario(n), overrides));
-  const customClients = resolveCustomClients(options.clientModules ?? [], cwd);
-  const teardown = new Teardown();
-  const signal = options.signal ?? new AbortController().signal;
-  const progress = options.onProgress ?? (() => {});
-  try {
-    const consul = await startConsul({
-      backend: options.consul ?? 'auto',
-      httpMaxConnsPerClient: scenarios[0]!.consul.httpMaxConnsPerClient,
-      onProgress: progress,
-      signal,
-    });
-    teardown.defer('consul', () => consul.stop());
-    const run = new BenchRun({
-      consul,
-      scenarios,
-      command: `runScenarios(${JSON.stringify({ ...options, signal: undefined, onProgress: undefined, onRun: undefined })})`,
-      teardown,
-      signal,
-      customClients,
-      repeat: options.repeat ?? 1,
-      // Toxiproxy, per-scenario Consuls and restartable ones as `run` starts them (ACLs carried over).
-      ...scenarioConsuls(consul, progress, signal),
-    });
-    options.onRun?.(run);
-    const report = await run.run();
-    const written = options.out ? await writeReport(report, path.resolve(cwd, options.out)) : undefined;
-    return written ? { report, written } : { report };
-  } finally {
-    await teardown.runAll();
-  }
+  const { scenarios: names, cwd = process.cwd(), signal, onProgress, onRun, ...run } = options;
+  checkRunOptions(run);
+  const overrides = scenarioOverrides(run);
+  const scenarios = (names ?? [DEFAULT_SCENARIO]).map((n) => applyOverrides(loadScenario(n), overrides));
+  const { report, written } = await measureScenarios(scenarios, {
+    ...run,
+    command: `runScenarios(${JSON.stringify({ ...options, signal: undefined, onProgress: undefined, onRun: undefined })})`,
+    cwd,
+    handleSignals: false,
+    onProgress: onProgress ?? (() => {}),
+    ...(signal ? { signal } : {}),
+    ...(onRun ? { onRun } : {}),
+  });
+  if (!report) throw new Error('runScenarios: the run ended before it started');
+  return written ? { report, written } : { report };
 }

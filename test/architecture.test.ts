@@ -82,6 +82,35 @@ describe('architecture', () => {
     expect(runner).toEqual([]);
   });
 
+  it("the library (import 'consul-kv-bench') loads no CLI code: no commander, nothing of harness/commands/", async () => {
+    const probe = `
+      import { registerHooks } from 'node:module';
+      const seen = new Set();
+      registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); seen.add(r.url); return r; } });
+      await import(process.argv[1]);
+      process.stdout.write(JSON.stringify([...seen]));`;
+    const entry = pathToFileURL(path.join(ROOT, 'harness/index.ts')).href;
+    const { stdout } = await execa(process.execPath, ['--input-type=module', '-e', probe, entry], { cwd: ROOT });
+    const loaded = JSON.parse(stdout) as string[];
+    expect(loaded.some((u) => u.endsWith('/harness/session/measure.ts'))).toBe(true);
+    expect(loaded.filter((u) => /\/node_modules\/commander\/|\/harness\/(commands\/|cli\.ts|bin\.ts)/.test(u))).toEqual(
+      [],
+    );
+  });
+
+  it("no source branches on a load model's name outside its registry entry (harness/load/models/)", async () => {
+    const branches: string[] = [];
+    for (const f of await filesUnder(['harness', 'clients', 'scenarios'], /\.ts$/)) {
+      if (f.startsWith('harness/load/models/')) continue;
+      const text = await readFile(path.join(ROOT, f), 'utf8');
+      text.split('\n').forEach((line, i) => {
+        if (/[!=]==?\s*'(open|closed)'|'(open|closed)'\s*[!=]==?|case '(open|closed)'/.test(line))
+          branches.push(`${f}:${i + 1}`);
+      });
+    }
+    expect(branches).toEqual([]);
+  });
+
   it('each registered client is one file in clients/ that imports no other strategy and nothing from harness/', async () => {
     const strategies = CLIENT_NAMES.filter((n) => n !== 'consul-direct' && !GO_CLIENT_NAMES.includes(n));
     const files = await filesUnder(['clients'], /\.ts$/);

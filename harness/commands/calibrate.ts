@@ -87,7 +87,7 @@ export async function calibrateCommand(flags: CalibrateFlags): Promise<number> {
     });
     const pilotCode = await measureScenarios(
       [base],
-      { ...flags, out: path.join(out, 'pilot'), client: [], repeat: 1 },
+      { ...flags, out: path.join(out, 'pilot'), clientModules: [], repeat: 1 },
       ['calibrate', '(pilot)'],
     );
     if (pilotCode !== 0) return pilotCode;
@@ -107,7 +107,7 @@ export async function calibrateCommand(flags: CalibrateFlags): Promise<number> {
     });
     const code = await measureScenarios(
       [scenario],
-      { ...flags, client: [], repeat: flags.runs },
+      { ...flags, clientModules: [], repeat: flags.runs },
       process.argv.slice(2),
     );
     if (code !== 0) return code;

@@ -26,8 +26,8 @@ import { BenchRun } from '../run/bench-run.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
 import { applyOverrides } from '../scenario/scenario-overrides.ts';
 import { rowName, type Scenario } from '../scenario/scenario-schema.ts';
+import { scenarioConsuls, withConsul } from '../session/session.ts';
 import { arrivalRate, clientList, positiveInt, seconds, userCwd } from './cli-options.ts';
-import { scenarioConsuls, withConsul } from './run.ts';
 
 /** Options of `capacity`. */
 export interface CapacityFlags {

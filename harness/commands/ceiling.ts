@@ -18,8 +18,8 @@ import { CONSUL_BACKENDS, type ConsulBackendChoice } from '../consul/consul-type
 import { describeEnvironment } from '../report/environment.ts';
 import { int } from '../report/format.ts';
 import { startConfigService } from '../service/service-process.ts';
+import { withConsul } from '../session/session.ts';
 import { arrivalRate, positiveInt, seconds, userCwd } from './cli-options.ts';
-import { withConsul } from './run.ts';
 
 /** Options of `ceiling`. */
 export interface CeilingFlags {

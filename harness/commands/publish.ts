@@ -69,7 +69,7 @@ export async function publishCommand(flags: PublishFlags): Promise<number> {
   let files = flags.from ?? [];
   let code = 0;
   if (files.length === 0) {
-    const runFlags = { consul: flags.consul, out: flags.out, client: [], repeat: 1 };
+    const runFlags = { consul: flags.consul, out: flags.out, clientModules: [], repeat: 1 };
     code = await measureScenarios(publishScenarios(flags.quick ?? false), runFlags, process.argv.slice(2));
     if (code === 130 || code === 143) return code;
     files = [path.join(flags.out, 'report.json')];

@@ -12,12 +12,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import getPort from 'get-port';
 import { BenchError } from '../errors.ts';
 import { LogTail } from '../lifecycle.ts';
+import { type StartedProcess, startProcess } from '../process/started-process.ts';
 import { resolveConsulBinary } from '../provision/consul-binary.ts';
-import { reapOnHarnessDeath } from '../reaper.ts';
 import { consulHcl, SERVER_HCL } from './agent-config.ts';
 import { newManagementToken, writeAclConfig } from './consul-acl.ts';
 import { consulVersion, waitForLeader } from './consul-admin.ts';
@@ -46,36 +45,9 @@ export async function startLocalConsul(options: StartConsulOptions): Promise<Sta
   throw lastError;
 }
 
-interface AgentProcess {
-  readonly exited: Promise<{ exitCode?: number | undefined; signal?: string | undefined }>;
-  exitResult(): { exitCode?: number | undefined; signal?: string | undefined } | undefined;
-  readonly pid: number | undefined;
-  kill(): Promise<void>;
-}
-
-function spawnAgent(bin: string, args: string[], tail: LogTail): AgentProcess {
-  const child = reapOnHarnessDeath(
-    execa(bin, args, {
-      cleanup: true,
-      reject: false,
-      forceKillAfterDelay: 5000,
-      stdin: 'ignore',
-      buffer: false,
-      all: true,
-    }),
-  );
-  child.all?.on('data', (c: Buffer) => tail.push(c));
-  let result: { exitCode?: number | undefined; signal?: string | undefined } | undefined;
-  const exited = child.then((r) => (result = r));
-  return {
-    exited,
-    exitResult: () => result,
-    pid: child.pid,
-    async kill() {
-      if (!result) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+/** Starts one agent process on the shared handle (`startProcess`), its output into the agent's one log tail. */
+function spawnAgent(bin: string, args: string[], tail: LogTail): StartedProcess {
+  return startProcess({ file: bin, args }, tail);
 }
 
 async function startOnce(
@@ -156,7 +128,7 @@ async function startOnce(
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
-      await agent.kill();
+      await agent.stop();
       await rm(dataDir, { recursive: true, force: true });
       if (aclDir) await rm(aclDir, { recursive: true, force: true });
       await tls?.dispose();

@@ -5,13 +5,11 @@
  *
  * @module
  */
-import { execa } from 'execa';
 import getPort from 'get-port';
 import { Toxiproxy, type Proxy as ToxiproxyProxy } from 'toxiproxy-node-client';
 import { BenchError } from '../errors.ts';
-import { LogTail } from '../lifecycle.ts';
+import { startProcess, waitUntilReady } from '../process/started-process.ts';
 import { resolveToxiproxyBinary } from '../provision/toxiproxy-binary.ts';
-import { reapOnHarnessDeath } from '../reaper.ts';
 import { applyFault, clearFaults, endFault, type FaultProfile } from './fault-profiles.ts';
 
 /** A proxy in front of one upstream. */
@@ -67,47 +65,22 @@ export async function startToxiproxy(options: StartToxiproxyOptions = {}): Promi
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   const port = await getPort({ host: '127.0.0.1' });
-  const tail = new LogTail(40);
-  const child = reapOnHarnessDeath(
-    execa(bin.path, ['-host', '127.0.0.1', '-port', String(port)], {
-      cleanup: true,
-      reject: false,
-      forceKillAfterDelay: 5000,
-      stdin: 'ignore',
-      buffer: false,
-      all: true,
-    }),
-  );
-  child.all?.on('data', (c: Buffer) => tail.push(c));
-  let exited = false;
-  const done = child.then(() => {
-    exited = true;
-  });
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      if (!exited) child.kill('SIGTERM');
-      await done;
-    })());
+  const proc = startProcess({ file: bin.path, args: ['-host', '127.0.0.1', '-port', String(port)] });
   const apiUrl = `http://127.0.0.1:${port}`;
   const client = new Toxiproxy(apiUrl);
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 10_000);
-  let version = '';
-  while (!version) {
-    try {
-      version = (await client.getVersion()).trim();
-    } catch {
-      if (exited || Date.now() > deadline) {
-        await stop();
-        throw new BenchError(
-          'TOXIPROXY_UNAVAILABLE',
-          `toxiproxy-server did not answer on ${apiUrl} within ${options.readyTimeoutMs ?? 10_000} ms: see --verbose for its log`,
-          { details: tail.toString() },
-        );
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  const timeoutMs = options.readyTimeoutMs ?? 10_000;
+  try {
+    await waitUntilReady(proc, async () => (await client.getVersion()).trim() || undefined, {
+      what: `toxiproxy-server's API on ${apiUrl}`,
+      timeoutMs,
+    });
+  } catch (err) {
+    throw new BenchError('TOXIPROXY_UNAVAILABLE', `${(err as Error).message}: see --verbose for its log`, {
+      details: proc.logTail(),
+      cause: err,
+    });
   }
+  const stop = proc.stop;
   return {
     apiUrl,
     version: bin.version,

@@ -115,7 +115,7 @@ export async function prCheck(o: PrCheckOptions): Promise<PrCheckResult> {
     progress(`round ${round}: ${side} (${scenarios.join(', ')})`);
     const { report } = await runScenarios({
       scenarios,
-      clients: o.referenceRows,
+      clients: [...o.referenceRows],
       clientModules: [path.join(dir, o.client)],
       quick: true,
       repeat,

@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { execa } from 'execa';
 import { usageError } from '../errors.ts';
+import type { ProfileKind } from './profile-kinds.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -32,8 +33,7 @@ export interface RowProfiler {
 }
 
 /** Profile kinds of `--profile`. */
-export const PROFILE_KINDS = ['flame', 'cpu', 'doctor'] as const;
-export type ProfileKind = (typeof PROFILE_KINDS)[number];
+export { PROFILE_KINDS, type ProfileKind } from './profile-kinds.ts';
 
 /** The package each profile kind loads (optional peer dependencies: installed with the package only on request). */
 const OPTIONAL_PACKAGES: Readonly<Record<ProfileKind, string | undefined>> = {

@@ -21,6 +21,11 @@ import { LOAD_MODEL_NAMES, loadModelOf } from '../load/models/index.ts';
 const int = boundedInt;
 const num = boundedNumber;
 
+/** Range of an open-model arrival rate, req/s (`load.rate`, `--rate`). */
+export const RATE_RANGE = [0.1, 1_000_000] as const;
+/** Range of an added round trip, whole ms (`network.rttMs`, `--rtt`). */
+export const RTT_RANGE_MS = [0, 10_000] as const;
+
 /** Load shape. Durations in seconds. */
 export const LoadSchema = z.strictObject({
   /** Concurrent connections of the load generator (closed model). 1–10 000. */
@@ -45,7 +50,7 @@ export const LoadSchema = z.strictObject({
    */
   model: z.enum(LOAD_MODEL_NAMES).default('closed'),
   /** Open model: arrival rate, req/s. 0.1–1 000 000. Required when `model` is `open`. */
-  rate: num('load.rate', 0.1, 1_000_000).optional(),
+  rate: num('load.rate', ...RATE_RANGE).optional(),
   /** Open model: `constant` gaps of 1/rate or `poisson` arrivals (seeded). Default `constant`. */
   arrival: z.enum(['constant', 'poisson']).default('constant'),
   /** Open model: cap on requests in flight, and on the generator's connections (opened as needed). 1–100 000. Default 1 000. */
@@ -88,7 +93,7 @@ export const NetworkSchema = z.strictObject({
    * handshake between the client and the proxy (Toxiproxy accepts at once), nor the harness's own calls to
    * Consul. 0 (default) is loopback. 0–10 000. (`--rtt` sets it for every scenario of a run.)
    */
-  rttMs: int('network.rttMs', 0, 10_000).default(0),
+  rttMs: int('network.rttMs', ...RTT_RANGE_MS).default(0),
 });
 
 /** Default quiesce after the drain, s: the default 1 s client timeout plus undici's 4 s keep-alive, plus 1 s. */

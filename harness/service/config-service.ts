@@ -37,6 +37,9 @@ import {
   InFlightMeter,
   ProcessMeter,
   ServiceSampler,
+  takeWindows,
+  type WindowMeter,
+  windowMeter,
 } from './service-meters.ts';
 import { readServiceConfig, type ServiceConfig, type ServiceStats } from './service-protocol.ts';
 
@@ -84,26 +87,35 @@ async function main(): Promise<void> {
     byStatus[status] = (byStatus[status] ?? 0) + 1;
   };
 
-  const takeStats = (): ServiceStats => {
-    const stats: ServiceStats = {
-      byStatus,
-      causes,
-      consulConnections: connections.snapshot(),
-      inFlightPeak: inFlight.peak,
-      pendingPeak: door.peak,
-      idleResources,
-      process: meter.snapshot(),
-      client: { ...(client.counters ?? {}), ...((client as { stats?: object }).stats ?? {}) },
-      timeline: sampler.take(),
-      samplerCost: sampler.takeCost(),
-    };
-    inFlight.resetPeak();
-    door.resetPeak();
-    byStatus = {};
-    causes = emptyCauseCounts();
-    connections.reset();
-    return stats;
-  };
+  // The service's statistics of a window, one meter a field (read all, then reset all).
+  const meters = {
+    byStatus: windowMeter(
+      () => byStatus,
+      () => void (byStatus = {}),
+    ),
+    causes: windowMeter(
+      () => causes,
+      () => void (causes = emptyCauseCounts()),
+    ),
+    consulConnections: windowMeter(
+      () => connections.snapshot(),
+      () => connections.reset(),
+    ),
+    inFlightPeak: windowMeter(
+      () => inFlight.peak,
+      () => inFlight.resetPeak(),
+    ),
+    pendingPeak: windowMeter(
+      () => door.peak,
+      () => door.resetPeak(),
+    ),
+    idleResources: windowMeter(() => idleResources),
+    process: windowMeter(() => meter.snapshot()),
+    client: windowMeter(() => ({ ...(client.counters ?? {}), ...((client as { stats?: object }).stats ?? {}) })),
+    timeline: windowMeter(() => sampler.take()),
+    samplerCost: windowMeter(() => sampler.takeCost()),
+  } satisfies { [K in keyof ServiceStats]: WindowMeter<ServiceStats[K]> };
+  const takeStats = (): ServiceStats => takeWindows(meters);
 
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';

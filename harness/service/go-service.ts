@@ -12,12 +12,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import type { KvClientOptions } from '../../clients/index.ts';
 import { BenchError } from '../errors.ts';
-import { LogTail } from '../lifecycle.ts';
+import { startProcess, waitUntilReady } from '../process/started-process.ts';
 import { resolveGoServiceBinary } from '../provision/go-service-binary.ts';
-import { reapOnHarnessDeath } from '../reaper.ts';
 import type { StartedService } from './service-process.ts';
 import { type ServiceStats, writeServiceConfig } from './service-protocol.ts';
 
@@ -58,60 +56,35 @@ export async function startGoService(options: StartGoServiceOptions): Promise<St
     clientOptions: options.clientOptions,
     readyFile,
   });
-  const tail = new LogTail(30);
-  const child = reapOnHarnessDeath(
-    execa(bin.path, [configFile], {
-      cleanup: true,
-      reject: false,
-      forceKillAfterDelay: 5000,
-      stdin: 'ignore',
-      buffer: false,
-      all: true,
-      env: serviceEnv(),
-      extendEnv: false,
-    }),
-  );
-  child.all?.on('data', (c: Buffer) => tail.push(c));
-  let exited = false;
-  const done = child.then((r) => {
-    exited = true;
-    return r;
-  });
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      if (!exited) child.kill('SIGTERM');
-      await done;
-      await rm(path.dirname(configFile), { recursive: true, force: true });
-      await rm(readyDir, { recursive: true, force: true });
-    })());
+  const proc = startProcess({ file: bin.path, args: [configFile], env: serviceEnv(), extendEnv: false, tailLines: 30 });
+  proc.onStop(() => rm(path.dirname(configFile), { recursive: true, force: true }));
+  proc.onStop(() => rm(readyDir, { recursive: true, force: true }));
+  const { stop } = proc;
+  const exited = (): boolean => proc.exitResult() !== undefined;
   const timeoutMs = options.readyTimeoutMs ?? 30_000;
-  const deadline = Date.now() + timeoutMs;
-  let port: number | undefined;
-  while (port === undefined) {
-    try {
-      port = (JSON.parse(await readFile(readyFile, 'utf8')) as { port: number }).port;
-    } catch {
-      if (exited || Date.now() > deadline) {
-        await stop();
-        const own = /config service failed: (.*)/.exec(tail.toString())?.[1]?.trim();
-        throw new BenchError(
-          'SERVICE_FAILED',
-          `the Go config service with client ${options.client} failed to start (${own ?? (exited ? 'it exited' : `not ready within ${timeoutMs} ms`)}): see --verbose for its output`,
-          { details: tail.toString() },
-        );
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
+  let port: number;
+  try {
+    port = await waitUntilReady(
+      proc,
+      async () => (JSON.parse(await readFile(readyFile, 'utf8')) as { port: number }).port,
+      { what: `the Go config service's ready file`, timeoutMs, intervalMs: 25 },
+    );
+  } catch (err) {
+    const own = /config service failed: (.*)/.exec(proc.logTail())?.[1]?.trim();
+    throw new BenchError(
+      'SERVICE_FAILED',
+      `the Go config service with client ${options.client} failed to start (${own ?? (err as Error).message}): see --verbose for its output`,
+      { details: proc.logTail(), cause: err },
+    );
   }
   const url = `http://127.0.0.1:${port}`;
   const get = async (route: string): Promise<unknown> => {
-    if (exited)
+    if (exited())
       throw new BenchError(
         'SERVICE_FAILED',
         `the Go config service with client ${options.client} exited during the run`,
         {
-          details: tail.toString(),
+          details: proc.logTail(),
         },
       );
     const res = await fetch(url + route, { signal: AbortSignal.timeout(10_000) });
@@ -120,7 +93,7 @@ export async function startGoService(options: StartGoServiceOptions): Promise<St
   await get('/__bench/idle');
   return {
     url,
-    pid: child.pid,
+    pid: proc.pid,
     stats: async () => (await get('/__bench/stats')) as ServiceStats,
     stop,
   };

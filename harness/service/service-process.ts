@@ -9,12 +9,12 @@ import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execaNode } from 'execa';
+import type { ResultPromise } from 'execa';
 import type { KvClientOptions } from '../../clients/index.ts';
 import { BenchError } from '../errors.ts';
-import { LogTail } from '../lifecycle.ts';
 import { siblingModule } from '../package-paths.ts';
-import { reapOnHarnessDeath, watchChild } from '../reaper.ts';
+import { startProcess } from '../process/started-process.ts';
+import { watchChild } from '../reaper.ts';
 import { type ServiceConfig, type ServiceStats, writeServiceConfig } from './service-protocol.ts';
 
 const SERVICE_FILE = fileURLToPath(siblingModule(import.meta.url, './config-service'));
@@ -67,38 +67,19 @@ export async function startConfigService(options: StartServiceOptions): Promise<
     sampleSockets: options.sampleSockets,
   };
   const configFile = await writeServiceConfig(config);
-  const tail = new LogTail(30);
-  const child = reapOnHarnessDeath(
-    execaNode(SERVICE_FILE, [configFile], {
-      ipc: true,
-      serialization: 'json',
-      cleanup: true,
-      reject: false,
-      forceKillAfterDelay: 5000,
-      nodeOptions: [...(options.nodeOptions ?? [])],
-      stdin: 'ignore',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      buffer: false,
-    }),
-  );
-  child.stdout?.on('data', (c: Buffer) => tail.push(c));
-  child.stderr?.on('data', (c: Buffer) => tail.push(c));
-  let exited = false;
-  const done = child.then((r) => {
-    exited = true;
-    return r;
+  const proc = startProcess({
+    file: SERVICE_FILE,
+    args: [configFile],
+    node: true,
+    nodeOptions: options.nodeOptions ?? [],
+    tailLines: 30,
   });
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopped ??= (async () => {
-      if (!exited) child.kill('SIGTERM');
-      await done;
-      // The service deletes its configuration once read; this is for a service that died before reading it.
-      await rm(path.dirname(configFile), { recursive: true, force: true });
-    })();
-    return stopped;
-  };
+  // the IPC channel's methods (sendMessage, getOneMessage) are there: started with `node: true`
+  const child = proc.child as ResultPromise<{ ipc: true; serialization: 'json' }>;
+  // The service deletes its configuration once read; this is for a service that died before reading it.
+  proc.onStop(() => rm(path.dirname(configFile), { recursive: true, force: true }));
+  const { stop } = proc;
+  const done = proc.exited;
   const timeoutMs = options.readyTimeoutMs ?? 30_000;
   let port: number;
   try {
@@ -116,14 +97,11 @@ export async function startConfigService(options: StartServiceOptions): Promise<
     await stop();
     // The service prints `config service failed: <error>` when it dies starting (e.g. a --client module that cannot
     // import a package): that line says more than "exited with 1".
-    const own = /config service failed: (.*)/.exec(tail.toString())?.[1]?.trim();
+    const own = /config service failed: (.*)/.exec(proc.logTail())?.[1]?.trim();
     throw new BenchError(
       'SERVICE_FAILED',
       `the config service with client ${options.client} failed to start (${own ?? (err as Error).message}): see --verbose for its output`,
-      {
-        details: tail.toString(),
-        cause: err,
-      },
+      { details: proc.logTail(), cause: err },
     );
   }
   // The idle baseline, now that the IPC channel is in use and before any load.
@@ -134,11 +112,11 @@ export async function startConfigService(options: StartServiceOptions): Promise<
     url: `http://127.0.0.1:${port}`,
     pid: child.pid,
     async stats() {
-      if (exited)
+      if (proc.exitResult())
         throw new BenchError(
           'SERVICE_FAILED',
           `the config service with client ${options.client} exited during the run`,
-          { details: tail.toString() },
+          { details: proc.logTail() },
         );
       const reply = child.getOneMessage({ filter: (m) => (m as { type?: string }).type === 'stats' });
       await child.sendMessage({ type: 'stats' });

@@ -1,0 +1,85 @@
+/**
+ * Generated blocks in the repository's markdown (README.md, docs/): a block starts with a marker naming a renderer
+ * and its source, a committed report file, and ends with an end marker; `npm run docs` fills every block in from
+ * its source, and a test fails when a block differs from what its source renders or names a file that is not
+ * committed. Figures in prose are never typed in.
+ *
+ * ```md
+ * <!-- generated: results reports/all/report.json articles -->
+ * …the table…
+ * <!-- end generated -->
+ * ```
+ *
+ * @module
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { readReport } from './read-report.ts';
+import { resultsTable } from './readme-results.ts';
+
+/** A renderer of a block: its arguments after the source file, the report read from it. */
+type BlockRenderer = (args: readonly string[], source: string, root: string) => Promise<string>;
+
+/** The renderers a block can name. */
+export const BLOCK_RENDERERS: Readonly<Record<string, BlockRenderer>> = {
+  /** `results <report.json> <scenario>`: the front-door results table of one scenario. */
+  results: async ([scenario], source, root) => {
+    const report = await readReport(source, path.join(root, source));
+    return resultsTable(report, source, scenario ?? 'articles');
+  },
+};
+
+const BLOCK = /<!-- generated: (\S+) (\S+)((?: \S+)*) -->\n([\s\S]*?)<!-- end generated -->/g;
+
+/** One generated block of a file. */
+export interface DocBlock {
+  readonly renderer: string;
+  /** The source file, relative to the repository root. */
+  readonly source: string;
+  readonly args: readonly string[];
+  /** The block's current text (between the markers). */
+  readonly text: string;
+}
+
+/** The generated blocks of a markdown text. */
+export function docBlocks(markdown: string): DocBlock[] {
+  return [...markdown.matchAll(BLOCK)].map((m) => ({
+    renderer: m[1]!,
+    source: m[2]!,
+    args: (m[3] ?? '').trim().split(' ').filter(Boolean),
+    text: m[4]!,
+  }));
+}
+
+/**
+ * The markdown with every generated block rendered afresh from its source.
+ * @throws {Error} naming the marker for an unknown renderer or an unreadable source.
+ */
+export async function renderDocBlocks(markdown: string, root: string): Promise<string> {
+  let out = markdown;
+  for (const b of docBlocks(markdown)) {
+    const render = BLOCK_RENDERERS[b.renderer];
+    if (!render) {
+      throw new Error(`unknown generated block "${b.renderer}": use one of ${Object.keys(BLOCK_RENDERERS).join(', ')}`);
+    }
+    const text = `${(await render(b.args, b.source, root)).trimEnd()}\n`;
+    const marker = `<!-- generated: ${b.renderer} ${b.source}${b.args.map((a) => ` ${a}`).join('')} -->\n`;
+    out = out.replace(`${marker}${b.text}<!-- end generated -->`, `${marker}${text}<!-- end generated -->`);
+  }
+  return out;
+}
+
+/** Renders the generated blocks of files in place. @returns the files that changed. */
+export async function updateDocBlocks(files: readonly string[], root: string): Promise<string[]> {
+  const changed: string[] = [];
+  for (const f of files) {
+    const abs = path.join(root, f);
+    const before = await readFile(abs, 'utf8');
+    const after = await renderDocBlocks(before, root);
+    if (after !== before) {
+      await writeFile(abs, after);
+      changed.push(f);
+    }
+  }
+  return changed;
+}

@@ -1,0 +1,52 @@
+/**
+ * The docs hold no typed-in figures where a generated block stands: every block of README.md and docs/*.md equals
+ * what its source renders (`npm run docs`), and its source is a committed file. The README stays a front door
+ * (at most 300 lines), and every relative link of the docs resolves.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { docBlocks, renderDocBlocks } from '../harness/report/doc-blocks.ts';
+import { docFiles } from '../harness/report/write-docs.ts';
+import { ROOT } from './helpers.ts';
+
+describe('the docs', () => {
+  it('README.md is a front door: at most 300 lines, with a generated results table', async () => {
+    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+    expect(readme.split('\n').length).toBeLessThanOrEqual(300);
+    expect(docBlocks(readme).map((b) => b.renderer)).toContain('results');
+  });
+
+  it('every generated block equals what its committed source renders (run `npm run docs` after a new report)', async () => {
+    const { stdout } = await execa('git', ['ls-files'], { cwd: ROOT });
+    const committed = new Set(stdout.split('\n'));
+    for (const f of docFiles(ROOT)) {
+      const text = await readFile(path.join(ROOT, f), 'utf8');
+      for (const b of docBlocks(text)) expect(committed.has(b.source), `${f} names ${b.source}`).toBe(true);
+      expect(await renderDocBlocks(text, ROOT), `${f} is out of date: run npm run docs`).toBe(text);
+    }
+  });
+
+  it('a block whose source changed is told apart', async () => {
+    const text = '<!-- generated: results reports/all/report.json articles -->\n| stale |\n<!-- end generated -->\n';
+    const rendered = await renderDocBlocks(text, ROOT);
+    expect(rendered).not.toBe(text);
+    expect(rendered).toMatch(/\*\*pooled\*\*/);
+    await expect(renderDocBlocks(text.replace('results', 'nope'), ROOT)).rejects.toThrow(/unknown generated block/);
+  });
+
+  it('every relative link of README.md and docs/ resolves to a file of the repository', async () => {
+    const broken: string[] = [];
+    for (const f of [...docFiles(ROOT), 'CHANGELOG.md']) {
+      const text = await readFile(path.join(ROOT, f), 'utf8');
+      for (const m of text.matchAll(/\]\(([^)\s#]+)(#[^)\s]*)?\)/g)) {
+        const target = m[1]!;
+        if (/^[a-z]+:/.test(target)) continue;
+        if (!existsSync(path.resolve(ROOT, path.dirname(f), target))) broken.push(`${f}: ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+});
