@@ -91,11 +91,15 @@ async function main(): Promise<void> {
   const meters = {
     byStatus: windowMeter(
       () => byStatus,
-      () => void (byStatus = {}),
+      () => {
+        byStatus = {};
+      },
     ),
     causes: windowMeter(
       () => causes,
-      () => void (causes = emptyCauseCounts()),
+      () => {
+        causes = emptyCauseCounts();
+      },
     ),
     consulConnections: windowMeter(
       () => connections.snapshot(),
