@@ -14,6 +14,7 @@
  */
 import { markdownTable } from 'markdown-table';
 import { bytes, int, msFromUs } from './format.ts';
+import { REPRODUCTION_PAIRS } from './lesson-table.ts';
 import { ERROR_BREAKDOWN, type Report, type ResultRow } from './report-schema.ts';
 
 /** One measure of one lesson, in one scenario, in three columns. */
@@ -70,8 +71,9 @@ const ms = (us: number): string => `${msFromUs(us)} ms`;
 /** The lesson-1 rows of one scenario. */
 function poolingRows(report: Report, scenario: string): ReproductionRow[] {
   const g = (c: string) => find(report, scenario, c);
-  const [goFresh, goPooled, goTuned, goWatch] = ['go-nonpooled', 'go-default', 'go-tuned', 'go-watch'].map(g);
-  const [nFresh, nPooled, nWatch] = ['fresh-connection', 'pooled', 'watch-cached'].map(g);
+  const { go, node } = REPRODUCTION_PAIRS.pooling;
+  const [goFresh, goPooled, goTuned, goWatch] = [go.worse, go.pooled, go.tuned, go.watch].map(g);
+  const [nFresh, nPooled, nWatch] = [node.worse, node.pooled, node.watch].map(g);
   const rps = (r: ResultRow) => r.rps;
   const p99 = (r: ResultRow) => r.latencyUs.p99;
   const rows: Array<[string, string, (ro: ResultRow) => number | null, (n: number) => string, boolean, boolean]> = [
@@ -96,11 +98,12 @@ function poolingRows(report: Report, scenario: string): ReproductionRow[] {
 
 /** The lesson-2 rows (`network-stall`): what piles up without a deadline, Go's goroutines against Node's requests. */
 function stallRows(report: Report): ReproductionRow[] {
-  const s = 'network-stall';
-  const goLeaky = find(report, s, 'go-leaky');
-  const goFixed = find(report, s, 'go-default');
-  const nLeaky = find(report, s, 'leaky-without-abort');
-  const nFixed = find(report, s, 'fixed');
+  const { scenarios, go, node } = REPRODUCTION_PAIRS.stall;
+  const s = scenarios[0];
+  const goLeaky = find(report, s, go.worse);
+  const goFixed = find(report, s, go.better);
+  const nLeaky = find(report, s, node.worse);
+  const nFixed = find(report, s, node.better);
   const goroutines = (r: ResultRow | undefined) => {
     const left = r?.leak?.evidence.orphans?.resources.goroutines ?? 0;
     const peak = r?.timeline?.length ? Math.max(...r.timeline.map((t) => t.resources.goroutines ?? 0)) : undefined;
@@ -139,7 +142,7 @@ function drainP99(r: ResultRow): number | null {
 
 /** Every row of the three-column comparison this report can fill (a scenario it lacks gives `not measured`). */
 export function reproductionRows(report: Report): ReproductionRow[] {
-  return [...poolingRows(report, 'articles'), ...poolingRows(report, 'articles-tls'), ...stallRows(report)];
+  return [...REPRODUCTION_PAIRS.pooling.scenarios.flatMap((s) => poolingRows(report, s)), ...stallRows(report)];
 }
 
 /** The section as markdown lines. */

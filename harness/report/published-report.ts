@@ -16,6 +16,7 @@ import { reproductionSection } from './article-reproduction.ts';
 import { bytes, int, msFromUs } from './format.ts';
 import { renderHtml } from './html-report.ts';
 import { phaseP99 } from './leak-report.ts';
+import { LESSON_LINES, type LessonLine, type OurFigure } from './lesson-table.ts';
 import { describeRun, failuresMarkdown, HOW_TO_READ, scenarioMarkdown } from './markdown-report.ts';
 import type { PhaseResult, Report, ResultRow } from './report-schema.ts';
 
@@ -47,172 +48,132 @@ const phase = (r: ResultRow | undefined, name: 'baseline' | 'fault' | 'drain') =
   r?.phases?.find((p) => p.name === name);
 const ms = (us: number): string => `${msFromUs(us)} ms`;
 
-/**
- * The Go articles' figures (docs/ARTICLES.md) beside this report's, lesson by lesson. Rows whose scenario or
- * clients the report lacks say `not measured`.
- */
-export function articleComparisons(report: Report): ArticleComparison[] {
-  const fresh = find(report, 'articles', 'fresh-connection');
-  const pooled = find(report, 'articles', 'pooled');
-  const watch = find(report, 'articles', 'watch-cached');
-  const leaky = find(report, 'network-stall', 'leaky-without-abort');
-  const fixed = find(report, 'network-stall', 'fixed');
-  const wPooled = find(report, 'watch-propagation', 'pooled');
-  const wWatch = find(report, 'watch-propagation', 'watch-cached');
-  const wPoll = find(report, 'watch-propagation', 'polling');
-  const out: ArticleComparison[] = [];
-  const pair = (a: ResultRow | undefined, b: ResultRow | undefined, f: (r: ResultRow) => string): string =>
-    a && b ? `${a.client} ${f(a)} → ${b.client} ${f(b)}` : 'not measured';
-  const lesson1 = '1. Pool connections, watch';
+/** Our side of one line: the figures of the two rows, and the factor by which the better one did better. */
+type OurSide = Pick<ArticleComparison, 'ours' | 'ourRatio' | 'ourRatioAtLeast'>;
 
-  out.push(
-    {
-      lesson: lesson1,
-      measure: 'throughput (QPS/RPS)',
-      theirs: '382 → 1 211 QPS',
-      theirRatio: 1211 / 382,
-      ours: pair(fresh, pooled, (r) => `${int(r.rps)} RPS`),
-      ourRatio: factor(pooled?.rps, fresh?.rps),
-    },
-    {
-      lesson: lesson1,
-      measure: 'throughput, watch + local cache',
-      theirs: '382 → 1 211 QPS',
-      theirRatio: 1211 / 382,
-      ours: pair(fresh, watch, (r) => `${int(r.rps)} RPS`),
-      ourRatio: factor(watch?.rps, fresh?.rps),
-    },
-    {
-      lesson: lesson1,
-      measure: 'p99 latency',
-      theirs: '412 ms → 118 ms',
-      theirRatio: 412 / 118,
-      ours: pair(fresh, pooled, (r) => ms(r.latencyUs.p99)),
-      ourRatio: factor(fresh?.latencyUs.p99, pooled?.latencyUs.p99),
-    },
-    {
-      lesson: lesson1,
-      measure: 'p99 latency, watch + local cache',
-      theirs: '412 ms → 118 ms',
-      theirRatio: 412 / 118,
-      ours: pair(fresh, watch, (r) => ms(r.latencyUs.p99)),
-      ourRatio: factor(fresh?.latencyUs.p99, watch?.latencyUs.p99),
-    },
-    {
-      lesson: lesson1,
-      measure: 'peak TCP connections (to Consul)',
-      theirs: '1 840 → 212',
-      theirRatio: 1840 / 212,
-      ours: pair(fresh, pooled, (r) => int(r.consulConnectionsPeak)),
-      ourRatio: factor(fresh?.consulConnectionsPeak, pooled?.consulConnectionsPeak),
-    },
-    {
-      lesson: lesson1,
-      measure: 'memory allocated per request',
-      theirs: '1.2 MB → 0.3 MB',
-      theirRatio: 1.2 / 0.3,
-      ours: pair(fresh, pooled, (r) => bytes(r.allocatedBytesPerRequest ?? r.heapBytesPerRequest)),
-      ourRatio: factor(
-        fresh?.allocatedBytesPerRequest ?? fresh?.heapBytesPerRequest,
-        pooled?.allocatedBytesPerRequest ?? pooled?.heapBytesPerRequest,
-      ),
-    },
-  );
+const NOT_MEASURED: OurSide = { ours: 'not measured', ourRatio: null };
 
-  const lesson2 = '2. Cancel or time out';
-  const oLeaky = phase(find(report, 'network-stall-open', 'leaky-without-abort'), 'fault');
-  const oFixed = phase(find(report, 'network-stall-open', 'fixed'), 'fault');
-  const faultP99 = (p: PhaseResult) =>
-    `${phaseP99(p)} ms (uncorrected ${p.uncorrectedLatencyUs && p.requests > 0 ? ms(p.uncorrectedLatencyUs.p99) : '–'}; ${int(p.censored ?? 0)} of ${int(p.requests + (p.censored ?? 0))} censored)`;
-  out.push({
-    lesson: lesson2,
-    measure: 'p99 latency during the stall, open model at a fixed rate (corrected; uncorrected beside)',
-    theirs: '2 100 ms → 42 ms',
-    theirRatio: 2100 / 42,
-    ours: oLeaky && oFixed ? `leaky ${faultP99(oLeaky)} → fixed ${faultP99(oFixed)}` : 'not measured',
-    ourRatio: oLeaky && oFixed ? factor(oLeaky.latencyUs.p99, oFixed.latencyUs.p99) : null,
-    ourRatioAtLeast: oLeaky ? phaseP99(oLeaky).startsWith('≥') : false,
-  });
-  const drainP99 = (r: ResultRow | undefined) => {
-    const d = phase(r, 'drain');
-    return d && d.ok > 0 ? d.latencyUs.p99 : null;
+/** `worse figure → better figure` of two rows, with the factor `worse / better` (or `better / worse` for `higher`). */
+function pairOf(
+  a: ResultRow | undefined,
+  b: ResultRow | undefined,
+  value: (r: ResultRow) => number | null | undefined,
+  show: (v: number, r: ResultRow) => string,
+  higherIsBetter = false,
+): OurSide {
+  const va = a ? value(a) : undefined;
+  const vb = b ? value(b) : undefined;
+  if (!a || !b || va === null || va === undefined || vb === null || vb === undefined) return NOT_MEASURED;
+  return {
+    ours: `${a.client} ${show(va, a)} → ${b.client} ${show(vb, b)}`,
+    ourRatio: higherIsBetter ? factor(vb, va) : factor(va, vb),
   };
-  out.push(
-    {
-      lesson: lesson2,
-      measure: 'p99 latency (Go: over hours of network blips; ours: in the drain after the stall)',
-      theirs: '2 100 ms → 42 ms',
-      theirRatio: 2100 / 42,
-      ours:
-        drainP99(leaky) !== null && drainP99(fixed) !== null
-          ? `leaky ${ms(drainP99(leaky)!)} → fixed ${ms(drainP99(fixed)!)}`
-          : 'not measured',
-      ourRatio: factor(drainP99(leaky), drainP99(fixed)),
-    },
-    {
-      lesson: lesson2,
-      measure: 'requests during the stall',
-      theirs: 'hang (no timeout) → fail at 500 ms',
-      theirRatio: null,
-      ours:
-        leaky && fixed
-          ? `leaky: ${int(leaky.errors.timeouts)} never answered (the load generator gave up after its timeout) → fixed: ${int(fixed.errors.clientTimeout)} answered 503 when its own timeout fired`
-          : 'not measured',
-      ourRatio: null,
-    },
-    {
-      lesson: lesson2,
-      measure: 'what piles up (Go: goroutines; Node: requests in flight to Consul), at the end',
-      theirs: '> 10 000 (after 4 h) → < 200',
-      theirRatio: 10_000 / 200,
-      ours:
-        leaky?.leak && fixed?.leak
-          ? `leaky ${int(leaky.leak.evidence.inFlight?.drainEnd ?? 0)} → fixed ${int(fixed.leak.evidence.inFlight?.drainEnd ?? 0)} at the end of the drain (peaks ${int(leaky.inFlightPeak ?? 0)} and ${int(fixed.inFlightPeak ?? 0)}; verdicts ${leaky.leak.verdict}, ${fixed.leak.verdict})`
-          : 'not measured',
-      ourRatio: factor(
-        leaky?.leak?.evidence.inFlight?.drainEnd,
-        Math.max(1, fixed?.leak?.evidence.inFlight?.drainEnd ?? 0),
-      ),
-    },
-    {
-      lesson: lesson2,
-      measure: 'pile-up rate during the fault',
-      theirs: '20+ goroutines/s',
-      theirRatio: null,
-      ours: leaky?.leak?.evidence.inFlight
-        ? `leaky +${leaky.leak.evidence.inFlight.faultSlopePerS.toFixed(1)} in flight/s; fixed ${fixed?.leak?.evidence.inFlight ? `${fixed.leak.evidence.inFlight.faultSlopePerS >= 0 ? '+' : ''}${fixed.leak.evidence.inFlight.faultSlopePerS.toFixed(1)}/s` : '–'}`
-        : 'not measured',
-      ourRatio: null,
-    },
-  );
+}
 
-  const lesson3 = '3. Blocking queries, not polling';
-  const prop = (r: ResultRow | undefined, k: 'p50' | 'p99') => r?.staleness?.propagationUs[k];
-  out.push(
-    {
-      lesson: lesson3,
-      measure: 'change propagation delay, p50 (polling → watch)',
-      theirs: 'polling ≥ its interval; long polling ~100 ms–5 s',
-      theirRatio: null,
-      ours:
-        wPoll?.staleness && wWatch?.staleness
-          ? `polling ${ms(prop(wPoll, 'p50')!)} → watch-cached ${ms(prop(wWatch, 'p50')!)} (p99 ${ms(prop(wPoll, 'p99')!)} → ${ms(prop(wWatch, 'p99')!)})`
-          : 'not measured',
-      ourRatio: factor(prop(wPoll, 'p50'), prop(wWatch, 'p50')),
-    },
-    {
-      lesson: '5. A local cache, not a read per request',
-      measure: 'KV requests Consul serves per second, one service instance',
-      theirs: 'no figure given',
-      theirRatio: null,
-      ours:
-        wPooled?.staleness && wWatch?.staleness
-          ? `pooled ${int(wPooled.staleness.consulRequestsPerSecond ?? 0)}/s → watch-cached ${(wWatch.staleness.consulRequestsPerSecond ?? 0).toFixed(1)}/s`
-          : 'not measured',
-      ourRatio: factor(wPooled?.staleness?.consulRequestsPerSecond, wWatch?.staleness?.consulRequestsPerSecond),
-    },
-  );
-  return out;
+const drainP99 = (r: ResultRow): number | null => {
+  const d = phase(r, 'drain');
+  return d && d.ok > 0 ? d.latencyUs.p99 : null;
+};
+const faultP99 = (p: PhaseResult) =>
+  `${phaseP99(p)} ms (uncorrected ${p.uncorrectedLatencyUs && p.requests > 0 ? ms(p.uncorrectedLatencyUs.p99) : '–'}; ${int(p.censored ?? 0)} of ${int(p.requests + (p.censored ?? 0))} censored)`;
+
+/** How each kind of line reads our side from its two rows (`worse`, `better`), the names in `lesson-table.ts`. */
+const OUR_FIGURES: Readonly<Record<OurFigure, (w: ResultRow | undefined, b: ResultRow | undefined) => OurSide>> = {
+  rps: (w, b) =>
+    pairOf(
+      w,
+      b,
+      (r) => r.rps,
+      (v) => `${int(v)} RPS`,
+      true,
+    ),
+  p99: (w, b) =>
+    pairOf(
+      w,
+      b,
+      (r) => r.latencyUs.p99,
+      (v) => ms(v),
+    ),
+  connectionsPeak: (w, b) =>
+    pairOf(
+      w,
+      b,
+      (r) => r.consulConnectionsPeak,
+      (v) => int(v),
+    ),
+  allocPerRequest: (w, b) =>
+    pairOf(
+      w,
+      b,
+      (r) => r.allocatedBytesPerRequest ?? r.heapBytesPerRequest,
+      (v) => bytes(v),
+    ),
+  faultP99Open: (w, b) => {
+    const pw = phase(w, 'fault');
+    const pb = phase(b, 'fault');
+    if (!pw || !pb) return NOT_MEASURED;
+    return {
+      ours: `leaky ${faultP99(pw)} → fixed ${faultP99(pb)}`,
+      ourRatio: factor(pw.latencyUs.p99, pb.latencyUs.p99),
+      ourRatioAtLeast: phaseP99(pw).startsWith('≥'),
+    };
+  },
+  drainP99: (w, b) => {
+    const [dw, db] = [w && drainP99(w), b && drainP99(b)];
+    if (dw == null || db == null) return NOT_MEASURED;
+    return { ours: `leaky ${ms(dw)} → fixed ${ms(db)}`, ourRatio: factor(dw, db) };
+  },
+  stallOutcome: (w, b) =>
+    w && b
+      ? {
+          ours: `leaky: ${int(w.errors.timeouts)} never answered (the load generator gave up after its timeout) → fixed: ${int(b.errors.clientTimeout)} answered 503 when its own timeout fired`,
+          ourRatio: null,
+        }
+      : NOT_MEASURED,
+  pileUpAtEnd: (w, b) =>
+    w?.leak && b?.leak
+      ? {
+          ours: `leaky ${int(w.leak.evidence.inFlight?.drainEnd ?? 0)} → fixed ${int(b.leak.evidence.inFlight?.drainEnd ?? 0)} at the end of the drain (peaks ${int(w.inFlightPeak ?? 0)} and ${int(b.inFlightPeak ?? 0)}; verdicts ${w.leak.verdict}, ${b.leak.verdict})`,
+          ourRatio: factor(w.leak.evidence.inFlight?.drainEnd, Math.max(1, b.leak.evidence.inFlight?.drainEnd ?? 0)),
+        }
+      : NOT_MEASURED,
+  pileUpRate: (w, b) => {
+    const wi = w?.leak?.evidence.inFlight;
+    if (!wi) return NOT_MEASURED;
+    const bi = b?.leak?.evidence.inFlight;
+    const rate = bi ? `${bi.faultSlopePerS >= 0 ? '+' : ''}${bi.faultSlopePerS.toFixed(1)}/s` : '–';
+    return { ours: `leaky +${wi.faultSlopePerS.toFixed(1)} in flight/s; fixed ${rate}`, ourRatio: null };
+  },
+  propagationP50: (w, b) => {
+    const [sw, sb] = [w?.staleness?.propagationUs, b?.staleness?.propagationUs];
+    if (!sw || !sb) return NOT_MEASURED;
+    return {
+      ours: `${w!.client} ${ms(sw.p50)} → ${b!.client} ${ms(sb.p50)} (p99 ${ms(sw.p99)} → ${ms(sb.p99)})`,
+      ourRatio: factor(sw.p50, sb.p50),
+    };
+  },
+  consulRequestsPerSecond: (w, b) => {
+    const [rw, rb] = [w?.staleness?.consulRequestsPerSecond, b?.staleness?.consulRequestsPerSecond];
+    if (!w?.staleness || !b?.staleness) return NOT_MEASURED;
+    return {
+      ours: `${w.client} ${int(rw ?? 0)}/s → ${b.client} ${(rb ?? 0).toFixed(1)}/s`,
+      ourRatio: factor(rw, rb),
+    };
+  },
+};
+
+/**
+ * The Go articles' figures (docs/ARTICLES.md) beside this report's, lesson by lesson, rendered from the lesson
+ * table (`lesson-table.ts`). Lines whose scenario or rows the report lacks say `not measured`.
+ */
+export function articleComparisons(report: Report, lines: readonly LessonLine[] = LESSON_LINES): ArticleComparison[] {
+  return lines.map((l) => ({
+    lesson: l.lesson,
+    measure: l.measure,
+    theirs: l.theirs,
+    theirRatio: l.theirRatio,
+    ...OUR_FIGURES[l.figure](find(report, l.scenario, l.worse), find(report, l.scenario, l.better)),
+  }));
 }
 
 const times = (n: number | null, atLeast = false): string =>
