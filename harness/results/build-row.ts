@@ -10,6 +10,7 @@ import { ERROR_CAUSE_NAMES, type ErrorCause } from '../../clients/index.ts';
 import type { ConsulRequestCounts } from '../consul/consul-admin.ts';
 import { encodeHistogram, summarize } from '../load/latency-histogram.ts';
 import type { LoadResult } from '../load/load-runner.ts';
+import { CLOSED_MODEL } from '../load/models/closed.ts';
 import type { ResultRow } from '../report/report-schema.ts';
 import type { ConnectionCounts } from '../service/service-meters.ts';
 import type { ServiceStats } from '../service/service-protocol.ts';
@@ -33,7 +34,7 @@ export interface RowInputs {
   readonly flags: readonly string[];
   /**
    * What the load model adds to the row (`LoadModelDef.rowResults`: the open model's schedule figures) and its
-   * flags (`generator-behind`, `load-generator-saturated`). Default none.
+   * flags (`generator-behind`, `load-generator-saturated`). Default: the closed model's.
    */
   readonly model?: { readonly fields: Readonly<Record<string, unknown>>; readonly flags: readonly string[] };
   /** CPU time the Consul agent used during the measured load, µs; `undefined` when unknown (not run locally). */
@@ -86,7 +87,7 @@ export function buildRow(i: RowInputs): ResultRow {
   const served = service ? Object.values(service.byStatus).reduce((a, b) => a + b, 0) : load.responses;
   const perServed = (bytes: number): number => (served > 0 ? bytes / served : 0);
   const consulRequests = i.before && i.after ? Math.max(0, i.after.kvGets - i.before.kvGets) : null;
-  const flags = [...i.flags, ...(i.model?.flags ?? [])];
+  const flags = [...i.flags, ...(i.model ?? CLOSED_MODEL.rowResults(load)).flags];
   const seconds = Math.max(1e-9, load.durationMs / 1000);
   const consulCpuPercent = i.consulCpuUs === undefined ? undefined : (i.consulCpuUs / 1e6 / seconds) * 100;
   const serviceCpuPercent = service ? (service.process.cpuUs / 1000 / Math.max(1, service.process.wallMs)) * 100 : 0;
