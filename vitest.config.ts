@@ -7,6 +7,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     fileParallelism: false,
+    // cli.test.ts starts its quick runs at once, in lanes (see there); no other file runs tests concurrently
+    maxConcurrency: 10,
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // The JSON file feeds .ci/run's closing 'N passed, N failed' line.

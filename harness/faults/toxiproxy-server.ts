@@ -81,6 +81,7 @@ export async function startToxiproxy(options: StartToxiproxyOptions = {}): Promi
     });
   }
   const stop = proc.stop;
+  options.onProgress?.(`Toxiproxy ${bin.version} API at ${apiUrl} (pid ${proc.pid})`);
   return {
     apiUrl,
     version: bin.version,

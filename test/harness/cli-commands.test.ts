@@ -78,7 +78,7 @@ describe('your own client module', () => {
   });
 });
 
-describe('bad input exits 2 with one line naming the fix', () => {
+describe.concurrent('bad input exits 2 with one line naming the fix', () => {
   it.each([
     [['run', 'no-such-scenario'], /unknown scenario "no-such-scenario": use one of articles/],
     [

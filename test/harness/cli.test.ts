@@ -39,128 +39,172 @@ function expectedCharts(scenario: string): string[] {
   ];
 }
 
-describe.each(scenarioNames())('run %s --quick', (scenario) => {
-  it(
-    'writes report.json and report.md with a row for every client and baseline, and stops everything',
-    async () => {
-      const out = await tmp();
-      quickRuns.set(scenario, out);
-      // as publish runs it: the scenarios that reproduce the articles add the Go rows
-      const extra = GO_ROW_SCENARIOS[scenario] ?? [];
-      const wanted = [...loadScenario(scenario).clients.map(rowName), ...extra];
-      const clients = extra.length ? ['--clients', wanted.join(',')] : [];
-      const r = await cli(['run', scenario, '--quick', '--consul', 'local', ...clients, '--out', out]);
-      expect(r.exitCode, r.stderr).toBe(0);
-      // the terminal says where the HTML report is, as a URL a browser opens
-      expect(r.stdout).toContain(`HTML report (charts; open in a browser): file://${path.join(out, 'report.html')}`);
+/**
+ * The quick runs go in lanes that run side by side (each run is its own harness with its own Consul; most of a
+ * stall or restart row is waiting), one scenario after another within a lane. Both restart scenarios share a lane,
+ * so the check that no persistent Consul (`-bootstrap`) is left sees only its own lane's. Every other check of
+ * leftovers names the run's own Consul and Toxiproxy by port.
+ */
+const LANES: readonly (readonly string[])[] = [
+  ['network-stall', 'light', 'watch-propagation'],
+  ['consul-restart', 'consul-restart-fresh'],
+  ['network-stall-open', 'articles', 'articles-tls'],
+];
+const laneTails = new Map<number, Promise<void>>();
+/** Waits for the scenario's lane to be free, and returns the function that frees it. */
+async function enterLane(scenario: string): Promise<() => void> {
+  const lane = LANES.findIndex((l) => l.includes(scenario));
+  const prev = laneTails.get(lane) ?? Promise.resolve();
+  let release = (): void => {};
+  laneTails.set(lane, new Promise((r) => (release = r)));
+  await prev;
+  return release;
+}
 
-      const report = ReportSchema.parse(JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')));
-      expect(report.status).toBe('complete');
-      expect(report.environment.consul.version).toMatch(/^\d+\.\d+\.\d+/);
-      expect(report.environment.consul.backend).toBe('local');
-      expect(report.environment.node).toBe(process.version);
-      expect(report.command).toContain(`run ${scenario} --quick`);
-      const rows = report.scenarios[0]!.results;
-      expect(rows.map((x) => x.client)).toEqual(wanted);
-      if (scenario === 'articles')
-        expect(rows.map((x) => x.client)).toEqual([...DEFAULT_ROW_NAMES, ...GO_CLIENT_NAMES]);
-      for (const row of rows) {
-        expect(row.ok, row.client).toBeGreaterThan(0);
-        expect(row.rps, row.client).toBeGreaterThan(0);
-        expect(row.latencyUs.p50, row.client).toBeGreaterThan(0);
-        expect(row.latencyUs.p99, row.client).toBeGreaterThanOrEqual(row.latencyUs.p50);
-        expect(row.latencyUs.max, row.client).toBeGreaterThanOrEqual(row.latencyUs.p999);
-        expect(row.consulRequests, row.client).not.toBeNull();
-      }
-      const byName = Object.fromEntries(rows.map((x) => [x.client, x]));
-      if (byName['no-consul']) expect(byName['no-consul'].consulRequests).toBe(0);
-      if (byName['consul-direct']) expect(byName['consul-direct'].consulRequestsPerRequest).toBeGreaterThan(0.95);
-      expect(byName['watch-cached']!.consulRequestsPerRequest).toBeLessThan(0.01);
+/** The Toxiproxy servers a run started, by their API port (its progress lines say `Toxiproxy … API at …`). */
+const toxiproxyPorts = (stderr: string): string[] =>
+  [...stderr.matchAll(/Toxiproxy \S+ API at http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => m[1]!);
 
-      const md = await readFile(path.join(out, 'report.md'), 'utf8');
-      expect(md).toContain(`Consul**: ${report.environment.consul.version}`);
-      for (const row of rows) expect(md).toContain(row.client);
+describe.concurrent('run <scenario> --quick, in lanes side by side', () => {
+  it('every scenario is in one lane', () => {
+    expect(LANES.flat().sort()).toEqual([...scenarioNames()].sort());
+  });
 
-      if (loadScenario(scenario).fault) {
-        // the positive and negative controls, and the timeline behind the verdicts
-        expect(byName['leaky-without-abort']!.leak?.verdict).toBe('leak');
-        expect(byName.fixed!.leak?.verdict).toBe('no-leak');
-        expect(byName.pooled!.leak?.verdict).toBe('no-leak');
-        expect(byName['watch-cached']!.leak?.verdict).toBe('no-leak');
-        // fresh-connection's TIME_WAIT pile-up shows in the sampled socket states
-        const timeWait = Math.max(...byName['fresh-connection']!.timeline!.map((x) => x.sockets?.TIME_WAIT ?? 0));
-        expect(timeWait).toBeGreaterThan(100);
-        for (const row of rows) {
-          expect(row.phases?.map((p) => p.name)).toEqual(['baseline', 'fault', 'drain']);
-          expect(row.timeline!.length).toBeGreaterThan(40);
-        }
-        expect(byName['leaky-without-abort']!.inFlightPeak).toBeGreaterThan(
-          3 * byName.fixed!.leak!.evidence.inFlight!.drainEnd,
-        );
-        expect(report.environment.tools['toxiproxy-server']).toMatch(/^\d+\.\d+\.\d+/);
-        expect(md).toContain('### Leak verdicts');
-        expect(md).toMatch(/leaky-without-abort \| \*\*leak\*\*/);
-        expect(await processesMentioning('toxiproxy-server')).toEqual([]);
+  // lane by lane in turn (the first of each lane first), all started at once (vitest.config.ts: maxConcurrency)
+  const longest = Math.max(...LANES.map((l) => l.length));
+  const order = Array.from({ length: longest }, (_, i) => LANES.flatMap((l) => l[i] ?? []));
+  it.each(order.flat())(
+    '%s: writes report.json and report.md with a row for every client and baseline, and stops everything',
+    async (scenario) => {
+      const leave = await enterLane(scenario);
+      try {
+        await quickRun(scenario);
+      } finally {
+        leave();
       }
-      const settings = loadScenario(scenario);
-      if (settings.freshness?.writesPerSecond) {
-        // every row measured freshness; a read-through client is never stale on one server; caches cost Consul far less
-        for (const row of rows) {
-          expect(row.staleness, row.client).toBeDefined();
-          expect(row.staleness!.writes, row.client).toBeGreaterThan(0);
-          expect(row.staleness!.writesSeen, row.client).toBe(row.staleness!.writes);
-        }
-        expect(byName.pooled!.staleness!.staleReads).toBe(0);
-        // pooled reads Consul once per read, the prober's reads included (they counted in Consul's figure only: 1.065)
-        expect(byName.pooled!.consulRequestsPerRequest).toBeGreaterThan(0.97);
-        expect(byName.pooled!.consulRequestsPerRequest).toBeLessThan(1.03);
-        expect(byName['watch-cached']!.staleness!.consulRequestsPerSecond!).toBeLessThan(
-          byName.pooled!.staleness!.consulRequestsPerSecond! / 50,
-        );
-        // polling hears of a write up to one interval (1 s) late; a watch within one blocking-query return
-        expect(byName.polling!.staleness!.propagationUs.p50).toBeGreaterThan(
-          byName['watch-cached']!.staleness!.propagationUs.p50,
-        );
-        expect(md).toContain('### Freshness');
-      }
-      if (settings.restart) {
-        for (const row of rows) {
-          expect(row.recovery, row.client).toBeDefined();
-          // no client may wedge the service
-          expect(row.recovery!.serviceAnswering, row.client).toBe(true);
-        }
-        // read-through clients fail while Consul is away and recover once it is back
-        for (const name of ['pooled', 'naive-fetch', 'consul-npm']) {
-          expect(byName[name]!.recovery!.failedReads, name).toBeGreaterThan(0);
-          expect(byName[name]!.recovery!.recovered, name).toBe(true);
-        }
-        // caches ride out the outage on their snapshot; the hardened watch recovers within the window either way
-        if (settings.restart.keepData) expect(byName['watch-cached']!.recovery!.errorWindowMs).toBeNull();
-        // on a fresh data dir the KV is really empty until the harness seeds it again: a cache whose re-list lands in
-        // that gap answers 404 for a moment (measured once: 25 probe reads in 56 ms), as polling does
-        else expect(byName['watch-cached']!.recovery!.errorWindowMs ?? 0).toBeLessThan(1000);
-        expect(byName['watch-cached']!.recovery!.staleWhileDown).toBeGreaterThan(0);
-        expect(byName['watch-cached']!.recovery!.recovered).toBe(true);
-        expect(byName.polling!.recovery!.recovered).toBe(true);
-        // a restart orphans nothing in these clients: the freshness prober's own keep-alive connections once made
-        // every row `leak` (`TCPSocketWrap +5`) until it stopped with the load, before the quiesce
-        for (const name of ['watch-cached', 'polling', 'consul-npm-watch', 'pooled'])
-          expect(byName[name]!.leak?.verdict, name).toBe('no-leak');
-        expect(md).toContain('### Consul restart');
-        expect(await processesMentioning('-bootstrap')).toEqual([]);
-      }
-      expect(await readdir(path.join(out, 'runs'))).toHaveLength(1);
-      const html = await readFile(path.join(out, 'report.html'), 'utf8');
-      expect([...html.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1])).toEqual(expectedCharts(scenario));
-      expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/)/);
-
-      const consulUrl = consulUrlFrom(r.stderr);
-      expect(await answers(consulUrl)).toBe(false);
-      expect(await processesMentioning(new URL(consulUrl).port)).toEqual([]);
     },
-    9 * 60_000,
-  ); // a whole scenario's quick run: network-stall's seven Node rows take about 2.5 min here, its three Go rows 1.5 more
+    20 * 60_000,
+  ); // a lane of quick runs: network-stall's seven Node rows take about 2.5 min here, its three Go rows 1.5 more
 });
+
+/** One scenario's quick run, as a new user runs it, and everything its report and the machine must show after. */
+async function quickRun(scenario: string): Promise<void> {
+  const out = await tmp();
+  quickRuns.set(scenario, out);
+  // as publish runs it: the scenarios that reproduce the articles add the Go rows
+  const extra = GO_ROW_SCENARIOS[scenario] ?? [];
+  const wanted = [...loadScenario(scenario).clients.map(rowName), ...extra];
+  const clients = extra.length ? ['--clients', wanted.join(',')] : [];
+  const r = await cli(['run', scenario, '--quick', '--consul', 'local', ...clients, '--out', out]);
+  expect(r.exitCode, r.stderr).toBe(0);
+  // the terminal says where the HTML report is, as a URL a browser opens
+  expect(r.stdout).toContain(`HTML report (charts; open in a browser): file://${path.join(out, 'report.html')}`);
+
+  const report = ReportSchema.parse(JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')));
+  expect(report.status).toBe('complete');
+  expect(report.environment.consul.version).toMatch(/^\d+\.\d+\.\d+/);
+  expect(report.environment.consul.backend).toBe('local');
+  expect(report.environment.node).toBe(process.version);
+  expect(report.command).toContain(`run ${scenario} --quick`);
+  const rows = report.scenarios[0]!.results;
+  expect(rows.map((x) => x.client)).toEqual(wanted);
+  if (scenario === 'articles') expect(rows.map((x) => x.client)).toEqual([...DEFAULT_ROW_NAMES, ...GO_CLIENT_NAMES]);
+  for (const row of rows) {
+    expect(row.ok, row.client).toBeGreaterThan(0);
+    expect(row.rps, row.client).toBeGreaterThan(0);
+    expect(row.latencyUs.p50, row.client).toBeGreaterThan(0);
+    expect(row.latencyUs.p99, row.client).toBeGreaterThanOrEqual(row.latencyUs.p50);
+    expect(row.latencyUs.max, row.client).toBeGreaterThanOrEqual(row.latencyUs.p999);
+    expect(row.consulRequests, row.client).not.toBeNull();
+  }
+  const byName = Object.fromEntries(rows.map((x) => [x.client, x]));
+  if (byName['no-consul']) expect(byName['no-consul'].consulRequests).toBe(0);
+  if (byName['consul-direct']) expect(byName['consul-direct'].consulRequestsPerRequest).toBeGreaterThan(0.95);
+  expect(byName['watch-cached']!.consulRequestsPerRequest).toBeLessThan(0.01);
+
+  const md = await readFile(path.join(out, 'report.md'), 'utf8');
+  expect(md).toContain(`Consul**: ${report.environment.consul.version}`);
+  for (const row of rows) expect(md).toContain(row.client);
+
+  if (loadScenario(scenario).fault) {
+    // the positive and negative controls, and the timeline behind the verdicts
+    expect(byName['leaky-without-abort']!.leak?.verdict).toBe('leak');
+    expect(byName.fixed!.leak?.verdict).toBe('no-leak');
+    expect(byName.pooled!.leak?.verdict).toBe('no-leak');
+    expect(byName['watch-cached']!.leak?.verdict).toBe('no-leak');
+    // fresh-connection's TIME_WAIT pile-up shows in the sampled socket states
+    const timeWait = Math.max(...byName['fresh-connection']!.timeline!.map((x) => x.sockets?.TIME_WAIT ?? 0));
+    expect(timeWait).toBeGreaterThan(100);
+    for (const row of rows) {
+      expect(row.phases?.map((p) => p.name)).toEqual(['baseline', 'fault', 'drain']);
+      expect(row.timeline!.length).toBeGreaterThan(40);
+    }
+    expect(byName['leaky-without-abort']!.inFlightPeak).toBeGreaterThan(
+      3 * byName.fixed!.leak!.evidence.inFlight!.drainEnd,
+    );
+    expect(report.environment.tools['toxiproxy-server']).toMatch(/^\d+\.\d+\.\d+/);
+    expect(md).toContain('### Leak verdicts');
+    expect(md).toMatch(/leaky-without-abort \| \*\*leak\*\*/);
+    const ports = toxiproxyPorts(r.stderr);
+    expect(ports.length).toBeGreaterThan(0);
+    for (const port of ports) expect(await processesMentioning(`-port ${port}`)).toEqual([]);
+  }
+  const settings = loadScenario(scenario);
+  if (settings.freshness?.writesPerSecond) {
+    // every row measured freshness; a read-through client is never stale on one server; caches cost Consul far less
+    for (const row of rows) {
+      expect(row.staleness, row.client).toBeDefined();
+      expect(row.staleness!.writes, row.client).toBeGreaterThan(0);
+      expect(row.staleness!.writesSeen, row.client).toBe(row.staleness!.writes);
+    }
+    expect(byName.pooled!.staleness!.staleReads).toBe(0);
+    // pooled reads Consul once per read, the prober's reads included (they counted in Consul's figure only: 1.065)
+    expect(byName.pooled!.consulRequestsPerRequest).toBeGreaterThan(0.97);
+    expect(byName.pooled!.consulRequestsPerRequest).toBeLessThan(1.03);
+    expect(byName['watch-cached']!.staleness!.consulRequestsPerSecond!).toBeLessThan(
+      byName.pooled!.staleness!.consulRequestsPerSecond! / 50,
+    );
+    // polling hears of a write up to one interval (1 s) late; a watch within one blocking-query return
+    expect(byName.polling!.staleness!.propagationUs.p50).toBeGreaterThan(
+      byName['watch-cached']!.staleness!.propagationUs.p50,
+    );
+    expect(md).toContain('### Freshness');
+  }
+  if (settings.restart) {
+    for (const row of rows) {
+      expect(row.recovery, row.client).toBeDefined();
+      // no client may wedge the service
+      expect(row.recovery!.serviceAnswering, row.client).toBe(true);
+    }
+    // read-through clients fail while Consul is away and recover once it is back
+    for (const name of ['pooled', 'naive-fetch', 'consul-npm']) {
+      expect(byName[name]!.recovery!.failedReads, name).toBeGreaterThan(0);
+      expect(byName[name]!.recovery!.recovered, name).toBe(true);
+    }
+    // caches ride out the outage on their snapshot; the hardened watch recovers within the window either way
+    if (settings.restart.keepData) expect(byName['watch-cached']!.recovery!.errorWindowMs).toBeNull();
+    // on a fresh data dir the KV is really empty until the harness seeds it again: a cache whose re-list lands in
+    // that gap answers 404 for a moment (measured once: 25 probe reads in 56 ms), as polling does
+    else expect(byName['watch-cached']!.recovery!.errorWindowMs ?? 0).toBeLessThan(1000);
+    expect(byName['watch-cached']!.recovery!.staleWhileDown).toBeGreaterThan(0);
+    expect(byName['watch-cached']!.recovery!.recovered).toBe(true);
+    expect(byName.polling!.recovery!.recovered).toBe(true);
+    // a restart orphans nothing in these clients: the freshness prober's own keep-alive connections once made
+    // every row `leak` (`TCPSocketWrap +5`) until it stopped with the load, before the quiesce
+    for (const name of ['watch-cached', 'polling', 'consul-npm-watch', 'pooled'])
+      expect(byName[name]!.leak?.verdict, name).toBe('no-leak');
+    expect(md).toContain('### Consul restart');
+    expect(await processesMentioning('-bootstrap')).toEqual([]);
+  }
+  expect(await readdir(path.join(out, 'runs'))).toHaveLength(1);
+  const html = await readFile(path.join(out, 'report.html'), 'utf8');
+  expect([...html.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1])).toEqual(expectedCharts(scenario));
+  expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/)/);
+
+  const consulUrl = consulUrlFrom(r.stderr);
+  expect(await answers(consulUrl)).toBe(false);
+  expect(await processesMentioning(new URL(consulUrl).port)).toEqual([]);
+}
 
 describe('report.html in headless Chromium', () => {
   it.each(scenarioNames())(

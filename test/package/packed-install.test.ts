@@ -26,110 +26,122 @@ beforeAll(async () => {
   expect(existsSync(tarball), r.all).toBe(true);
 }, 180_000);
 
-describe.each(['22', 'current'] as const)('installed from the packed tarball on Node %s', (line) => {
-  it('init, run with the scaffolded .ts client, gate, and the node --test leak check', {
-    timeout: 12 * 60_000,
-  }, async () => {
-    const node = await nodeLine(line);
-    const env = {
-      PATH: `${path.dirname(node.bin)}${path.delimiter}${process.env.PATH}`,
-      npm_config_update_notifier: 'false',
-    };
-    const project = await mkdtemp(path.join(os.tmpdir(), `ckb-user-${line}-`));
-    await writeFile(
-      path.join(project, 'package.json'),
-      JSON.stringify({ name: 'my-service', version: '1.0.0', private: true, type: 'module' }),
-    );
-    const sh = (cmd: string, args: string[]) =>
-      execa(cmd, args, { cwd: project, env, extendEnv: true, reject: false, all: true, timeout: 8 * 60_000 });
+// The two Node lines install and run side by side (separate projects, each run its own Consul).
+describe('installed from the packed tarball', () => {
+  it.concurrent.for(['22', 'current'] as const)(
+    'on Node %s: init, run with the scaffolded .ts client, gate, and the node --test leak check',
+    {
+      timeout: 12 * 60_000,
+    },
+    async (line) => {
+      const node = await nodeLine(line);
+      const env = {
+        PATH: `${path.dirname(node.bin)}${path.delimiter}${process.env.PATH}`,
+        npm_config_update_notifier: 'false',
+      };
+      const project = await mkdtemp(path.join(os.tmpdir(), `ckb-user-${line}-`));
+      await writeFile(
+        path.join(project, 'package.json'),
+        JSON.stringify({ name: 'my-service', version: '1.0.0', private: true, type: 'module' }),
+      );
+      const sh = (cmd: string, args: string[]) =>
+        execa(cmd, args, { cwd: project, env, extendEnv: true, reject: false, all: true, timeout: 8 * 60_000 });
 
-    const version = await sh('node', ['--version']);
-    expect(version.stdout.trim()).toBe(`v${node.version}`);
-    let t = Date.now();
-    const install = await sh('npm', ['install', '--save-dev', '--no-audit', '--no-fund', '--prefer-offline', tarball]);
-    timings[`install-${line}-ms`] = Date.now() - t;
-    expect(install.exitCode, install.all).toBe(0);
-    // Nothing of the project's own Node comes with it; the profilers are optional peers.
-    const du = await sh('du', ['-sk', 'node_modules']);
-    timings[`install-${line}-kib`] = Number(du.stdout.split(/\s/)[0]);
-    timings[`install-${line}-packages`] =
-      (await sh('npm', ['ls', '--all', '--parseable'])).stdout.trim().split('\n').length - 1;
-    const installed = await readdir(path.join(project, 'node_modules'));
-    expect(installed).not.toContain('node');
-    expect(installed).not.toContain('0x');
+      const version = await sh('node', ['--version']);
+      expect(version.stdout.trim()).toBe(`v${node.version}`);
+      let t = Date.now();
+      const install = await sh('npm', [
+        'install',
+        '--save-dev',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        tarball,
+      ]);
+      timings[`install-${line}-ms`] = Date.now() - t;
+      expect(install.exitCode, install.all).toBe(0);
+      // Nothing of the project's own Node comes with it; the profilers are optional peers.
+      const du = await sh('du', ['-sk', 'node_modules']);
+      timings[`install-${line}-kib`] = Number(du.stdout.split(/\s/)[0]);
+      timings[`install-${line}-packages`] =
+        (await sh('npm', ['ls', '--all', '--parseable'])).stdout.trim().split('\n').length - 1;
+      const installed = await readdir(path.join(project, 'node_modules'));
+      expect(installed).not.toContain('node');
+      expect(installed).not.toContain('0x');
 
-    const init = await sh('npx', ['consul-kv-bench', 'init']);
-    expect(init.exitCode, init.all).toBe(0);
-    for (const f of [
-      'consul-kv-bench/consul-kv-client.ts',
-      'consul-kv-bench/budgets.yml',
-      'consul-kv-bench/client-leaks.test.ts',
-      '.github/workflows/consul-kv-bench.yml',
-    ])
-      expect(existsSync(path.join(project, f)), f).toBe(true);
-    // A second init keeps what the user changed.
-    await writeFile(
-      path.join(project, 'consul-kv-bench/budgets.yml'),
-      '# mine\n' + (await readFile(path.join(project, 'consul-kv-bench/budgets.yml'), 'utf8')),
-    );
-    const again = await sh('npx', ['consul-kv-bench', 'init']);
-    expect(again.exitCode).toBe(0);
-    expect(again.stdout).toMatch(/kept {2}consul-kv-bench\/budgets\.yml \(it exists; init --force overwrites it\)/);
-    expect(await readFile(path.join(project, 'consul-kv-bench/budgets.yml'), 'utf8')).toMatch(/^# mine/);
+      const init = await sh('npx', ['consul-kv-bench', 'init']);
+      expect(init.exitCode, init.all).toBe(0);
+      for (const f of [
+        'consul-kv-bench/consul-kv-client.ts',
+        'consul-kv-bench/budgets.yml',
+        'consul-kv-bench/client-leaks.test.ts',
+        '.github/workflows/consul-kv-bench.yml',
+      ])
+        expect(existsSync(path.join(project, f)), f).toBe(true);
+      // A second init keeps what the user changed.
+      await writeFile(
+        path.join(project, 'consul-kv-bench/budgets.yml'),
+        '# mine\n' + (await readFile(path.join(project, 'consul-kv-bench/budgets.yml'), 'utf8')),
+      );
+      const again = await sh('npx', ['consul-kv-bench', 'init']);
+      expect(again.exitCode).toBe(0);
+      expect(again.stdout).toMatch(/kept {2}consul-kv-bench\/budgets\.yml \(it exists; init --force overwrites it\)/);
+      expect(await readFile(path.join(project, 'consul-kv-bench/budgets.yml'), 'utf8')).toMatch(/^# mine/);
 
-    t = Date.now();
-    const run = await sh('npx', [
-      'consul-kv-bench',
-      'run',
-      'light',
-      'network-stall',
-      '--quick',
-      '--clients',
-      'pooled',
-      '--client',
-      'consul-kv-bench/consul-kv-client.ts',
-      '--consul',
-      'local',
-    ]);
-    timings[`run-${line}-ms`] = Date.now() - t;
-    expect(run.exitCode, run.all).toBe(0);
-    const report = JSON.parse(await readFile(path.join(project, 'reports/latest/report.json'), 'utf8')) as {
-      environment: { node: string };
-      scenarios: Array<{ name: string; results: Array<{ client: string; ok: number }> }>;
-    };
-    expect(report.environment.node).toBe(`v${node.version}`);
-    for (const s of report.scenarios) {
-      const mine = s.results.find((r) => r.client === 'consul-kv-client');
-      expect(mine?.ok, `${s.name}: the scaffolded client's row`).toBeGreaterThan(0);
-    }
+      t = Date.now();
+      const run = await sh('npx', [
+        'consul-kv-bench',
+        'run',
+        'light',
+        'network-stall',
+        '--quick',
+        '--clients',
+        'pooled',
+        '--client',
+        'consul-kv-bench/consul-kv-client.ts',
+        '--consul',
+        'local',
+      ]);
+      timings[`run-${line}-ms`] = Date.now() - t;
+      expect(run.exitCode, run.all).toBe(0);
+      const report = JSON.parse(await readFile(path.join(project, 'reports/latest/report.json'), 'utf8')) as {
+        environment: { node: string };
+        scenarios: Array<{ name: string; results: Array<{ client: string; ok: number }> }>;
+      };
+      expect(report.environment.node).toBe(`v${node.version}`);
+      for (const s of report.scenarios) {
+        const mine = s.results.find((r) => r.client === 'consul-kv-client');
+        expect(mine?.ok, `${s.name}: the scaffolded client's row`).toBeGreaterThan(0);
+      }
 
-    const gate = await sh('npx', [
-      'consul-kv-bench',
-      'gate',
-      '--budgets',
-      'consul-kv-bench/budgets.yml',
-      'reports/latest/report.json',
-    ]);
-    expect(gate.exitCode, gate.all).toBe(0);
-    expect(gate.stdout).toMatch(/consul-kv-client/);
+      const gate = await sh('npx', [
+        'consul-kv-bench',
+        'gate',
+        '--budgets',
+        'consul-kv-bench/budgets.yml',
+        'reports/latest/report.json',
+      ]);
+      expect(gate.exitCode, gate.all).toBe(0);
+      expect(gate.stdout).toMatch(/consul-kv-client/);
 
-    t = Date.now();
-    const leakTest = await sh('node', ['--test', 'consul-kv-bench/client-leaks.test.ts']);
-    timings[`leak-test-${line}-ms`] = Date.now() - t;
-    expect(leakTest.exitCode, leakTest.all).toBe(0);
-    expect(leakTest.stdout).toMatch(/(#|ℹ) pass 1\b/);
+      t = Date.now();
+      const leakTest = await sh('node', ['--test', 'consul-kv-bench/client-leaks.test.ts']);
+      timings[`leak-test-${line}-ms`] = Date.now() - t;
+      expect(leakTest.exitCode, leakTest.all).toBe(0);
+      expect(leakTest.stdout).toMatch(/(#|ℹ) pass 1\b/);
 
-    // The library API from the installed package.
-    const api = await sh('node', [
-      '--input-type=module',
-      '-e',
-      "const m = await import('consul-kv-bench'); const t = await import('consul-kv-bench/testing'); console.log(typeof m.runScenarios, typeof m.evaluateBudgets, typeof m.judgeLeak, typeof t.assertNoLeaks)",
-    ]);
-    expect(api.stdout.trim(), api.all).toBe('function function function function');
-    await mkdir(path.join(ROOT, '.vitest-artifacts'), { recursive: true });
-    await writeFile(
-      path.join(ROOT, '.vitest-artifacts', `packed-install-${line}.json`),
-      JSON.stringify(timings, null, 2),
-    );
-  });
+      // The library API from the installed package.
+      const api = await sh('node', [
+        '--input-type=module',
+        '-e',
+        "const m = await import('consul-kv-bench'); const t = await import('consul-kv-bench/testing'); console.log(typeof m.runScenarios, typeof m.evaluateBudgets, typeof m.judgeLeak, typeof t.assertNoLeaks)",
+      ]);
+      expect(api.stdout.trim(), api.all).toBe('function function function function');
+      await mkdir(path.join(ROOT, '.vitest-artifacts'), { recursive: true });
+      await writeFile(
+        path.join(ROOT, '.vitest-artifacts', `packed-install-${line}.json`),
+        JSON.stringify(timings, null, 2),
+      );
+    },
+  );
 });
