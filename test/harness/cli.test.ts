@@ -48,13 +48,21 @@ function expectedCharts(scenario: string): string[] {
 const LANES: readonly (readonly string[])[] = [
   ['network-stall', 'light', 'watch-propagation'],
   ['consul-restart', 'consul-restart-fresh'],
-  ['network-stall-open', 'articles', 'articles-tls'],
+  ['articles', 'articles-tls'],
 ];
+/**
+ * Run alone, before the lanes: its assertions are latencies in the open model (lesson 2: leaky's stall p99 at least
+ * 10× fixed's), which a machine busy with the other runs' load inflates (a try beside them measured 1.8×).
+ */
+const SOLO: readonly string[] = ['network-stall-open'];
+let endSolo = (): void => {};
+const soloDone = new Promise<void>((r) => (endSolo = r));
 const laneTails = new Map<number, Promise<void>>();
-/** Waits for the scenario's lane to be free, and returns the function that frees it. */
+/** Waits for the scenario's turn (alone, or its lane free after the solo runs) and returns what ends it. */
 async function enterLane(scenario: string): Promise<() => void> {
+  if (SOLO.includes(scenario)) return endSolo;
   const lane = LANES.findIndex((l) => l.includes(scenario));
-  const prev = laneTails.get(lane) ?? Promise.resolve();
+  const prev = laneTails.get(lane) ?? soloDone;
   let release = (): void => {};
   laneTails.set(lane, new Promise((r) => (release = r)));
   await prev;
@@ -67,12 +75,12 @@ const toxiproxyPorts = (stderr: string): string[] =>
 
 describe.concurrent('run <scenario> --quick, in lanes side by side', () => {
   it('every scenario is in one lane', () => {
-    expect(LANES.flat().sort()).toEqual([...scenarioNames()].sort());
+    expect([...SOLO, ...LANES.flat()].sort()).toEqual([...scenarioNames()].sort());
   });
 
   // lane by lane in turn (the first of each lane first), all started at once (vitest.config.ts: maxConcurrency)
   const longest = Math.max(...LANES.map((l) => l.length));
-  const order = Array.from({ length: longest }, (_, i) => LANES.flatMap((l) => l[i] ?? []));
+  const order = [SOLO, ...Array.from({ length: longest }, (_, i) => LANES.flatMap((l) => l[i] ?? []))];
   it.each(order.flat())(
     '%s: writes report.json and report.md with a row for every client and baseline, and stops everything',
     async (scenario) => {
