@@ -43,8 +43,6 @@ export interface RunOptionDef<T> {
   readonly cliDefault?: T;
   /** How the option narrows every scenario of the run; absent for options of the session (Consul, output). */
   readonly narrow?: (value: T) => ScenarioOverrides;
-  /** The scenario field it sets, for error messages (`load.rate` → `--rate`). */
-  readonly field?: string;
 }
 
 const def = <T>(d: RunOptionDef<T>): RunOptionDef<T> => d;
@@ -64,21 +62,18 @@ export const RUN_OPTIONS = {
     description: "load generator connections (default: the scenario's)",
     parse: positiveInt('--connections'),
     narrow: (connections) => ({ connections }),
-    field: 'load.connections',
   }),
   duration: def<number>({
     flags: '--duration <s>',
     description: "measured seconds per row (default: the scenario's)",
     parse: seconds('--duration', 1),
     narrow: (durationS) => ({ durationS }),
-    field: 'load.durationS',
   }),
   warmup: def<number>({
     flags: '--warmup <s>',
     description: "warm-up seconds per row, discarded (default: the scenario's)",
     parse: seconds('--warmup', 0),
     narrow: (warmupS) => ({ warmupS }),
-    field: 'load.warmupS',
   }),
   quick: def<boolean>({
     flags: '--quick',
@@ -91,7 +86,6 @@ export const RUN_OPTIONS = {
       'open model: requests arrive at this rate whether or not earlier ones answered; latency corrected for coordinated omission',
     parse: arrivalRate('--rate'),
     narrow: (rate) => ({ rate }),
-    field: 'load.rate',
   }),
   arrival: def<'constant' | 'poisson'>({
     flags: '--arrival <kind>',
@@ -106,14 +100,12 @@ export const RUN_OPTIONS = {
       "open model: cap on requests in flight and on the generator's connections (default: the scenario's, 1000)",
     parse: positiveInt('--max-in-flight'),
     narrow: (maxInFlight) => ({ maxInFlight }),
-    field: 'load.maxInFlight',
   }),
   workers: def<number>({
     flags: '--workers <n>',
     description: 'open model: generator worker threads, the rate split between them (default 1)',
     parse: positiveInt('--workers'),
     narrow: (workers) => ({ workers }),
-    field: 'load.workers',
   }),
   repeat: def<number>({
     flags: '--repeat <n>',
@@ -159,7 +151,6 @@ export const RUN_OPTIONS = {
       "round trip added between the service and Consul through Toxiproxy's latency toxic, half each way (default: the scenario's, 0 = loopback)",
     parse: rttMs('--rtt'),
     narrow: (rttMs) => ({ rttMs }),
-    field: 'network.rttMs',
   }),
   out: def<string>({
     flags: '--out <dir>',
@@ -236,8 +227,3 @@ export function scenarioOverrides(options: RunOptions): ScenarioOverrides {
   }
   return out;
 }
-
-/** Scenario fields that options set, with the flag that sets them, for error messages. */
-export const OPTION_FIELDS: ReadonlyArray<readonly [field: string, flag: string]> = Object.values(
-  RUN_OPTIONS as Record<string, RunOptionDef<unknown>>,
-).flatMap((d) => (d.field ? [[d.field, d.flags.split(' ')[0]!] as const] : []));
