@@ -1,5 +1,6 @@
 /** Helpers shared by the tests. */
 
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,9 +9,9 @@ import { execa } from 'execa';
 /** Project root. */
 export const ROOT = path.join(import.meta.dirname, '..');
 
-/** Runs the CLI as a user would (`node harness/cli.ts …`), never rejecting. */
+/** Runs the CLI as a user would (`node harness/bin.ts …`, as the npm scripts and the installed bin do), never rejecting. */
 export function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return execa(process.execPath, [path.join(ROOT, 'harness/cli.ts'), ...args], {
+  return execa(process.execPath, [path.join(ROOT, 'harness/bin.ts'), ...args], {
     cwd: ROOT,
     reject: false,
     env: { ...env },
@@ -55,4 +56,28 @@ export function consulUrlFrom(stderr: string): string {
   const m = /ready at (https?:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
   if (!m?.[1]) throw new Error(`no Consul address in:\n${stderr}`);
   return m[1];
+}
+
+/**
+ * A value for `CKB_TEST_MARK` unique to one run: every process the run starts inherits it in its environment (the
+ * harness passes its environment on; the Go service's too, less `CONSUL_*`), so {@link processesMarked} finds what
+ * that run left, and only that, whatever else runs beside it.
+ */
+export function testMark(name: string): { readonly env: { CKB_TEST_MARK: string }; readonly value: string } {
+  const value = `${process.pid}-${name}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  return { env: { CKB_TEST_MARK: value }, value };
+}
+
+/** Pids of the processes whose environment holds `mark` (Linux `/proc/<pid>/environ`). */
+export function processesMarked(mark: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(mark)) out.push(Number(entry));
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return out;
 }

@@ -79,7 +79,7 @@ describe('Consul with ACLs enforced', () => {
     const child = execa(
       process.execPath,
       [
-        path.join(ROOT, 'harness/cli.ts'),
+        path.join(ROOT, 'harness/bin.ts'),
         'run',
         'light',
         '--quick',

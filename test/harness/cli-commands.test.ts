@@ -190,7 +190,7 @@ describe.each([
     const child = execa(
       process.execPath,
       [
-        path.join(ROOT, 'harness/cli.ts'),
+        path.join(ROOT, 'harness/bin.ts'),
         'run',
         'light',
         '--consul',

@@ -21,8 +21,13 @@ const load = async (name: string): Promise<Factory> =>
 /** Short phases: 1 s baseline, 2 s stall, 1 s drain, 5.5 s quiesce (the corpus's timeouts are ≤ 1 s). */
 const PHASES = { baselineMs: 1000, stallMs: 2000, drainMs: 1000, quiesceMs: 5500, rate: 40 };
 
+/** Toxiproxy servers this test process started (its children: the check runs in-process), whatever runs beside it. */
 const toxiproxies = (): number =>
-  Number(execaSync('pgrep', ['-c', '-f', 'toxiproxy-server -host'], { reject: false }).stdout.trim() || 0);
+  Number(
+    execaSync('pgrep', ['-c', '-P', String(process.pid), '-f', 'toxiproxy-server -host'], {
+      reject: false,
+    }).stdout.trim() || 0,
+  );
 
 describe('consul-kv-bench/testing: the leak check in a test suite', () => {
   const consulUrl = inject('consulUrl');

@@ -78,7 +78,7 @@ function runAction(base: string | undefined, head: string, out: string, extra: R
       CKB_HEAD_DIR: head,
       CKB_SCENARIOS: 'light',
       CKB_ROUNDS: '2',
-      CKB_REPEAT: '2',
+      CKB_REPEAT: '1',
       CKB_OUT: out,
       GITHUB_STEP_SUMMARY: path.join(out, 'summary.md'),
       GITHUB_OUTPUT: path.join(out, 'github-output'),
