@@ -4,7 +4,7 @@
  * real stall, `go-leaky` is judged `leak` and `go-watch` `no-leak`: cli.test.ts asserts that on the network-stall
  * quick run, which has those rows; the same run here alone was 52 s of the suite.)
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import pLimit from 'p-limit';
 import { describe, expect, it } from 'vitest';
-import { eventually, processesMarked, ROOT } from '../helpers.ts';
+import { eventually, processesMarked, ROOT, testMark } from '../helpers.ts';
 
 /** mulberry32: a small seeded generator, so the kill points repeat. */
 function seeded(seed: number): () => number {
@@ -39,7 +39,7 @@ describe('SIGKILL leaves nothing behind', () => {
     const tryOnce = async (i: number): Promise<void> => {
       const scenario = i % 2 === 0 ? 'light' : 'network-stall';
       const killAtMs = killPoints[i]!;
-      const mark = `CKB_SIGKILL_MARK=${process.pid}-${i}-${Date.now()}`;
+      const mark = testMark(`sigkill-${i}`);
       const child = execa(
         process.execPath,
         [
@@ -54,14 +54,14 @@ describe('SIGKILL leaves nothing behind', () => {
           '--out',
           path.join(out, String(i)),
         ],
-        { cwd: ROOT, reject: false, env: { CKB_SIGKILL_MARK: mark.split('=')[1] }, extendEnv: true },
+        { cwd: ROOT, reject: false, env: mark.env, extendEnv: true },
       );
       await new Promise((r) => setTimeout(r, killAtMs));
-      const startedBeforeKill = processesMarked(mark).length;
+      const startedBeforeKill = processesMarked(mark.value).length;
       child.kill('SIGKILL');
       await child;
-      await eventually(() => processesMarked(mark).length === 0, 6000);
-      const left = processesMarked(mark);
+      await eventually(() => processesMarked(mark.value).length === 0, 6000);
+      const left = processesMarked(mark.value);
       results.push({ scenario, killAtMs, startedBeforeKill, left });
       // Clean up for the next try whatever a failure left, so one failure does not cascade.
       for (const pid of left) {
