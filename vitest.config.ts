@@ -1,12 +1,42 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Test files that mostly wait (a restart, a timer) or are unit tests, and neither time anything, count the shared
+ * Consul's requests, nor judge leaks from a sampled timeline: they run three at a time, before the rest.
+ * docs/TESTS.md says why the others are not here (sigkill.test.ts and testing-helper.test.ts failed beside them).
+ */
+const WAITING = [
+  'test/architecture.test.ts',
+  'test/docs.test.ts',
+  'test/clients/clients.test.ts',
+  'test/clients/freshness.test.ts',
+  'test/clients/tls.test.ts',
+  'test/clients/watch-cached.test.ts',
+  'test/harness/acl.test.ts',
+  'test/harness/article-reproduction.test.ts',
+  'test/harness/calibration.test.ts',
+  'test/harness/compare-stats.test.ts',
+  'test/harness/figures.test.ts',
+  'test/harness/freshness.test.ts',
+  'test/harness/gate.test.ts',
+  'test/harness/go-service.test.ts',
+  'test/harness/history.test.ts',
+  'test/harness/init.test.ts',
+  'test/harness/leak-verdict.test.ts',
+  'test/harness/lesson-table.test.ts',
+  'test/harness/remote-consul.test.ts',
+  'test/harness/report.test.ts',
+  'test/harness/results.test.ts',
+  'test/harness/scenario-schema.test.ts',
+  'test/harness/service-process.test.ts',
+  'test/harness/units.test.ts',
+];
+
 // Integration tests share one real Consul (test/global-setup.ts) and the machine's two cores with the load they
-// generate, so test files run one after another.
+// generate: the files that time things or count Consul's requests run one after another, alone.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
-    fileParallelism: false,
     // cli.test.ts starts its quick runs at once, in lanes (see there); no other file runs tests concurrently
     maxConcurrency: 10,
     testTimeout: 120_000,
@@ -14,5 +44,21 @@ export default defineConfig({
     // The JSON file feeds .ci/run's closing 'N passed, N failed' line.
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest-artifacts/results.json' },
+    projects: [
+      {
+        extends: true,
+        test: { name: 'waiting', include: WAITING, maxWorkers: 3, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'alone',
+          include: ['test/**/*.test.ts'],
+          exclude: WAITING,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

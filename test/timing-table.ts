@@ -38,18 +38,26 @@ interface VitestJson {
  * @param machine a line naming the machine the suite ran on.
  */
 export function renderTimings(results: VitestJson, machine: string): string {
-  // Files run one after another (vitest.config.ts: fileParallelism false), so a file's wall time is from the end of
-  // the file before it to its own end: vitest's own start and end of a file leave out its beforeAll hooks (the leak
-  // corpus does all its work in one).
+  // The `alone` files run one after another (vitest.config.ts), so such a file's wall time is from the end of the
+  // file before it to its own end: vitest's own start and end of a file leave out its beforeAll hooks (the leak
+  // corpus does all its work in one). A file that ran beside others (the `waiting` project, three at a time) gets
+  // its own start to end.
   const byEnd = [...results.testResults].sort((a, b) => a.endTime - b.endTime);
+  const overlaps = (f: (typeof byEnd)[number]) =>
+    byEnd.some((o) => o !== f && o.startTime < f.endTime && f.startTime < o.endTime);
   const files = byEnd
-    .map((f, i) => ({
-      // relative to the checkout the suite ran in (a fresh clone elsewhere, in CI)
-      file: f.name.slice(f.name.lastIndexOf(`${path.sep}test${path.sep}`) + 1),
-      s: Math.max(0, f.endTime - (i === 0 ? f.startTime : byEnd[i - 1]!.endTime)) / 1000,
-      tests: f.assertionResults.length,
-      failed: f.assertionResults.filter((a) => a.status === 'failed').length,
-    }))
+    .map((f, i) => {
+      const beside = overlaps(f);
+      const from = beside || i === 0 ? f.startTime : byEnd[i - 1]!.endTime;
+      return {
+        // relative to the checkout the suite ran in (a fresh clone elsewhere, in CI)
+        file: f.name.slice(f.name.lastIndexOf(`${path.sep}test${path.sep}`) + 1),
+        s: Math.max(0, f.endTime - from) / 1000,
+        beside,
+        tests: f.assertionResults.length,
+        failed: f.assertionResults.filter((a) => a.status === 'failed').length,
+      };
+    })
     .sort((a, b) => b.s - a.s);
   const total = files.reduce((n, f) => n + f.s, 0);
   const first = Math.min(...results.testResults.map((f) => f.startTime));
@@ -59,6 +67,7 @@ export function renderTimings(results: VitestJson, machine: string): string {
     f.s.toFixed(1),
     String(f.tests) + (f.failed > 0 ? ` (${f.failed} failed)` : ''),
     `${((f.s / Math.max(1e-9, total)) * 100).toFixed(0)}%`,
+    f.beside ? 'beside others' : 'alone',
   ]);
   return [
     '# Test suite timings',
@@ -70,10 +79,10 @@ export function renderTimings(results: VitestJson, machine: string): string {
     `${((last - first) / 60_000).toFixed(1)} min from the first file's start to the last file's end`,
     "(Consul's start in the global setup, lint and type-check come before that).",
     '',
-    'Files run one after another; inside some files, independent runs go side by side (see docs/TESTS.md).',
-    'Slowest first:',
+    'The files that mostly wait run three at a time first, then the rest one after another; inside some files,',
+    'independent runs go side by side (see docs/TESTS.md). A share is of the summed file times. Slowest first:',
     '',
-    markdownTable([['file', 'wall s', 'tests', 'share'], ...rows], { align: ['l', 'r', 'r', 'r'] }),
+    markdownTable([['file', 'wall s', 'tests', 'share', 'ran'], ...rows], { align: ['l', 'r', 'r', 'r', 'l'] }),
     '',
   ].join('\n');
 }

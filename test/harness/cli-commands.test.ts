@@ -236,6 +236,11 @@ describe('compare and gate on a real quick run', () => {
       'pooled,naive-fetch',
       '--repeat',
       '6',
+      // twelve row runs: 1 s each is enough for a histogram, a pairing and a gate
+      '--duration',
+      '1',
+      '--warmup',
+      '0',
       '--consul',
       'local',
       '--out',
