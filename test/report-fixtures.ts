@@ -1,4 +1,7 @@
-/** Small reports built in code, for tests of what reads reports (gate, history, compare). */
+/**
+ * Small reports built in code, for tests of what reads reports (gate, history, compare, calibration, merge): the one
+ * place in the tests that writes a whole row out, so a new required field of a row is added here once.
+ */
 import { createLatencyHistogram, encodeHistogram } from '../harness/load/latency-histogram.ts';
 import type { Report, ResultRow, RunSummary } from '../harness/report/report-schema.ts';
 
@@ -23,8 +26,17 @@ export function run(p99Ms: number, extra: Partial<RunSummary> = {}): RunSummary 
   };
 }
 
-/** A row of runs (the first run's figures as the row's). */
-export function row(client: string, runs: RunSummary[], leak?: 'leak' | 'no-leak'): ResultRow {
+/**
+ * A row of runs (the first run's figures as the row's).
+ * @param leak the row's verdict (its evidence's reason is the verdict's name).
+ * @param extra fields that replace the built ones.
+ */
+export function row(
+  client: string,
+  runs: RunSummary[],
+  leak?: 'leak' | 'no-leak',
+  extra: Partial<ResultRow> = {},
+): ResultRow {
   const first = runs[0]!;
   return {
     client,
@@ -65,14 +77,15 @@ export function row(client: string, runs: RunSummary[], leak?: 'leak' | 'no-leak
       ? {
           leak: {
             verdict: leak,
-            evidence: { reason: '', grownResources: {}, samples: { baseline: 0, fault: 0, drainTail: 0 } },
+            evidence: { reason: leak, grownResources: {}, samples: { baseline: 0, fault: 0, drainTail: 0 } },
           },
         }
       : {}),
+    ...extra,
   };
 }
 
-/** A report of one scenario. */
+/** A report of one scenario, measured in the closed model. */
 export function report(scenario: string, rows: ResultRow[]): Report {
   return {
     schemaVersion: 1,

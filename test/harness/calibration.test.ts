@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { calibrateGate, combinations } from '../../harness/gate/calibration.ts';
 import { createLatencyHistogram, encodeHistogram } from '../../harness/load/latency-histogram.ts';
-import type { Report, ResultRow, RunSummary } from '../../harness/report/report-schema.ts';
+import type { Report, RunSummary } from '../../harness/report/report-schema.ts';
+import { report as reportOf, row } from '../report-fixtures.ts';
 
 const histogram = encodeHistogram(createLatencyHistogram());
 
@@ -30,64 +31,13 @@ function run(p50Ms: number, startedAtMs?: number): RunSummary {
 
 /** Rows of runs measured in rounds (row j of round i starts at i·3 s + j s), or with no start times. */
 function report(rows: Record<string, number[]>, timed = true): Report {
-  const results = Object.entries(rows).map(
-    ([client, p50s], j): ResultRow => ({
+  const results = Object.entries(rows).map(([client, p50s], j) =>
+    row(
       client,
-      kind: 'client',
-      description: '',
-      connections: 1,
-      durationMs: 1000,
-      requests: 1000,
-      ok: 1000,
-      rps: 1000,
-      latencyUs: run(p50s[0]!).latencyUs!,
-      histogram,
-      errors: {
-        total: 0,
-        non2xx: 0,
-        timeouts: 0,
-        connection: 0,
-        consul429: 0,
-        clientTimeout: 0,
-        consulHttp: 0,
-        unreachable: 0,
-        notFound: 0,
-        other: 0,
-      },
-      heapBytesPerRequest: 1,
-      peakRssBytes: 1,
-      consulConnectionsOpened: 0,
-      consulConnectionsPeak: 0,
-      consulRequests: 1000,
-      consulRequestsPerRequest: 1,
-      service: null,
-      loadGenerator: { elu: 0, cpuPercent: 0, saturated: false },
-      clientStats: {},
-      flags: [],
-      inFlightPeak: 1,
-      runs: p50s.map((v, i) => run(v, timed ? i * 3000 + j * 1000 : undefined)),
-    }),
+      p50s.map((v, i) => run(v, timed ? i * 3000 + j * 1000 : undefined)),
+    ),
   );
-  return {
-    schemaVersion: 1,
-    createdAt: '2026-11-22T00:00:00Z',
-    finishedAt: null,
-    status: 'complete',
-    command: 'test',
-    environment: {
-      node: 'v26',
-      platform: 'linux',
-      osRelease: '',
-      arch: 'x64',
-      cpuModel: 'cpu',
-      cpuCount: 2,
-      totalMemoryBytes: 1,
-      consul: { version: '1.22.7', backend: 'local', provenance: '', httpMaxConnsPerClient: 200 },
-      tools: {},
-    },
-    scenarios: [{ name: 'light', description: '', settings: {}, loadModel: 'closed', results }],
-    failures: [],
-  };
+  return reportOf('light', results);
 }
 
 /** 12 noisy values around `center` (a fixed pseudo-random sequence, ±`spread`, default 10%). */

@@ -8,6 +8,7 @@ import { createLatencyHistogram, encodeHistogram, recordMs } from '../../harness
 import type { ResultRow } from '../../harness/report/report-schema.ts';
 import { mergeRun, runsOf } from '../../harness/results/merge.ts';
 import { ProcessMeter } from '../../harness/service/service-meters.ts';
+import { row as fixtureRow, run } from '../report-fixtures.ts';
 
 function histogramOf(ms: number): string {
   const h = createLatencyHistogram();
@@ -35,48 +36,14 @@ function row(verdict: 'leak' | 'no-leak', extra: Partial<ResultRow> = {}): Resul
     histogram: histogramOf(ms),
     errors: 1,
   });
-  return {
-    client: 'x',
-    kind: 'client',
-    description: '',
-    connections: 1,
-    durationMs: 1000,
-    requests: 100,
-    ok: 100,
-    rps: 100,
-    latencyUs: { p50: 1000, p90: 1000, p99: 1000, p999: 1000, max: 1000, mean: 1000, count: 1 },
+  return fixtureRow('x', [run(1)], verdict, {
     histogram: histogramOf(1),
-    errors: {
-      total: 0,
-      non2xx: 0,
-      timeouts: 0,
-      connection: 0,
-      consul429: 0,
-      clientTimeout: 0,
-      consulHttp: 0,
-      unreachable: 0,
-      notFound: 0,
-      other: 0,
-    },
-    heapBytesPerRequest: 100,
     peakRssBytes: 1000,
-    consulConnectionsOpened: 0,
-    consulConnectionsPeak: 0,
-    consulRequests: 100,
-    consulRequestsPerRequest: 1,
-    service: null,
     loadGenerator: { elu: 0.5, cpuPercent: 50, saturated: false },
-    clientStats: {},
-    flags: [],
-    inFlightPeak: 1,
     phases: [phase('baseline', 1), phase('fault', 2), phase('drain', 1)],
     timeline: [],
-    leak: {
-      verdict,
-      evidence: { reason: verdict, grownResources: {}, samples: { baseline: 1, fault: 1, drainTail: 1 } },
-    },
     ...extra,
-  };
+  });
 }
 
 describe('mergeRun', () => {
