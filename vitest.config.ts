@@ -32,9 +32,6 @@ const WAITING = [
   'test/harness/units.test.ts',
 ];
 
-/** cli.test.ts and the one file light enough to run beside its first stage. */
-const BESIDE_CLI = ['test/harness/cli.test.ts', 'test/harness/testing-helper.test.ts'];
-
 // Integration tests share one real Consul (test/global-setup.ts) and the machine's two cores with the load they
 // generate: the files that time things or count Consul's requests run one after another, alone.
 export default defineConfig({
@@ -53,19 +50,13 @@ export default defineConfig({
         test: { name: 'waiting', include: WAITING, maxWorkers: 3, sequence: { groupOrder: 0 } },
       },
       {
-        // testing-helper's in-process leak checks (0.2 of a core) beside cli.test's first stage (the open-model
-        // stall and restart, under a core between them); its leaking clients were judged inconclusive beside `waiting`
-        extends: true,
-        test: { name: 'beside-cli', include: BESIDE_CLI, maxWorkers: 2, sequence: { groupOrder: 1 } },
-      },
-      {
         extends: true,
         test: {
           name: 'alone',
           include: ['test/**/*.test.ts'],
-          exclude: [...WAITING, ...BESIDE_CLI],
+          exclude: WAITING,
           fileParallelism: false,
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 1 },
         },
       },
     ],
