@@ -57,8 +57,8 @@ function expectedCharts(scenario: string): string[] {
  *
  * - `network-stall-open`'s assertions are latencies in the open model (lesson 2: leaky's stall p99 at least 10×
  *   fixed's), which a machine busy with other runs' load inflates (a try beside the closed-model lanes measured
- *   1.8×): its only company is `consul-restart-fresh` at a modest open-model rate (see QUICK_FLAGS), about half a
- *   core between them.
+ *   1.8×): its only company is `consul-restart-fresh` at a modest open-model rate (see QUICK_FLAGS), about one
+ *   core between them (measured alone: 79 CPU-seconds in 131 s, and 76 in 171 s).
  * - `articles` and `articles-tls` are 500 closed-model connections each, all CPU and no waiting, and a CI run of
  *   `articles-tls` beside the stall lanes failed: they run alone.
  * - The rest share the two cores in two lanes.
@@ -91,9 +91,9 @@ async function enterLane(scenario: string): Promise<() => void> {
 
 /**
  * Flags a quick run adds to the scenario's own. `consul-restart-fresh` runs in the open model at a modest rate: its
- * figures come from the freshness prober, not the load, and the closed model's load would keep both cores busy for
- * its 2 min (in the closed model a read-through client that fails fast while Consul is away spins at thousands of
- * errors a second). Its closed-model twin `consul-restart` keeps the closed model covered.
+ * figures come from the freshness prober, not the load. In the closed model a quick run cost 195 CPU-seconds in
+ * 161 s (a read-through client that fails fast while Consul is away spins at thousands of errors a second); at
+ * `--rate 100`, 76. Its closed-model twin `consul-restart` keeps the closed model covered.
  */
 const QUICK_FLAGS: Readonly<Record<string, readonly string[]>> = { 'consul-restart-fresh': ['--rate', '100'] };
 
