@@ -31,7 +31,18 @@ describe('the Go config service', () => {
     const modcache = await mkdtemp(path.join(os.tmpdir(), 'kvb-go-modcache-'));
     try {
       const version = await goServiceSourceVersion();
-      const env = { ...process.env, XDG_CACHE_HOME: cache, GOMODCACHE: modcache, GOFLAGS: '-modcacherw' };
+      // The modules come from the proxy into an empty module cache; the compiled packages from the machine's own Go
+      // build cache (Go's default: $XDG_CACHE_HOME/go-build, else ~/.cache/go-build), which XDG_CACHE_HOME would
+      // otherwise move too: compiling the service from nothing cost 109 CPU-seconds of the suite.
+      const goCache =
+        process.env.GOCACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'go-build');
+      const env = {
+        ...process.env,
+        XDG_CACHE_HOME: cache,
+        GOCACHE: goCache,
+        GOMODCACHE: modcache,
+        GOFLAGS: '-modcacherw',
+      };
       const built = await resolveGoBinary(goServiceSpec(version), { env, ignorePath: true });
       expect(built.source).toBe('built');
       expect(built.version).toBe(version);

@@ -34,6 +34,16 @@ beforeAll(async () => {
  */
 const loadTurn = pLimit(1);
 
+/**
+ * The README's `run light network-stall --quick` on the current line; `light` alone on Node 22, whose stall path
+ * (Toxiproxy, the service's sampler, the leak verdict) its scaffolded `node --test` leak check below runs anyway.
+ * The Node 22 line's `network-stall` rows took about 30 s of the suite's time for nothing that check does not show.
+ */
+const RUN_SCENARIOS: Readonly<Record<'22' | 'current', readonly string[]>> = {
+  '22': ['light'],
+  current: ['light', 'network-stall'],
+};
+
 describe('installed from the packed tarball', () => {
   it.concurrent.for(['22', 'current'] as const)(
     'on Node %s: init, run with the scaffolded .ts client, gate, and the node --test leak check',
@@ -100,8 +110,7 @@ describe('installed from the packed tarball', () => {
         const run = await sh('npx', [
           'consul-kv-bench',
           'run',
-          'light',
-          'network-stall',
+          ...RUN_SCENARIOS[line],
           '--quick',
           '--clients',
           'pooled',
@@ -122,13 +131,14 @@ describe('installed from the packed tarball', () => {
           expect(mine?.ok, `${s.name}: the scaffolded client's row`).toBeGreaterThan(0);
         }
 
-        const gate = await sh('npx', [
-          'consul-kv-bench',
-          'gate',
-          '--budgets',
-          'consul-kv-bench/budgets.yml',
-          'reports/latest/report.json',
-        ]);
+        // Node 22 measured `light` alone: its gate holds the scaffolded budgets without the network-stall section
+        let budgets = 'consul-kv-bench/budgets.yml';
+        if (!RUN_SCENARIOS[line].includes('network-stall')) {
+          const all = await readFile(path.join(project, budgets), 'utf8');
+          budgets = 'consul-kv-bench/budgets-light.yml';
+          await writeFile(path.join(project, budgets), all.replace(/\n {2}network-stall:[\s\S]*$/, '\n'));
+        }
+        const gate = await sh('npx', ['consul-kv-bench', 'gate', '--budgets', budgets, 'reports/latest/report.json']);
         expect(gate.exitCode, gate.all).toBe(0);
         expect(gate.stdout).toMatch(/consul-kv-client/);
       });
