@@ -1,7 +1,7 @@
 /**
  * The package as a user installs it: `npm pack`, then, in a new project of its own, `npm install -D <tarball>` and
- * everything from the README's "Use it in your repository": `init`, `run light network-stall --quick` with the
- * scaffolded `.ts` client, `gate` with the scaffolded budgets, and the scaffolded `node --test` leak check, on
+ * everything from the README's "Use it in your repository": `init`, `run light network-stall --quick` (Node 22:
+ * `light`) with the scaffolded `.ts` client, `gate` with the scaffolded budgets, and the scaffolded `node --test` leak check, on
  * Node 22 (the oldest LTS line in support, from the npm `node` package, cached) and on the current LTS (the
  * project's pinned Node). A second `init` keeps every file; `--force` rewrites them.
  */
