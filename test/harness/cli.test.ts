@@ -25,6 +25,7 @@ import {
   testMark,
   tmp,
 } from '../helpers.ts';
+import { ended, enterLane, niceOf, PROTECTED, QUICK_FLAGS, STAGES } from './quick-lanes.ts';
 
 /** Output directories of the quick runs below, by scenario, for the browser check of their report.html. */
 const quickRuns = new Map<string, string>();
@@ -54,75 +55,6 @@ function expectedCharts(scenario: string): string[] {
   ];
 }
 
-/**
- * The quick runs go in stages, one after another; a stage's lanes run side by side (each run is its own harness with
- * its own Consul; most of a stall or restart row is waiting), one scenario after another within a lane. Every check
- * of leftovers is the run's own: its Consul and Toxiproxy by port, and every process it started by the mark in its
- * environment.
- *
- * - `network-stall-open`'s assertions are latencies in the open model (lesson 2: leaky's stall p99 at least 10×
- *   fixed's), which a machine busy with other runs' load inflates (a try beside the closed-model lanes measured
- *   1.8×): its only company is `consul-restart-fresh` at a modest open-model rate (see QUICK_FLAGS), which
- *   mostly waits for Consul to come back. With `consul-restart` at that rate beside them as well, a full-suite run
- *   measured fixed's fault-phase p99 at 1.83 s (leaky's censored 10 s: 5.5×, where 10× is asserted).
- * - `articles` and `articles-tls` are 500 closed-model connections each, all CPU and no waiting: they run alone. A
- *   CI run of `articles-tls` beside the stall lanes got no 2xx for fresh-connection (its TLS handshakes starved);
- *   one of `articles` at 1 s a row with no warm-up beside `network-stall` got none for naive-fetch.
- * - The rest share the two cores in three lanes: `network-stall`'s ten rows (about 200 s, one core of the two) beside
- *   `consul-restart` at a modest open-model rate (about half a core) and the two short closed-model runs one after
- *   the other. (The layout before had `network-stall` beside a closed-model `consul-restart`, over a core, in three
- *   CI runs.)
- */
-const STAGES: readonly (readonly (readonly string[])[])[] = [
-  [['network-stall-open'], ['consul-restart-fresh']],
-  [['articles', 'articles-tls']],
-  [['network-stall'], ['consul-restart'], ['watch-propagation', 'light']],
-];
-/** Resolves when a scenario's run has ended, by scenario. */
-const ended = new Map<string, { done: Promise<void>; end: () => void }>(
-  STAGES.flat(2).map((n) => {
-    let end = (): void => {};
-    const done = new Promise<void>((r) => (end = r));
-    return [n, { done, end }];
-  }),
-);
-/** Waits for the scenario's turn (the run before it in its lane, or every run of the stage before) and returns what ends it. */
-async function enterLane(scenario: string): Promise<() => void> {
-  const stage = STAGES.findIndex((st) => st.some((lane) => lane.includes(scenario)));
-  const lane = STAGES[stage]!.find((l) => l.includes(scenario))!;
-  const k = lane.indexOf(scenario);
-  if (k > 0) await ended.get(lane[k - 1]!)!.done;
-  else if (stage > 0) await Promise.all(STAGES[stage - 1]!.flat().map((n) => ended.get(n)!.done));
-  return ended.get(scenario)!.end;
-}
-
-/**
- * Flags a quick run adds to the scenario's own: each measures no longer than its assertions need (the suite's time,
- * docs/TESTS.md).
- * - The restart scenarios run in the open model at a modest rate: their figures come from the freshness prober and
- *   the recovery probe, not the load. In the closed model a quick `consul-restart` cost 195 CPU-seconds in 161 s (a
- *   read-through client that fails fast while Consul is away spins at thousands of errors a second); at
- *   `--rate 100`, 76. The closed model through a fault is covered by `network-stall`, the leak corpus and
- *   testing-helper.test.ts.
- * - `light` and `articles` measure 1 s a row with no warm-up: their assertions are that every row answered and its
- *   Consul requests per read, which one second shows. `articles` runs alone in its stage: at 1 s with no warm-up
- *   beside `network-stall`, naive-fetch's 500 connections once got no 2xx; alone, its slowest row answered 558
- *   reads in that second (16 rows in 34 s, against 83 s at its quick 2 s with a 1 s warm-up).
- * - `articles-tls` measures 2 s a row with no warm-up (quick: 3 s after 1 s): fresh-connection's TLS handshakes at
- *   500 connections are the slow start. Alone, with no warm-up, its row answered 138 reads and go-nonpooled's 99
- *   in the first second; with a warm-up beside other load it once answered 46 in 2 s.
- * - `watch-propagation` measures 3 s (quick: 6): 30 writes at its 10 a second, against 5 keys, for the freshness
- *   assertions.
- */
-const QUICK_FLAGS: Readonly<Record<string, readonly string[]>> = {
-  'consul-restart-fresh': ['--rate', '100'],
-  'consul-restart': ['--rate', '100'],
-  light: ['--duration', '1', '--warmup', '0'],
-  articles: ['--duration', '1', '--warmup', '0'],
-  'articles-tls': ['--duration', '2', '--warmup', '0'],
-  'watch-propagation': ['--duration', '3'],
-};
-
 /** The Toxiproxy servers a run started, by their API port (its progress lines say `Toxiproxy … API at …`). */
 const toxiproxyPorts = (stderr: string): string[] =>
   [...stderr.matchAll(/Toxiproxy \S+ API at http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => m[1]!);
@@ -140,7 +72,11 @@ describe.concurrent('run <scenario> --quick, in stages of lanes side by side', (
       try {
         await quickRun(scenario);
         const out = quickRuns.get(scenario)!;
-        const page = renderInChromium(path.join(out, 'report.html'), path.join(ARTIFACTS, `report-${scenario}.png`));
+        // Chromium is not niced: beside the protected run it waits for that run's end
+        const turn = niceOf(scenario) === undefined ? Promise.resolve() : ended.get(PROTECTED)!.done;
+        const page = turn.then(() =>
+          renderInChromium(path.join(out, 'report.html'), path.join(ARTIFACTS, `report-${scenario}.png`)),
+        );
         page.catch(() => {}); // awaited (and its failure reported) by the browser test of this scenario
         rendered.set(scenario, page);
       } finally {
@@ -161,7 +97,12 @@ async function quickRun(scenario: string): Promise<void> {
   const clients = extra.length ? ['--clients', wanted.join(',')] : [];
   const mark = testMark(scenario);
   const flags = QUICK_FLAGS[scenario] ?? [];
-  const r = await cli(['run', scenario, '--quick', ...flags, '--consul', 'local', ...clients, '--out', out], mark.env);
+  const nice = niceOf(scenario);
+  const r = await cli(
+    ['run', scenario, '--quick', ...flags, '--consul', 'local', ...clients, '--out', out],
+    mark.env,
+    nice === undefined ? {} : { nice },
+  );
   expect(r.exitCode, r.stderr).toBe(0);
   // the terminal says where the HTML report is, as a URL a browser opens
   expect(r.stdout).toContain(`HTML report (charts; open in a browser): file://${path.join(out, 'report.html')}`);

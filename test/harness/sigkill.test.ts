@@ -5,6 +5,7 @@
  * carries a marker in its environment; within 6 s of the kill none may be left (the reaper gives SIGTERM, then
  * SIGKILL after 3 s, then exits itself).
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,18 @@ function seeded(seed: number): () => number {
   };
 }
 
+/** `<pid> <state> <command line>` of a process, from /proc (or `<pid> gone`). */
+function describeProcess(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+    return `${pid} ${state} ${cmd}`;
+  } catch {
+    return `${pid} gone`;
+  }
+}
+
 const TRIES = 20;
 /** Tries at once: most of a try is the wait for its kill point and for its processes to go (two at a time: 86 s). */
 const SIDE_BY_SIDE = 4;
@@ -32,7 +45,7 @@ describe('SIGKILL leaves nothing behind', () => {
   it(`${TRIES} runs killed at random points: 0 processes left`, { timeout: 15 * 60_000 }, async () => {
     const out = await mkdtemp(path.join(os.tmpdir(), 'ckb-sigkill-'));
     const random = seeded(20261122);
-    const results: Array<{ scenario: string; killAtMs: number; startedBeforeKill: number; left: number[] }> = [];
+    const results: Array<{ scenario: string; killAtMs: number; startedBeforeKill: number; left: string[] }> = [];
     // The kill points are drawn in order, then the tries run SIDE_BY_SIDE at a time (light and network-stall runs side
     // by side: each is marked apart, so each try counts only its own processes).
     const killPoints = Array.from({ length: TRIES }, () => Math.round(300 + random() * 7700));
@@ -61,10 +74,12 @@ describe('SIGKILL leaves nothing behind', () => {
       child.kill('SIGKILL');
       await child;
       await eventually(() => processesMarked(mark.value).length === 0, 6000);
-      const left = processesMarked(mark.value);
+      const leftPids = processesMarked(mark.value);
+      // each left process named by its pid, state (/proc/<pid>/stat: R, S, D, Z…) and command line, so a failure says what
+      const left = leftPids.map((pid) => describeProcess(pid));
       results.push({ scenario, killAtMs, startedBeforeKill, left });
       // Clean up for the next try whatever a failure left, so one failure does not cascade.
-      for (const pid of left) {
+      for (const pid of leftPids) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {
