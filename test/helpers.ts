@@ -9,22 +9,15 @@ import { execa } from 'execa';
 /** Project root. */
 export const ROOT = path.join(import.meta.dirname, '..');
 
-/**
- * Runs the CLI as a user would (`node harness/bin.ts …`, as the npm scripts and the installed bin do), never rejecting.
- * `nice` (Linux 0–19, default: vitest's own) lowers the CPU priority of the CLI and of everything it starts: a run
- * beside another whose latencies are asserted yields the cores to it.
- */
-export function cli(args: string[], env: NodeJS.ProcessEnv = {}, options: { readonly nice?: number } = {}) {
-  const child = execa(process.execPath, [path.join(ROOT, 'harness/bin.ts'), ...args], {
+/** Runs the CLI as a user would (`node harness/bin.ts …`, as the npm scripts and the installed bin do), never rejecting. */
+export function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return execa(process.execPath, [path.join(ROOT, 'harness/bin.ts'), ...args], {
     cwd: ROOT,
     reject: false,
     env: { ...env },
     extendEnv: true,
     timeout: 5 * 60_000,
   });
-  // Before the CLI has loaded its modules (about 0.8 s), so every process it starts inherits the priority.
-  if (options.nice !== undefined && child.pid !== undefined) os.setPriority(child.pid, options.nice);
-  return child;
 }
 
 /** Polls `check` every 50 ms until it returns true or `timeoutMs` passes. @returns whether it became true. */

@@ -25,7 +25,7 @@ import {
   testMark,
   tmp,
 } from '../helpers.ts';
-import { ended, enterLane, niceOf, PROTECTED, QUICK_FLAGS, STAGES } from './quick-lanes.ts';
+import { enterLane, QUICK_FLAGS, STAGES } from './quick-lanes.ts';
 
 /** Output directories of the quick runs below, by scenario, for the browser check of their report.html. */
 const quickRuns = new Map<string, string>();
@@ -72,11 +72,7 @@ describe.concurrent('run <scenario> --quick, in stages of lanes side by side', (
       try {
         await quickRun(scenario);
         const out = quickRuns.get(scenario)!;
-        // Chromium is not niced: beside the protected run it waits for that run's end
-        const turn = niceOf(scenario) === undefined ? Promise.resolve() : ended.get(PROTECTED)!.done;
-        const page = turn.then(() =>
-          renderInChromium(path.join(out, 'report.html'), path.join(ARTIFACTS, `report-${scenario}.png`)),
-        );
+        const page = renderInChromium(path.join(out, 'report.html'), path.join(ARTIFACTS, `report-${scenario}.png`));
         page.catch(() => {}); // awaited (and its failure reported) by the browser test of this scenario
         rendered.set(scenario, page);
       } finally {
@@ -97,12 +93,7 @@ async function quickRun(scenario: string): Promise<void> {
   const clients = extra.length ? ['--clients', wanted.join(',')] : [];
   const mark = testMark(scenario);
   const flags = QUICK_FLAGS[scenario] ?? [];
-  const nice = niceOf(scenario);
-  const r = await cli(
-    ['run', scenario, '--quick', ...flags, '--consul', 'local', ...clients, '--out', out],
-    mark.env,
-    nice === undefined ? {} : { nice },
-  );
+  const r = await cli(['run', scenario, '--quick', ...flags, '--consul', 'local', ...clients, '--out', out], mark.env);
   expect(r.exitCode, r.stderr).toBe(0);
   // the terminal says where the HTML report is, as a URL a browser opens
   expect(r.stdout).toContain(`HTML report (charts; open in a browser): file://${path.join(out, 'report.html')}`);

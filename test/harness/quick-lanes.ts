@@ -1,6 +1,5 @@
 /**
- * How cli.test.ts's quick runs share the machine: the stages and lanes they run in, the CPU priority of each, and
- * the flags each adds to its scenario's quick block (the suite's time: docs/TESTS.md).
+ * How cli.test.ts's quick runs share the machine: the stages and lanes they run in, and the flags each adds to its scenario's quick block (the suite's time: docs/TESTS.md).
  *
  * @module
  */
@@ -16,7 +15,7 @@
  *   1.8×; beside both restart scenarios at `--rate 100`, fixed's fault-phase p99 was 1.83 s. Its only company is
  *   `consul-restart-fresh` at that modest rate. Starting the other runs at a lower CPU priority did not protect it
  *   on CI: beside `network-stall` at `nice` 19 and both restarts at 10, a fresh-clone CI run measured fixed's
- *   fault p99 at 1.21 s (8.2×), though it held alone here (628 ms); {@link NICE} is empty since.
+ *   fault p99 at 1.21 s (8.2×), though it held alone here (628 ms).
  * - `articles` and `articles-tls` are 500 closed-model connections each, all CPU and no waiting: they run alone. A
  *   CI run of `articles-tls` beside the stall lanes got no 2xx for fresh-connection (its TLS handshakes starved);
  *   one of `articles` at 1 s a row with no warm-up beside `network-stall` got none for naive-fetch.
@@ -31,18 +30,8 @@ export const STAGES: readonly (readonly (readonly string[])[])[] = [
   [['articles', 'articles-tls']],
   [['network-stall'], ['consul-restart'], ['watch-propagation', 'light']],
 ];
-/** The run whose latencies are asserted beside others. */
-export const PROTECTED = 'network-stall-open';
-/**
- * CPU priority (`nice`, 0–19; weights 1024 at 0, 110 at 10, 15 at 19 in Linux's scheduler) a scenario's run starts
- * with, by scenario; none today (see the layout's doc). Runs of {@link PROTECTED}'s stage with one render their
- * report in Chromium after it ends.
- */
-const NICE: Readonly<Record<string, number>> = {};
-/** The `nice` a scenario's run is started with, if any. */
-export const niceOf = (scenario: string): number | undefined => NICE[scenario];
 /** Resolves when a scenario's run has ended, by scenario. */
-export const ended = new Map<string, { done: Promise<void>; end: () => void }>(
+const ended = new Map<string, { done: Promise<void>; end: () => void }>(
   STAGES.flat(2).map((n) => {
     let end = (): void => {};
     const done = new Promise<void>((r) => (end = r));
