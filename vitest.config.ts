@@ -29,6 +29,7 @@ const WAITING = [
   'test/harness/results.test.ts',
   'test/harness/scenario-schema.test.ts',
   'test/harness/service-process.test.ts',
+  'test/harness/socket-states.test.ts',
   'test/harness/units.test.ts',
 ];
 

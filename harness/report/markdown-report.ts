@@ -24,7 +24,7 @@ export const FLAG_LEGEND: Record<string, string> = {
   'connections-capped':
     "consul-direct ran with fewer connections than the scenario, to stay under Consul's per-client connection limit",
   'sampler-stall':
-    "the service's own timeline sampler (every 250 ms; reading socket states from /proc/net/tcp, whose cost grows with every socket on the machine, TIME_WAIT included) once held its event loop for ≥ 100 ms: latency in that moment is the harness's, not the client's",
+    "the service's own timeline sampler (every 250 ms) once held its event loop for ≥ 100 ms: latency in that moment is the harness's, not the client's (before socket states were read in a worker thread, reading /proc/net/tcp on the loop, whose cost grows with every socket on the machine, did this)",
   errors: 'some requests failed; see the errors table',
   interrupted: 'the run was stopped before this row finished its measured window',
 };

@@ -218,11 +218,17 @@ export const MeasuredRowSchema = z.object({
       elu: z.number().min(0).max(1),
       cpuPercent: z.number().min(0),
       gcCount: count,
-      cpuUsPerRequest: z.number().min(0).optional().describe('service CPU time per answered request, µs'),
+      cpuUsPerRequest: z
+        .number()
+        .min(0)
+        .optional()
+        .describe("service CPU time per answered request, µs, the harness's sampler's CPU left out (samplerCostUs)"),
       samplerCostUs: z
         .object({ mean: z.number().min(0), max: z.number().min(0) })
         .optional()
-        .describe("CPU time of the service's own sampler per sample (every 250 ms), µs: what measuring cost it"),
+        .describe(
+          "the service's own sampler (every 250 ms), µs: mean, its CPU time per sample (its socket reads in a worker thread included): what measuring cost; max, the longest one sample held the service's event loop",
+        ),
     })
     .nullable()
     .describe('the service process in the window; null for consul-direct'),

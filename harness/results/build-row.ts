@@ -127,7 +127,10 @@ export function buildRow(i: RowInputs): ResultRow {
           elu: service.process.elu,
           cpuPercent: serviceCpuPercent,
           gcCount: service.process.gcCount,
-          cpuUsPerRequest: perServed(service.process.cpuUs),
+          // the sampler's CPU (its socket reads in a worker thread, its ticks on the loop) is reported apart
+          cpuUsPerRequest: perServed(
+            Math.max(0, service.process.cpuUs - service.samplerCost.meanUs * service.samplerCost.samples),
+          ),
           samplerCostUs: { mean: service.samplerCost.meanUs, max: service.samplerCost.maxUs },
         }
       : null,

@@ -7,10 +7,10 @@
  * @module
  */
 import diagnostics from 'node:diagnostics_channel';
-import { readFileSync } from 'node:fs';
 import type net from 'node:net';
 import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
+import { SocketStateReader } from './socket-states.ts';
 
 /** Snapshot of {@link ConsulConnectionMeter}. */
 export interface ConnectionCounts {
@@ -243,57 +243,6 @@ export class InFlightMeter {
   }
 }
 
-/** TCP states of /proc/net/tcp's `st` column (include/net/tcp_states.h). */
-const TCP_STATES: Record<string, string> = {
-  '01': 'ESTABLISHED',
-  '02': 'SYN_SENT',
-  '03': 'SYN_RECV',
-  '04': 'FIN_WAIT1',
-  '05': 'FIN_WAIT2',
-  '06': 'TIME_WAIT',
-  '07': 'CLOSE',
-  '08': 'CLOSE_WAIT',
-  '09': 'LAST_ACK',
-  '0A': 'LISTEN',
-  '0B': 'CLOSING',
-};
-
-/**
- * Counts TCP sockets of connections to `port` by state, from `/proc/net/tcp` and `/proc/net/tcp6`:
- * client-side sockets (remote port = `port`) by every state, plus the server-side TIME_WAIT sockets of those
- * connections (local port = `port`). On loopback both ends are on this machine and whichever end closes first
- * holds the TIME_WAIT: with `Connection: close` that is the server's end, so counting only the client side would
- * hide the pile-up. TIME_WAIT sockets belong to no process any more, so this counts every local client of that
- * port, which on our loopback setup is the service alone. `undefined` where /proc is unavailable (not Linux).
- */
-export function tcpStatesToPort(port: number): Record<string, number> | undefined {
-  const counts: Record<string, number> = {};
-  let read = false;
-  const portOf = (address: string): number => parseInt(address.slice(address.lastIndexOf(':') + 1), 16);
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-      read = true;
-    } catch {
-      continue;
-    }
-    const lines = text.split('\n');
-    for (let i = 1; i < lines.length; i++) {
-      const cols = lines[i]!.trim().split(/\s+/);
-      const local = cols[1];
-      const remote = cols[2];
-      const st = cols[3];
-      if (!local || !remote || !st) continue;
-      const state = TCP_STATES[st] ?? st;
-      if (portOf(remote) === port || (state === 'TIME_WAIT' && portOf(local) === port)) {
-        counts[state] = (counts[state] ?? 0) + 1;
-      }
-    }
-  }
-  return read ? counts : undefined;
-}
-
 /** Counts of `process.getActiveResourcesInfo()` by type (ref'd handles and timers only). */
 export function activeResourceCounts(): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -325,19 +274,23 @@ export interface ServiceSample {
 
 /**
  * Samples the service every `intervalMs` (default 250) into a timeline that `take()` hands over and empties, and
- * measures what sampling costs (the sampler runs on the service's own event loop).
+ * measures what sampling costs. The sampler runs on the service's own event loop; socket states are read by `ss`
+ * in a worker thread where it exists (`socket-states.ts`), so a sample carries the states of the read that ended
+ * last, at most about one interval before it.
  */
 export class ServiceSampler {
   readonly #timeline: ServiceSample[] = [];
   readonly #timer: NodeJS.Timeout;
   readonly #delay = monitorEventLoopDelay({ resolution: 10 });
+  readonly #sockets: SocketStateReader | undefined;
   #elu = performance.eventLoopUtilization();
   #costs: number[] = [];
+  #offLoopUs = 0;
 
   /**
    * @param pending reads at the service's door now (see `door-meter.ts`).
    * @param consulPort Consul's (or the proxy's) port, for socket states.
-   * @param options `sampleSockets`: read socket states from /proc (costly with many sockets; default false);
+   * @param options `sampleSockets`: read socket states toward `consulPort` in every sample (default false);
    *   `intervalMs`: sampling interval, ms (default 250).
    */
   constructor(
@@ -347,10 +300,11 @@ export class ServiceSampler {
     options: { sampleSockets?: boolean | undefined; intervalMs?: number } = {},
   ) {
     this.#delay.enable();
+    this.#sockets = options.sampleSockets ? new SocketStateReader(consulPort, options.intervalMs ?? 250) : undefined;
     this.#timer = setInterval(() => {
       const started = process.cpuUsage();
       const mem = process.memoryUsage();
-      const sockets = options.sampleSockets ? tcpStatesToPort(consulPort) : undefined;
+      const sockets = this.#sockets?.latest();
       this.#timeline.push({
         t: Date.now(),
         inFlight: inFlight.inFlight,
@@ -365,16 +319,23 @@ export class ServiceSampler {
       });
       this.#elu = performance.eventLoopUtilization();
       this.#delay.reset();
-      const cost = process.cpuUsage(started);
-      this.#costs.push(cost.user + cost.system);
+      const used = process.cpuUsage(started);
+      this.#costs.push(used.user + used.system);
+      this.#offLoopUs += this.#sockets?.takeCostUs() ?? 0;
     }, options.intervalMs ?? 250);
     this.#timer.unref();
   }
 
-  /** CPU time the samples since the previous call cost, µs per sample (mean, max). Starts a new window. */
+  /**
+   * What the samples since the previous call cost, µs: `meanUs`, CPU time per sample, its ticks on the loop and the
+   * socket reads in the worker thread together; `maxUs`, the longest a tick held the service's loop. Starts a new
+   * window.
+   */
   takeCost(): { meanUs: number; maxUs: number; samples: number } {
     const costs = this.#costs.splice(0);
-    const total = costs.reduce((a, b) => a + b, 0);
+    const offLoop = this.#offLoopUs + (this.#sockets?.takeCostUs() ?? 0);
+    this.#offLoopUs = 0;
+    const total = costs.reduce((a, b) => a + b, 0) + offLoop;
     return { meanUs: costs.length ? total / costs.length : 0, maxUs: Math.max(0, ...costs), samples: costs.length };
   }
 
@@ -385,6 +346,7 @@ export class ServiceSampler {
 
   dispose(): void {
     clearInterval(this.#timer);
+    this.#sockets?.dispose();
     this.#delay.disable();
   }
 }

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ReportSchema } from '../../harness/report/report-schema.ts';
 import { answers, cli, consulUrlFrom, eventually, processesMentioning, ROOT, tmp } from '../helpers.ts';
 
-describe('your own client module', () => {
+describe.concurrent('your own client module', () => {
   it('--client runs a module through the same path, and --profile flame links a flamegraph', async () => {
     const out = await tmp();
     const r = await cli([
@@ -134,7 +134,7 @@ describe.concurrent('bad input exits 2 with one line naming the fix', () => {
   });
 });
 
-describe('calibrate --from the committed calibration', () => {
+describe.concurrent('calibrate --from the committed calibration', () => {
   it('recomputes the false alarms and the power from the raw runs, paired by round, with the pooled figures beside', async () => {
     const out = await tmp();
     const from = path.join(out, 'report.json');
@@ -151,7 +151,7 @@ describe('calibrate --from the committed calibration', () => {
   });
 });
 
-describe('runs against an external Consul', () => {
+describe.concurrent('runs against an external Consul', () => {
   it('uses it, never stops it, and records the backend', async () => {
     const consulUrl = inject('consulUrl');
     const out = await tmp();
@@ -181,7 +181,7 @@ describe('runs against an external Consul', () => {
   });
 });
 
-describe.each([
+describe.concurrent.each([
   ['SIGINT', 130],
   ['SIGTERM', 143],
 ] as const)('%s during a run', (signal, code) => {
@@ -223,7 +223,7 @@ describe.each([
   });
 });
 
-describe('compare and gate on a real quick run', () => {
+describe.concurrent('compare and gate on a real quick run', () => {
   let dir: string;
   let reportFile: string;
   beforeAll(async () => {
@@ -305,9 +305,11 @@ describe('compare and gate on a real quick run', () => {
     expect(r.stdout).toContain(html);
     expect(await readFile(md, 'utf8')).toBe(written);
     expect(await readFile(html, 'utf8')).toBe(writtenHtml);
-    const bad = await cli(['report', path.join(dir, 'generous.yml')]);
+    const notJson = path.join(dir, 'not-json.yml');
+    await writeFile(notJson, 'scenarios: {}\n');
+    const bad = await cli(['report', notJson]);
     expect(bad.exitCode).toBe(2);
-    expect(bad.stderr).toMatch(/generous\.yml: not JSON/);
+    expect(bad.stderr).toMatch(/not-json\.yml: not JSON/);
   });
 
   it('a malformed budgets file, an unknown metric or a missing report: one line with the file and line, exit 2', async () => {

@@ -41,7 +41,9 @@ describe('startConfigService', () => {
         expect(stats.timeline.every((s) => (s.sockets !== undefined) === sampleSockets)).toBe(true);
         expect(stats.samplerCost.samples).toBe(stats.timeline.length);
         expect(stats.samplerCost.meanUs).toBeGreaterThan(0);
-        expect(stats.samplerCost.maxUs).toBeGreaterThanOrEqual(stats.samplerCost.meanUs);
+        // max: the longest a tick held the loop (the socket reads run in a worker thread, counted in the mean only)
+        expect(stats.samplerCost.maxUs).toBeGreaterThan(0);
+        if (!sampleSockets) expect(stats.samplerCost.maxUs).toBeGreaterThanOrEqual(stats.samplerCost.meanUs);
       } finally {
         await service.stop();
       }

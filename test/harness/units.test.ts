@@ -176,8 +176,9 @@ describe('buildRow', () => {
     expect(row.consulRequestsPerRequest).toBe(0.8);
     expect(row.service?.cpuPercent).toBe(50);
     expect(row.flags).toEqual(['load-generator-saturated', 'consul-429', 'errors']);
-    // per request: 1 000 ms of service CPU over 10 answers, 200 ms of Consul CPU over 10 answers
-    expect(row.service?.cpuUsPerRequest).toBe(100_000);
+    // per request: 1 000 ms of service CPU, less its sampler's 8 × 120 µs, over 10 answers; 200 ms of Consul CPU
+    expect(row.service?.cpuUsPerRequest).toBe((1_000_000 - 8 * 120) / 10);
+    expect(row.service?.samplerCostUs).toEqual({ mean: 120, max: 300 });
     expect(row.consul).toEqual({ cpuPercent: 10, cpuUsPerRequest: 20_000 });
     expect(row.machine).toEqual({ cpuPercent: 150, cores: 2, bound: false });
     expect(row.allocatedBytesPerRequest).toBe(150);

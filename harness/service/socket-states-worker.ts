@@ -1,0 +1,55 @@
+/**
+ * The worker thread of {@link SocketStateReader} (`socket-states.ts`): every interval it counts the sockets toward
+ * one port from /proc and writes the counts by state, and what the read cost, into the buffer the service's sampler
+ * reads. Off the service's event loop, and invisible to `process.getActiveResourcesInfo()` there (no message port
+ * is listened to), so the leak verdict's resource counts do not see the sampler.
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { workerData } from 'node:worker_threads';
+import { countProcNetTcp, SLOT, type SocketWorkerData, socketViews } from './socket-states.ts';
+
+const { port, intervalMs, buffer } = workerData as SocketWorkerData;
+const { seq, slots } = socketViews(buffer);
+const counts = new Uint32Array(SLOT.costUs);
+
+/** CPU time of this thread, µs (`process.threadCpuUsage`, Node 23.9+; else `/proc/thread-self/stat`, in ticks). */
+function threadCpuUs(): number {
+  const own = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage;
+  if (own) {
+    const u = own();
+    return u.user + u.system;
+  }
+  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) / 100) * 1e6;
+}
+
+const read = (): void => {
+  const cpu0 = threadCpuUs();
+  counts.fill(0);
+  let readable = false;
+  for (const [file, hex] of [
+    ['/proc/net/tcp', 8],
+    ['/proc/net/tcp6', 32],
+  ] as const) {
+    try {
+      countProcNetTcp(readFileSync(file, 'latin1'), port, hex, counts);
+      readable = true;
+    } catch {}
+  }
+  if (!readable) {
+    Atomics.store(seq, 0, -1);
+    clearInterval(timer);
+    return;
+  }
+  // a seqlock: odd while the slots are written, so the sampler never reads half of one read and half of another
+  Atomics.add(seq, 0, 1);
+  for (let i = 1; i < counts.length; i++) slots[i] = counts[i]!;
+  slots[SLOT.costUs] = slots[SLOT.costUs]! + (threadCpuUs() - cpu0);
+  slots[SLOT.reads] = slots[SLOT.reads]! + 1;
+  Atomics.add(seq, 0, 1);
+};
+const timer = setInterval(read, intervalMs);
+read();
