@@ -19,17 +19,35 @@
  * - `articles` and `articles-tls` are 500 closed-model connections each, all CPU and no waiting: they run alone. A
  *   CI run of `articles-tls` beside the stall lanes got no 2xx for fresh-connection (its TLS handshakes starved);
  *   one of `articles` at 1 s a row with no warm-up beside `network-stall` got none for naive-fetch.
- * - The rest share the two cores in three lanes: `network-stall`'s ten rows (about 200 s, one core of the two) beside
- *   `consul-restart` at a modest open-model rate (about half a core) and the two short closed-model runs one after
- *   the other. Tried at `nice` 19 beside the open-model stall, `watch-propagation`'s pooled Consul requests per read
+ * - The rest share the two cores in three lanes: `network-stall`'s seven Node rows (about 150 s, one core of the two)
+ *   beside `consul-restart` at a modest open-model rate (about half a core), and the two short closed-model runs
+ *   followed by `network-stall`'s three Go rows in a run of their own (its ten rows in one run were this stage's
+ *   longest lane, about 210 s; split, `consul-restart` is, and the file took 449 s here instead of 478). A fourth
+ *   lane (`consul-restart-fresh` moved here, `network-stall-open` alone in the first stage) made the stage longer
+ *   (network-stall 224 s) and `consul-restart`'s watch-cached answered errors for 15 ms while Consul was away, where
+ *   none are asserted. Tried at `nice` 19 beside the open-model stall, `watch-propagation`'s pooled Consul requests per read
  *   measured 1.25 (under 1.03 is asserted: the prober's reads weigh more at low throughput), and the restarts at 19
  *   judged polling `inconclusive` (3 baseline samples, 4 needed).
  */
 export const STAGES: readonly (readonly (readonly string[])[])[] = [
   [['network-stall-open'], ['consul-restart-fresh']],
   [['articles', 'articles-tls']],
-  [['network-stall'], ['consul-restart'], ['watch-propagation', 'light']],
+  [['network-stall'], ['consul-restart'], ['watch-propagation', 'light', 'network-stall:go']],
 ];
+
+/**
+ * A lane entry's scenario: an entry is a scenario's name, or `<scenario>:go` for the Go rows `publish` adds to that
+ * scenario, run on their own. `network-stall`'s ten rows were the third stage's longest lane (about 210 s beside
+ * `consul-restart`'s 176); its three Go rows (about 63 s) go after the two short closed-model runs instead.
+ */
+export const scenarioOf = (entry: string): string => entry.replace(/:go$/, '');
+
+/** The rows of a lane entry's run: the scenario's own and its Go rows, or only one of the two where split. */
+export function rowsOf(entry: string, own: readonly string[], go: readonly string[]): string[] {
+  if (entry.endsWith(':go')) return [...go];
+  const split = STAGES.flat(2).includes(`${entry}:go`);
+  return split ? [...own] : [...own, ...go];
+}
 /** Resolves when a scenario's run has ended, by scenario. */
 const ended = new Map<string, { done: Promise<void>; end: () => void }>(
   STAGES.flat(2).map((n) => {
