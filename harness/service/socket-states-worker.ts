@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
-import { countProcNetTcp, SLOT, type SocketWorkerData, socketViews } from './socket-states.ts';
+import { readProcNetTcp, SLOT, type SocketWorkerData, socketViews } from './socket-states.ts';
 
 const { port, intervalMs, buffer } = workerData as SocketWorkerData;
 const { seq, slots } = socketViews(buffer);
@@ -28,17 +28,7 @@ function threadCpuUs(): number {
 
 const read = (): void => {
   const cpu0 = threadCpuUs();
-  counts.fill(0);
-  let readable = false;
-  for (const [file, hex] of [
-    ['/proc/net/tcp', 8],
-    ['/proc/net/tcp6', 32],
-  ] as const) {
-    try {
-      countProcNetTcp(readFileSync(file, 'latin1'), port, hex, counts);
-      readable = true;
-    } catch {}
-  }
+  const readable = readProcNetTcp(port, counts);
   if (!readable) {
     Atomics.store(seq, 0, -1);
     clearInterval(timer);

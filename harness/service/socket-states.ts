@@ -77,11 +77,12 @@ function named(counts: ArrayLike<number>): Record<string, number> {
 }
 
 /**
- * Socket states toward `port` from `/proc/net/tcp` and `/proc/net/tcp6` (see {@link countProcNetTcp} for what
- * counts), synchronously, on the caller's thread. `undefined` where /proc is unavailable (not Linux).
+ * Counts the sockets toward `port` of `/proc/net/tcp` and `/proc/net/tcp6` into `counts` (by state number, zeroed
+ * first; see {@link countProcNetTcp} for what counts), synchronously. False where neither file can be read (not
+ * Linux).
  */
-export function tcpStatesToPort(port: number): Record<string, number> | undefined {
-  const counts = new Uint32Array(TCP_STATES.length + 1);
+export function readProcNetTcp(port: number, counts: Uint32Array): boolean {
+  counts.fill(0);
   let read = false;
   for (const [file, hex] of [
     ['/proc/net/tcp', 8],
@@ -92,7 +93,16 @@ export function tcpStatesToPort(port: number): Record<string, number> | undefine
       read = true;
     } catch {}
   }
-  return read ? named(counts) : undefined;
+  return read;
+}
+
+/**
+ * Socket states toward `port` by name (see {@link readProcNetTcp}), on the caller's thread. `undefined` where /proc
+ * is unavailable (not Linux).
+ */
+export function tcpStatesToPort(port: number): Record<string, number> | undefined {
+  const counts = new Uint32Array(TCP_STATES.length + 1);
+  return readProcNetTcp(port, counts) ? named(counts) : undefined;
 }
 
 /** Slots of the shared buffer after the header: counts by state number (1–11), the reads' CPU so far (µs), reads. */
