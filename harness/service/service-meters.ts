@@ -274,9 +274,9 @@ export interface ServiceSample {
 
 /**
  * Samples the service every `intervalMs` (default 250) into a timeline that `take()` hands over and empties, and
- * measures what sampling costs. The sampler runs on the service's own event loop; socket states are read by `ss`
- * in a worker thread where it exists (`socket-states.ts`), so a sample carries the states of the read that ended
- * last, at most about one interval before it.
+ * measures what sampling costs. The sampler runs on the service's own event loop; socket states are read from
+ * /proc in a worker thread (`socket-states.ts`), so a sample carries the states of the read that ended last, at
+ * most about one interval before it.
  */
 export class ServiceSampler {
   readonly #timeline: ServiceSample[] = [];
@@ -285,7 +285,6 @@ export class ServiceSampler {
   readonly #sockets: SocketStateReader | undefined;
   #elu = performance.eventLoopUtilization();
   #costs: number[] = [];
-  #offLoopUs = 0;
 
   /**
    * @param pending reads at the service's door now (see `door-meter.ts`).
@@ -321,7 +320,6 @@ export class ServiceSampler {
       this.#delay.reset();
       const used = process.cpuUsage(started);
       this.#costs.push(used.user + used.system);
-      this.#offLoopUs += this.#sockets?.takeCostUs() ?? 0;
     }, options.intervalMs ?? 250);
     this.#timer.unref();
   }
@@ -333,9 +331,8 @@ export class ServiceSampler {
    */
   takeCost(): { meanUs: number; maxUs: number; samples: number } {
     const costs = this.#costs.splice(0);
-    const offLoop = this.#offLoopUs + (this.#sockets?.takeCostUs() ?? 0);
-    this.#offLoopUs = 0;
-    const total = costs.reduce((a, b) => a + b, 0) + offLoop;
+    // the worker's reads since the previous call (it keeps its own running total)
+    const total = costs.reduce((a, b) => a + b, 0) + (this.#sockets?.takeCostUs() ?? 0);
     return { meanUs: costs.length ? total / costs.length : 0, maxUs: Math.max(0, ...costs), samples: costs.length };
   }
 
