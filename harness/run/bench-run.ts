@@ -6,6 +6,8 @@
  *
  * @module
  */
+
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createScopedToken, deleteScopedToken } from '../consul/consul-acl.ts';
 import { deleteKeys, hasKnownLeader, seedKeys } from '../consul/consul-admin.ts';
@@ -69,6 +71,8 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
   readonly report: Report;
   readonly #options: BenchRunOptions;
   readonly #env: RunEnv;
+  /** Names this run's keys apart from another run's on the same Consul (see `scenarioPrefix`). */
+  readonly #runToken = randomUUID().slice(0, 8);
 
   constructor(options: BenchRunOptions) {
     super();
@@ -131,7 +135,7 @@ export class BenchRun extends EventEmitter<BenchRunEvents> {
     const consul = own.consul;
     // What the scenario ran on, not only what it asked for (an external Consul's TLS follows its address).
     result.settings = { ...scenario, consul: { ...scenario.consul, tls: consul.tls ?? false } };
-    const prefix = scenarioPrefix(scenario);
+    const prefix = scenarioPrefix(scenario, this.#runToken);
     const keys = scenarioKeys(scenario);
     const features: ScenarioFeature[] = [];
     let cleanupKeys: (() => Promise<void>) | undefined;

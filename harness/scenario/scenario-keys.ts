@@ -8,9 +8,15 @@ import { versionedValue } from '../freshness/versioned-value.ts';
 import type { Scenario } from './scenario-schema.ts';
 import { seededBytes } from './seeded-bytes.ts';
 
-/** Key prefix a scenario's keys live under: `consul-kv-bench/<scenario>/`. */
-export function scenarioPrefix(scenario: Pick<Scenario, 'name'>): string {
-  return `consul-kv-bench/${scenario.name}/`;
+/**
+ * Key prefix a scenario's keys live under: `consul-kv-bench/<scenario>/<run>/`.
+ * @param run a token of the run (e.g. 8 hex digits), so two runs of one scenario on one Consul (two CI jobs on a
+ *   shared cluster, runs side by side in the tests) neither read nor delete each other's keys: each run deletes its
+ *   prefix when it ends, and with a prefix per scenario only, the first run to end emptied the other's KV mid-row
+ *   (its reads answered 404).
+ */
+export function scenarioPrefix(scenario: Pick<Scenario, 'name'>, run: string): string {
+  return `consul-kv-bench/${scenario.name}/${run}/`;
 }
 
 /** Relative key names of a scenario: `key-0000` … */

@@ -1,6 +1,6 @@
 /**
- * The worker thread of {@link SocketStateReader} (`socket-states.ts`): every interval it counts the sockets toward
- * one port from /proc and writes the counts by state, and what the read cost, into the buffer the service's sampler
+ * The worker thread of {@link SocketStateReader} (`socket-states.ts`): every interval (or less often, where a read
+ * costs more than `SOCKET_READ_CPU_SHARE` of a core at that pace) it counts the sockets toward one port from /proc and writes the counts by state, and what the read cost, into the buffer the service's sampler
  * reads. Off the service's event loop, and invisible to `process.getActiveResourcesInfo()` there (no message port
  * is listened to), so the leak verdict's resource counts do not see the sampler.
  *
@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
-import { readProcNetTcp, SLOT, type SocketWorkerData, socketViews } from './socket-states.ts';
+import { readProcNetTcp, SLOT, SOCKET_READ_CPU_SHARE, type SocketWorkerData, socketViews } from './socket-states.ts';
 
 const { port, intervalMs, buffer } = workerData as SocketWorkerData;
 const { seq, slots } = socketViews(buffer);
@@ -31,15 +31,15 @@ const read = (): void => {
   const readable = readProcNetTcp(port, counts);
   if (!readable) {
     Atomics.store(seq, 0, -1);
-    clearInterval(timer);
     return;
   }
+  const costUs = threadCpuUs() - cpu0;
   // a seqlock: odd while the slots are written, so the sampler never reads half of one read and half of another
   Atomics.add(seq, 0, 1);
   for (let i = 1; i < counts.length; i++) slots[i] = counts[i]!;
-  slots[SLOT.costUs] = slots[SLOT.costUs]! + (threadCpuUs() - cpu0);
+  slots[SLOT.costUs] = slots[SLOT.costUs]! + costUs;
   slots[SLOT.reads] = slots[SLOT.reads]! + 1;
   Atomics.add(seq, 0, 1);
+  setTimeout(read, Math.max(intervalMs, costUs / 1000 / SOCKET_READ_CPU_SHARE));
 };
-const timer = setInterval(read, intervalMs);
 read();

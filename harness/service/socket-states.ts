@@ -111,9 +111,20 @@ export const SLOT = { costUs: TCP_STATES.length + 1, reads: TCP_STATES.length + 
 const HEADER_BYTES = 8;
 const SLOTS = TCP_STATES.length + 3;
 
+/**
+ * Most of one core the worker's reads may take, 0–1: it waits at least its interval between reads, and longer where a
+ * read costs more, so that the next read comes `cost / share` after the last began. Reading `/proc/net/tcp` costs in
+ * proportion to every socket of the network namespace, TIME_WAIT included (measured on 2 cores: 5 300 lines, 11 ms
+ * a read; during the leak corpus's seven stalls side by side, 10 000–14 000 lines), and at 4 reads a second in each
+ * of seven services the reads took about a third of a core from what they measure. With 2 %, a read of 12 ms comes
+ * every 600 ms; on a quiet machine (a few hundred sockets) every interval.
+ */
+export const SOCKET_READ_CPU_SHARE = 0.02;
+
 /** What the worker thread gets. */
 export interface SocketWorkerData {
   readonly port: number;
+  /** Least time between reads, ms (longer where a read costs more: {@link SOCKET_READ_CPU_SHARE}). */
   readonly intervalMs: number;
   readonly buffer: SharedArrayBuffer;
 }
@@ -126,8 +137,8 @@ export function socketViews(buffer: SharedArrayBuffer): { seq: Int32Array; slots
 const WORKER_URL = siblingModule(import.meta.url, './socket-states-worker');
 
 /**
- * Reads socket states toward a port every `intervalMs` in a worker thread (`socket-states-worker.ts`) and keeps
- * the latest; where the worker cannot run, {@link tcpStatesToPort} on the caller's loop. The worker shares a buffer
+ * Reads socket states toward a port every `intervalMs` in a worker thread (`socket-states-worker.ts`), or less often
+ * where a read costs more than {@link SOCKET_READ_CPU_SHARE} of a core at that pace, and keeps the latest; where the worker cannot run, {@link tcpStatesToPort} on the caller's loop. The worker shares a buffer
  * with this thread and has no message port here, so `process.getActiveResourcesInfo()` does not list it.
  */
 export class SocketStateReader {
@@ -140,7 +151,7 @@ export class SocketStateReader {
 
   /**
    * @param port the port whose sockets count (Consul's or the proxy's).
-   * @param intervalMs how often the worker reads, ms.
+   * @param intervalMs how often the worker reads at most, ms.
    */
   constructor(port: number, intervalMs: number) {
     this.#port = port;
@@ -157,8 +168,8 @@ export class SocketStateReader {
   }
 
   /**
-   * The latest socket states (states with no socket left out): from the worker's last read, at most about one
-   * interval old, or read now on this thread where the worker has not read yet or cannot. `undefined` where /proc
+   * The latest socket states (states with no socket left out): from the worker's last read (one interval old, or
+   * more where reads are slowed to their CPU share), or read now on this thread where the worker has not read yet or cannot. `undefined` where /proc
    * is unavailable.
    */
   latest(): Record<string, number> | undefined {
