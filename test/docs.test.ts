@@ -25,7 +25,7 @@ describe('the docs', () => {
     for (const f of docFiles(ROOT)) {
       const text = await readFile(path.join(ROOT, f), 'utf8');
       for (const b of docBlocks(text)) expect(committed.has(b.source), `${f} names ${b.source}`).toBe(true);
-      expect(await renderDocBlocks(text, ROOT), `${f} is out of date: run npm run docs`).toBe(text);
+      expect(await renderDocBlocks(text, ROOT, f), `${f} is out of date: run npm run docs`).toBe(text);
     }
   });
 
@@ -35,6 +35,17 @@ describe('the docs', () => {
     expect(rendered).not.toBe(text);
     expect(rendered).toMatch(/\*\*pooled\*\*/);
     await expect(renderDocBlocks(text.replace('results', 'nope'), ROOT)).rejects.toThrow(/unknown generated block/);
+  });
+
+  it("the leak corpus's verdicts table: every row with its runs' verdicts, linked from where it is rendered", async () => {
+    const text = '<!-- generated: verdicts reports/leak-corpus/report.json leak-corpus -->\n<!-- end generated -->\n';
+    const rendered = await renderDocBlocks(text, ROOT, 'docs/LEAK-DIAGNOSIS.md');
+    expect(rendered).toContain('](../reports/leak-corpus/report.json)');
+    expect(rendered).toMatch(/\| `leaky-without-abort` +\| leak, leak +\|/);
+    expect(rendered).toMatch(/\| `fixed` +\| no-leak, no-leak +\|/);
+    await expect(renderDocBlocks(text.replace(' leak-corpus -->', ' nope -->'), ROOT)).rejects.toThrow(
+      /has no scenario nope/,
+    );
   });
 
   it('every relative link of README.md and docs/ resolves to a file of the repository', async () => {

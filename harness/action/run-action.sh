@@ -12,6 +12,7 @@
 #   CKB_BUDGETS      the budgets file, relative to the head checkout (default consul-kv-bench/budgets.yml)
 #   CKB_SCENARIOS    comma-separated scenarios (default light,network-stall)
 #   CKB_ROUNDS       alternating rounds (default 3); CKB_REPEAT runs per row a round (default 2)
+#   CKB_DURATION     measured seconds per row of the steady scenarios (default: each scenario's quick block)
 #   CKB_OUT          output directory (default $RUNNER_TEMP/consul-kv-bench or ./consul-kv-bench-out)
 #   CKB_INSTALL      1 (default) runs `npm ci` in a base checkout that has a package-lock.json; 0 skips it
 #   CKB_HISTORY      a history file (JSON lines): the head is judged against the rolling median of its runs
@@ -60,6 +61,7 @@ extra=()
 [ -n "$base_dir" ] && extra+=(--base "$base_dir")
 [ -n "${CKB_HISTORY:-}" ] && extra+=(--history "$CKB_HISTORY")
 [ "${CKB_RECORD:-0}" = 1 ] && [ -n "${CKB_HISTORY:-}" ] && extra+=(--record)
+[ -n "${CKB_DURATION:-}" ] && extra+=(--duration "$CKB_DURATION")
 cli pr-check "${extra[@]}" \
   --head "$head_dir" \
   --client "${CKB_CLIENT:-consul-kv-bench/consul-kv-client.ts}" \

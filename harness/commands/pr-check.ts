@@ -10,6 +10,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { CONSUL_BACKENDS, type ConsulBackendChoice } from '../consul/consul-types.ts';
 import { gateTable } from '../gate/gate-output.ts';
 import { prCheck } from '../pr-check/pr-check.ts';
+import { seconds } from '../session/option-values.ts';
 import { clientList, outputErrorsAs, positiveInt, userCwd } from './cli-options.ts';
 
 /** A scenario list: names of `list`. */
@@ -57,6 +58,8 @@ export interface PrCheckFlags {
   reference: string[];
   rounds: number;
   repeat: number;
+  duration?: number;
+  warmup?: number;
   consul: ConsulBackendChoice;
   out: string;
   summary?: string;
@@ -82,6 +85,8 @@ export async function prCheckCommand(flags: PrCheckFlags): Promise<number> {
       referenceRows: flags.reference,
       rounds: flags.rounds,
       repeat: flags.repeat,
+      durationS: flags.duration,
+      warmupS: flags.warmup,
       consul: flags.consul,
       out,
       summaryFile: flags.summary ?? (process.env.GITHUB_STEP_SUMMARY || undefined),
@@ -120,6 +125,16 @@ export function registerPrCheck(program: Command): void {
     .option('--reference <list>', 'registered clients measured beside yours', clientList, ['pooled'])
     .option('--rounds <n>', 'alternating rounds of base and head (1–10)', positiveInt('--rounds'), 3)
     .option('--repeat <n>', 'interleaved runs per row in each round (1–20)', positiveInt('--repeat'), 2)
+    .option(
+      '--duration <s>',
+      "measured seconds per row of the steady scenarios (default: each scenario's quick block; light: 2)",
+      seconds('--duration', 1),
+    )
+    .option(
+      '--warmup <s>',
+      "warm-up seconds per row of the steady scenarios, discarded (default: the scenario's quick block; light: 1)",
+      seconds('--warmup', 0),
+    )
     .addOption(
       new Option('--consul <backend>', 'where Consul comes from (see run --help)')
         .choices(CONSUL_BACKENDS)

@@ -154,8 +154,11 @@ export function orphansAfterQuiesce(
   return { graceMs, samples: quiesce.length, pending, inFlight, resources, worst };
 }
 
-/** `pending 12, in flight 10, TCPSocketWrap +10` (only what is above 0), or `nothing`. */
-function describeOrphans(o: OrphanEvidence): string {
+/**
+ * What the quiesce left, in words (only what is above 0): `12 reads still pending in the client, 10 requests still in
+ * flight to Consul, TCPSocketWrap +10 over idle`, or `nothing`.
+ */
+export function describeOrphans(o: OrphanEvidence): string {
   const parts = [
     ...(o.pending > 0 ? [`${o.pending} reads still pending in the client`] : []),
     ...(o.inFlight > 0 ? [`${o.inFlight} requests still in flight to Consul`] : []),

@@ -47,6 +47,13 @@ export interface PrCheckOptions {
   readonly rounds: number;
   /** Interleaved runs per row in each round of a steady scenario, 1–20. */
   readonly repeat: number;
+  /**
+   * Measured seconds per row of the steady scenarios, ≥ 1. Default: each scenario's quick block (`light`: 2 s).
+   * Fault and restart scenarios keep their quick phases.
+   */
+  readonly durationS?: number | undefined;
+  /** Warm-up seconds per row of the steady scenarios, discarded, ≥ 0. Default: each scenario's quick block. */
+  readonly warmupS?: number | undefined;
   readonly consul: ConsulBackendChoice;
   /** Where reports go: `<out>/<side>-<scenario>-<round>/`, merged ones in `<out>/base/` and `<out>/head/`. */
   readonly out: string;
@@ -113,8 +120,11 @@ export async function prCheck(o: PrCheckOptions): Promise<PrCheckResult> {
     if (side === 'base' && !baseMeasured) return;
     const dir = side === 'base' ? o.baseDir! : o.headDir;
     progress(`round ${round}: ${side} (${scenarios.join(', ')})`);
+    const steadyOnly = scenarios.every((n) => steady.includes(n));
     const { report } = await runScenarios({
       scenarios,
+      ...(steadyOnly && o.durationS !== undefined ? { duration: o.durationS } : {}),
+      ...(steadyOnly && o.warmupS !== undefined ? { warmup: o.warmupS } : {}),
       clients: [...o.referenceRows],
       clientModules: [path.join(dir, o.client)],
       quick: true,

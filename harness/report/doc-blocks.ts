@@ -16,9 +16,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readReport } from './read-report.ts';
 import { resultsTable } from './readme-results.ts';
+import { verdictsTable } from './verdicts-table.ts';
 
-/** A renderer of a block: its arguments after the source file, the report read from it. */
-type BlockRenderer = (args: readonly string[], source: string, root: string) => Promise<string>;
+/**
+ * A renderer of a block: its arguments after the source file, the source (relative to the root), the root, and the
+ * source as a link from the markdown file the block is in.
+ */
+type BlockRenderer = (args: readonly string[], source: string, root: string, link: string) => Promise<string>;
 
 /** The renderers a block can name. */
 export const BLOCK_RENDERERS: Readonly<Record<string, BlockRenderer>> = {
@@ -26,6 +30,11 @@ export const BLOCK_RENDERERS: Readonly<Record<string, BlockRenderer>> = {
   results: async ([scenario], source, root) => {
     const report = await readReport(source, path.join(root, source));
     return resultsTable(report, source, scenario ?? 'articles');
+  },
+  /** `verdicts <report.json> <scenario>`: the leak verdicts of a fault scenario's rows (the leak corpus). */
+  verdicts: async ([scenario], source, root, link) => {
+    const report = await readReport(source, path.join(root, source));
+    return verdictsTable(report, source, scenario ?? 'leak-corpus', link);
   },
 };
 
@@ -53,16 +62,19 @@ export function docBlocks(markdown: string): DocBlock[] {
 
 /**
  * The markdown with every generated block rendered afresh from its source.
+ * @param file the markdown file's path relative to `root` (links to sources are made relative to it). Default
+ *   `README.md`.
  * @throws {Error} naming the marker for an unknown renderer or an unreadable source.
  */
-export async function renderDocBlocks(markdown: string, root: string): Promise<string> {
+export async function renderDocBlocks(markdown: string, root: string, file = 'README.md'): Promise<string> {
   let out = markdown;
   for (const b of docBlocks(markdown)) {
     const render = BLOCK_RENDERERS[b.renderer];
     if (!render) {
       throw new Error(`unknown generated block "${b.renderer}": use one of ${Object.keys(BLOCK_RENDERERS).join(', ')}`);
     }
-    const text = `${(await render(b.args, b.source, root)).trimEnd()}\n`;
+    const link = path.posix.relative(path.posix.dirname(file), b.source);
+    const text = `${(await render(b.args, b.source, root, link)).trimEnd()}\n`;
     const marker = `<!-- generated: ${b.renderer} ${b.source}${b.args.map((a) => ` ${a}`).join('')} -->\n`;
     out = out.replace(`${marker}${b.text}<!-- end generated -->`, `${marker}${text}<!-- end generated -->`);
   }
@@ -75,7 +87,7 @@ export async function updateDocBlocks(files: readonly string[], root: string): P
   for (const f of files) {
     const abs = path.join(root, f);
     const before = await readFile(abs, 'utf8');
-    const after = await renderDocBlocks(before, root);
+    const after = await renderDocBlocks(before, root, f);
     if (after !== before) {
       await writeFile(abs, after);
       changed.push(f);

@@ -14,6 +14,8 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { budgetsTemplate, clientTemplate, INIT_FILES } from '../../harness/init/templates.ts';
 import { COMMENT_MARKER } from '../../harness/pr-check/pr-check.ts';
+import type { Report } from '../../harness/report/report-schema.ts';
+import { runsOf } from '../../harness/results/merge.ts';
 import { ROOT } from '../helpers.ts';
 
 /** A client that opens a connection per read: lesson 1 undone. */
@@ -79,6 +81,8 @@ function runAction(base: string | undefined, head: string, out: string, extra: R
       CKB_SCENARIOS: 'light',
       CKB_ROUNDS: '2',
       CKB_REPEAT: '1',
+      // 1 s a row instead of light's quick 2 s (the action's `duration` input): the budgets judged hold either way
+      CKB_DURATION: '1',
       CKB_OUT: out,
       GITHUB_STEP_SUMMARY: path.join(out, 'summary.md'),
       GITHUB_OUTPUT: path.join(out, 'github-output'),
@@ -105,6 +109,11 @@ describe('the action script on two local checkouts', () => {
     expect(await readFile(path.join(out, 'github-output'), 'utf8')).toContain(`out=${out}`);
     expect(existsSync(path.join(out, 'head', 'report.json'))).toBe(true);
     expect(existsSync(path.join(out, 'base', 'report.json'))).toBe(true);
+    // the duration reached every run: each measured about 1 s a row
+    const headReport = JSON.parse(await readFile(path.join(out, 'head', 'report.json'), 'utf8')) as Report;
+    const runs = headReport.scenarios[0]!.results.flatMap((r) => runsOf(r));
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) expect(run.durationMs).toBeLessThan(1500);
 
     // On the default branch (CKB_RECORD=1): the head alone, gated and appended to the history; a pull request
     // is then judged against it (one run: too few to judge, and said so).

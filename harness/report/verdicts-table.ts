@@ -1,0 +1,71 @@
+/**
+ * The leak verdicts of a fault scenario's rows as a table for the docs: each row's verdict on every run, its peaks
+ * during the fault and what the quiesce left, with how it was measured (load model and rate or connections, phases,
+ * runs, machine, versions, date, command) stated above it. Rendered into docs/LEAK-DIAGNOSIS.md by `npm run docs`
+ * (`doc-blocks.ts`) from the leak corpus's committed report; measures nothing.
+ *
+ * @module
+ */
+import { markdownTable } from 'markdown-table';
+import { describeOrphans } from '../diagnosis/leak-verdict.ts';
+import { loadModelOf } from '../load/models/index.ts';
+import type { LoadSettings } from '../load/models/load-model.ts';
+import { runsOf } from '../results/merge.ts';
+import type { Report } from './report-schema.ts';
+
+/**
+ * The verdicts table of `scenario` in `report`.
+ * @param source the report's path, as the table names it.
+ * @param link the report as a link from the markdown file the table goes in. Default `source`.
+ * @throws {Error} when the report has no such scenario, or the scenario has no phases (no fault, no verdict).
+ */
+export function verdictsTable(report: Report, source: string, scenario: string, link = source): string {
+  const s = report.scenarios.find((x) => x.name === scenario);
+  if (!s)
+    throw new Error(
+      `${source} has no scenario ${scenario}: use one of ${report.scenarios.map((x) => x.name).join(', ')}`,
+    );
+  const settings = s.settings as {
+    load?: LoadSettings;
+    phases?: { baselineS: number; faultS: number; drainS: number; quiesceS: number };
+    fault?: { type?: string };
+  };
+  const p = settings.phases;
+  if (!p) throw new Error(`${source}: scenario ${scenario} has no phases, so no leak verdicts`);
+  const pace = settings.load ? loadModelOf(s.loadModel).describe(settings.load) : loadModelOf(s.loadModel).title;
+  const runs = s.repeat ?? 1;
+  const env = report.environment;
+  const rows = s.results.map((r) => {
+    const faultSamples = (r.timeline ?? []).filter((x) => x.phase === 'fault');
+    const peakPending = Math.max(0, ...faultSamples.map((x) => x.pending ?? 0));
+    const orphans = r.leak?.evidence.orphans;
+    return [
+      `\`${r.client}\``,
+      runsOf(r)
+        .map((run) => run.leak ?? '–')
+        .join(', '),
+      `${peakPending} / ${r.leak?.evidence.inFlight?.faultPeak ?? '–'}`,
+      orphans ? describeOrphans(orphans) : '–',
+    ];
+  });
+  return [
+    `From [\`${source}\`](${link}) (\`${report.command}\`, ${report.createdAt.slice(0, 16).replace('T', ' ')} UTC): ` +
+      `${pace}; ${p.baselineS} s baseline, ${p.faultS} s ${settings.fault?.type ?? 'fault'}, ${p.drainS} s drain, ` +
+      `${p.quiesceS} s quiesce; ${runs} run${runs === 1 ? '' : 's'} a row, interleaved; ` +
+      `${env.cpuModel.split(' ').slice(0, 2).join(' ')}, ${env.cpuCount} CPUs; Node ${env.node}; Consul ${env.consul.version}. ` +
+      'Peaks and what was left are of the run whose figures the row shows.',
+    '',
+    markdownTable(
+      [
+        [
+          'client',
+          `verdicts (${runs} run${runs === 1 ? '' : 's'})`,
+          'peak pending / in flight during the fault',
+          'left after the quiesce',
+        ],
+        ...rows,
+      ],
+      { align: ['l', 'l', 'r', 'l'] },
+    ),
+  ].join('\n');
+}
