@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './test/sequencer.ts';
 
 /**
  * Test files that mostly wait (a restart, a timer) or are unit tests, and neither time anything, count the shared
@@ -13,6 +14,8 @@ const WAITING = [
   'test/clients/tls.test.ts',
   'test/clients/watch-cached.test.ts',
   'test/harness/acl.test.ts',
+  // its blocks run side by side and none times anything (bad input, modules, signals, compare and gate)
+  'test/harness/cli-commands.test.ts',
   'test/harness/article-reproduction.test.ts',
   'test/harness/calibration.test.ts',
   'test/harness/compare-stats.test.ts',
@@ -40,6 +43,8 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     // cli.test.ts starts its quick runs at once, in lanes (see there); no other file runs tests concurrently
     maxConcurrency: 10,
+    // longest first by docs/TEST-TIMINGS.md (test/sequencer.ts)
+    sequence: { sequencer: LongestFirstSequencer },
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // The JSON file feeds .ci/run's closing 'N passed, N failed' line.

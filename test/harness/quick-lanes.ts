@@ -12,8 +12,9 @@
  *
  * - `network-stall-open`'s assertions are latencies in the open model (lesson 2: leaky's stall p99 at least 10×
  *   fixed's), which a machine busy with other runs' load inflates: beside the closed-model lanes a try measured
- *   1.8×; beside both restart scenarios at `--rate 100`, fixed's fault-phase p99 was 1.83 s. Its only company is
- *   `consul-restart-fresh` at that modest rate. Starting the other runs at a lower CPU priority did not protect it
+ *   1.8×; beside both restart scenarios at `--rate 100`, before the socket reads moved off the service's loop and
+ *   were held to their CPU share, fixed's fault-phase p99 was 1.83 s. Its only company is `consul-restart-fresh`
+ *   at that modest rate, in two runs of three rows ({@link PARTS}). Starting the other runs at a lower CPU priority did not protect it
  *   on CI: beside `network-stall` at `nice` 19 and both restarts at 10, a fresh-clone CI run measured fixed's
  *   fault p99 at 1.21 s (8.2×), though it held alone here (628 ms).
  * - `articles` and `articles-tls` are 500 closed-model connections each, all CPU and no waiting: they run alone. A
@@ -30,21 +31,35 @@
  *   judged polling `inconclusive` (3 baseline samples, 4 needed).
  */
 export const STAGES: readonly (readonly (readonly string[])[])[] = [
-  [['network-stall-open'], ['consul-restart-fresh']],
+  [['network-stall-open'], ['consul-restart-fresh:read-through'], ['consul-restart-fresh:caches']],
   [['articles', 'articles-tls']],
   [['network-stall'], ['consul-restart'], ['watch-propagation', 'light', 'network-stall:go']],
 ];
 
 /**
- * A lane entry's scenario: an entry is a scenario's name, or `<scenario>:go` for the Go rows `publish` adds to that
- * scenario, run on their own. `network-stall`'s ten rows were the third stage's longest lane (about 210 s beside
- * `consul-restart`'s 176); its three Go rows (about 63 s) go after the two short closed-model runs instead.
+ * Lane entries that run a part of a scenario's own rows, each part a run of its own (its own Consul): the rows by
+ * entry. `consul-restart-fresh`'s six rows (about 165 s at 27 s a row: warm-up, 18 s measured, 6 s quiesce) were
+ * the first stage's longest lane beside `network-stall-open`'s 135 s; in two runs of three rows side by side,
+ * `network-stall-open` held its latencies (fixed's stall p99 550 ms, baseline 11 ms) and the stage took 135 s.
  */
-export const scenarioOf = (entry: string): string => entry.replace(/:go$/, '');
+export const PARTS: Readonly<Record<string, readonly string[]>> = {
+  'consul-restart-fresh:read-through': ['naive-fetch', 'pooled', 'consul-npm'],
+  'consul-restart-fresh:caches': ['polling', 'watch-cached', 'consul-npm-watch'],
+};
 
-/** The rows of a lane entry's run: the scenario's own and its Go rows, or only one of the two where split. */
+/**
+ * A lane entry's scenario: an entry is a scenario's name, `<scenario>:go` for the Go rows `publish` adds to that
+ * scenario, run on their own, or a part of its own rows ({@link PARTS}). `network-stall`'s ten rows were the third
+ * stage's longest lane (about 210 s beside `consul-restart`'s 176); its three Go rows (about 63 s) go after the two
+ * short closed-model runs instead.
+ */
+export const scenarioOf = (entry: string): string => entry.replace(/:[a-z-]+$/, '');
+
+/** The rows of a lane entry's run: the scenario's own and its Go rows, or only the part it names where split. */
 export function rowsOf(entry: string, own: readonly string[], go: readonly string[]): string[] {
   if (entry.endsWith(':go')) return [...go];
+  const part = PARTS[entry];
+  if (part) return [...part];
   const split = STAGES.flat(2).includes(`${entry}:go`);
   return split ? [...own] : [...own, ...go];
 }
@@ -80,9 +95,9 @@ export async function enterLane(scenario: string): Promise<() => void> {
  *   has no warm-up and runs alone in its stage: at 1 s with no warm-up
  *   beside `network-stall`, naive-fetch's 500 connections once got no 2xx; alone, its slowest row answered 558
  *   reads in that second (16 rows in 34 s, against 83 s at its quick 2 s with a 1 s warm-up).
- * - `articles-tls` measures 2 s a row with no warm-up (quick: 3 s after 1 s): fresh-connection's TLS handshakes at
- *   500 connections are the slow start. Alone, with no warm-up, its row answered 138 reads and go-nonpooled's 99
- *   in the first second; with a warm-up beside other load it once answered 46 in 2 s.
+ * - `articles-tls` measures 1 s a row with no warm-up (quick: 3 s after 1 s), as `articles`: fresh-connection's TLS
+ *   handshakes at 500 connections are the slow start, and alone, with no warm-up, its row answered 138 reads and
+ *   go-nonpooled's 99 in the first second (with a warm-up beside other load it once answered 46 in 2 s).
  * - `watch-propagation` measures 3 s (quick: 6): 30 writes at its 10 a second, against 5 keys, for the freshness
  *   assertions.
  */
@@ -91,6 +106,6 @@ export const QUICK_FLAGS: Readonly<Record<string, readonly string[]>> = {
   'consul-restart': ['--rate', '100'],
   light: ['--duration', '1'],
   articles: ['--duration', '1', '--warmup', '0'],
-  'articles-tls': ['--duration', '2', '--warmup', '0'],
+  'articles-tls': ['--duration', '1', '--warmup', '0'],
   'watch-propagation': ['--duration', '3'],
 };

@@ -2,57 +2,87 @@
  * `consul-kv-bench/testing` (the in-process leak check for a user's test suite) on clients of the corpus it was not
  * designed around, leaking and healthy in different ways (test/fixtures/clients/), under a real Toxiproxy stall in
  * front of the suite's real Consul. `assertNoLeaks` must throw `CLIENT_LEAKS` for the leaking ones and pass the
- * healthy ones, and leave no Toxiproxy behind.
+ * healthy ones, and leave no Toxiproxy behind. Each check runs in a process of its own, as in a user's test file
+ * (`test/fixtures/leak-check-child.ts`), the four side by side: a check counts its whole process's active
+ * resources, so two in one process would see each other's (one after another in this process they took 41 s).
  */
-import { execaSync } from 'execa';
-import { describe, expect, inject, it } from 'vitest';
-import {
-  assertNoLeaks,
-  type CheckedClient,
-  checkClientForLeaks,
-  type KvClientOptions,
-  LeakAssertionError,
-} from '../../harness/testing/index.ts';
+import path from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { type CheckedClient, checkClientForLeaks, type KvClientOptions } from '../../harness/testing/index.ts';
+import { eventually, processesMarked, ROOT, testMark } from '../helpers.ts';
+
+/** Short phases: 1 s baseline, 2 s stall, 1 s drain, 5.5 s quiesce (the corpus's timeouts are ≤ 1 s). */
+const PHASES = { baselineMs: 1000, stallMs: 2000, drainMs: 1000, quiesceMs: 5500, rate: 40 };
 
 type Factory = (o: KvClientOptions) => CheckedClient;
 const load = async (name: string): Promise<Factory> =>
   ((await import(`../fixtures/clients/${name}.ts`)) as { default: Factory }).default;
 
-/** Short phases: 1 s baseline, 2 s stall, 1 s drain, 5.5 s quiesce (the corpus's timeouts are ≤ 1 s). */
-const PHASES = { baselineMs: 1000, stallMs: 2000, drainMs: 1000, quiesceMs: 5500, rate: 40 };
+const LEAKING = ['fetch-race-timeout', 'http-timeout-no-destroy'];
+const HEALTHY = ['fetch-abort-timeout', 'http-destroy-on-timeout'];
 
-/** Toxiproxy servers this test process started (its children: the check runs in-process), whatever runs beside it. */
-const toxiproxies = (): number =>
-  Number(
-    execaSync('pgrep', ['-c', '-P', String(process.pid), '-f', 'toxiproxy-server -host'], {
-      reject: false,
-    }).stdout.trim() || 0,
+/** What a check's process printed, and the processes its mark still finds after it exited. */
+interface Checked {
+  readonly passed: boolean;
+  readonly result?: {
+    verdict: { verdict: string };
+    reads: { sent: number; rejected: number; pendingAtEnd: number };
+  };
+  readonly error?: { name: string; code?: string; message: string; result?: { reads: { sent: number } } };
+  readonly left: number[];
+  readonly output: string;
+}
+
+const checked = new Map<string, Promise<Checked>>();
+
+async function check(name: string, consulUrl: string): Promise<Checked> {
+  const mark = testMark(`leak-check-${name}`);
+  const r = await execa(
+    process.execPath,
+    [path.join(ROOT, 'test/fixtures/leak-check-child.ts'), name, consulUrl, JSON.stringify(PHASES)],
+    { env: mark.env, extendEnv: true, reject: false, all: true, timeout: 60_000 },
   );
+  // its Toxiproxy carries the mark too: none may outlive the check
+  await eventually(() => processesMarked(mark.value).length === 0, 3000);
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  let parsed: Omit<Checked, 'left' | 'output'> = { passed: false };
+  try {
+    parsed = JSON.parse(line) as Omit<Checked, 'left' | 'output'>;
+  } catch {
+    // no JSON: the assertions below fail with the output
+  }
+  return { ...parsed, left: processesMarked(mark.value), output: r.all ?? '' };
+}
 
 describe('consul-kv-bench/testing: the leak check in a test suite', () => {
-  const consulUrl = inject('consulUrl');
+  beforeAll(() => {
+    const consulUrl = inject('consulUrl');
+    for (const name of [...LEAKING, ...HEALTHY]) checked.set(name, check(name, consulUrl));
+  });
 
-  for (const name of ['fetch-race-timeout', 'http-timeout-no-destroy']) {
-    it(`${name}: assertNoLeaks throws CLIENT_LEAKS naming what was left`, { timeout: 60_000 }, async () => {
-      const before = toxiproxies();
-      const err = await assertNoLeaks(await load(name), { consulUrl, ...PHASES }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(LeakAssertionError);
-      const e = err as LeakAssertionError;
-      expect(e.code).toBe('CLIENT_LEAKS');
-      expect(e.message).toMatch(/still (pending|in flight)|over idle/);
-      expect(e.result.reads.sent).toBeGreaterThan(100);
-      expect(toxiproxies()).toBe(before);
+  for (const name of LEAKING) {
+    it(`${name}: assertNoLeaks throws CLIENT_LEAKS naming what was left`, { timeout: 90_000 }, async () => {
+      const c = await checked.get(name)!;
+      expect(c.passed, c.output).toBe(false);
+      expect(c.error?.name, c.output).toBe('LeakAssertionError');
+      expect(c.error?.code).toBe('CLIENT_LEAKS');
+      expect(c.error?.message).toMatch(/still (pending|in flight)|over idle/);
+      expect(c.error?.result?.reads.sent).toBeGreaterThan(100);
+      expect(c.left).toEqual([]);
     });
   }
 
-  for (const name of ['fetch-abort-timeout', 'http-destroy-on-timeout']) {
+  for (const name of HEALTHY) {
     it(`${name}: assertNoLeaks passes, with reads rejected during the stall and none pending`, {
-      timeout: 60_000,
+      timeout: 90_000,
     }, async () => {
-      const result = await assertNoLeaks(await load(name), { consulUrl, ...PHASES });
-      expect(result.verdict.verdict).toBe('no-leak');
-      expect(result.reads.rejected).toBeGreaterThan(0);
-      expect(result.reads.pendingAtEnd).toBe(0);
+      const c = await checked.get(name)!;
+      expect(c.passed, c.output).toBe(true);
+      expect(c.result?.verdict.verdict).toBe('no-leak');
+      expect(c.result?.reads.rejected).toBeGreaterThan(0);
+      expect(c.result?.reads.pendingAtEnd).toBe(0);
+      expect(c.left).toEqual([]);
     });
   }
 
