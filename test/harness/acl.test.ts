@@ -83,6 +83,9 @@ describe('Consul with ACLs enforced', () => {
         'run',
         'light',
         '--quick',
+        // 1 s a row: what is asserted is who read with which token, not how fast
+        '--duration',
+        '1',
         '--acl',
         '--consul',
         'local',

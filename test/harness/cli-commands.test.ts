@@ -17,6 +17,8 @@ describe.concurrent('your own client module', () => {
       'run',
       'light',
       '--quick',
+      '--duration', // 1 s a row: a flamegraph needs samples, not a long run
+      '1',
       '--consul',
       'local',
       '--clients',
@@ -49,6 +51,8 @@ describe.concurrent('your own client module', () => {
       'run',
       'light',
       '--quick',
+      '--duration',
+      '1',
       '--consul',
       'local',
       '--clients',

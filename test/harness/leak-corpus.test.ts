@@ -38,22 +38,24 @@ const CORPUS: Readonly<Record<string, 'leak' | 'no-leak'>> = {
 const base = loadScenario('network-stall');
 /**
  * Arrivals a second in every run: the open model at a modest rate, so seven stalls side by side leave the two cores
- * mostly idle (a stall row in the closed model drives the machine as fast as it goes through its baseline and drain,
- * and three such runs side by side once got `no-leak` for a leaking client on CI). At this rate a client without a
- * deadline still piles up 50 reads a second of the stall, and one with a 500 ms deadline holds at most about 25.
+ * about a third busy each (a stall row in the closed model drives the machine as fast as it goes through its baseline
+ * and drain: three such runs side by side kept both cores busy). At this rate a client without a deadline still piles
+ * up 50 reads a second of the stall, and one with a 500 ms deadline holds at most about 25 reads.
  */
 const RATE = 50;
 /**
  * The scenario with these registered rows (the controls, and `pooled` as a third healthy control); none for a run
  * of corpus modules only. A 1 s warm-up: seven services start at once, and with none the first baselines' p99 was
- * about 1 s (one healthy client answered errors at its 500 ms deadline). The drain is 6 s so that the stall plus the drain reach the generator's 10 s timeout
- * (`openTimeoutS`): a read the stall caught has ended at the generator before the load stops.
+ * about 1 s (one healthy client answered errors at its 500 ms deadline). The generator gives a read up after 5 s
+ * (`openTimeoutS`; the scenario's 10 s made a leaking row wait up to 10 s after its drain for reads that never end),
+ * and the stall plus the 6 s drain exceed it: a read the stall caught has ended at the generator before the load
+ * stops.
  */
 const scenarioWith = (clients: string[]) => {
   const s = parseScenario({
     ...base,
     name: 'leak-corpus',
-    load: { ...base.load, model: 'open', rate: RATE, warmupS: 1 },
+    load: { ...base.load, model: 'open', rate: RATE, warmupS: 1, openTimeoutS: 5 },
     phases: { baselineS: 2, faultS: 4, drainS: 6, quiesceS: 6 },
     clients: clients.length > 0 ? clients : ['fixed'],
   });
