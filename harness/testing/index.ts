@@ -22,7 +22,7 @@
 import type { KvClientOptions } from '../../clients/kv-client.ts';
 import { deleteKeys, seedKeys } from '../consul/consul-admin.ts';
 import { startConsul } from '../consul/consul-server.ts';
-import { judgeLeak, type LeakVerdict, type VerdictSample } from '../diagnosis/leak-verdict.ts';
+import { judgeLeak, type LeakVerdict, VERDICT_MIN_SAMPLES, type VerdictSample } from '../diagnosis/leak-verdict.ts';
 import { usageError } from '../errors.ts';
 import { startToxiproxy } from '../faults/toxiproxy-server.ts';
 import { Teardown } from '../lifecycle.ts';
@@ -47,11 +47,15 @@ export interface LeakCheckOptions {
   readonly clientOptions?: Readonly<Record<string, unknown>>;
   /** Reads per second, sent whether or not earlier ones answered (open model). Default 50; 1–2 000. */
   readonly rate?: number;
-  /** Load before the stall. Default 1 500. */
+  /**
+   * Load before the stall. Default 1 500. The baseline, stall and drain each last at least the samples the verdict
+   * needs of them (`VERDICT_MIN_SAMPLES`: 4, 8 and 4) plus 2 spare, times `sampleEveryMs`: at 250 ms 1 500, 2 500
+   * and 1 500 ms. At exactly 4 samples' length a tick that came late left 3, and the check said `inconclusive`.
+   */
   readonly baselineMs?: number;
-  /** The stall. Default 3 000. */
+  /** The stall. Default 3 000 (at least {@link baselineMs}' rule). */
   readonly stallMs?: number;
-  /** Load after the stall ends. Default 2 000. */
+  /** Load after the stall ends. Default 2 000 (at least {@link baselineMs}' rule). */
   readonly drainMs?: number;
   /** No load, then judge: must outlast the client's timeout plus keep-alive (undici's default keep-alive is 4 s). Default 6 000. */
   readonly quiesceMs?: number;
@@ -90,9 +94,9 @@ export class LeakAssertionError extends Error {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function checkRange(name: string, value: number, min: number, max: number): number {
+function checkRange(name: string, value: number, min: number, max: number, why = ''): number {
   if (!Number.isFinite(value) || value < min || value > max)
-    throw usageError(`checkClientForLeaks: ${name} must be between ${min} and ${max} (got ${value})`);
+    throw usageError(`checkClientForLeaks: ${name} must be between ${min} and ${max} (got ${value})${why}`);
   return value;
 }
 
@@ -109,11 +113,16 @@ export async function checkClientForLeaks(
   options: LeakCheckOptions = {},
 ): Promise<LeakCheckResult> {
   const rate = checkRange('rate', options.rate ?? 50, 1, 2000);
-  const baselineMs = checkRange('baselineMs', options.baselineMs ?? 1500, 1000, 60_000);
-  const stallMs = checkRange('stallMs', options.stallMs ?? 3000, 2000, 600_000);
-  const drainMs = checkRange('drainMs', options.drainMs ?? 2000, 1000, 60_000);
-  const quiesceMs = checkRange('quiesceMs', options.quiesceMs ?? 6000, 1000, 600_000);
   const every = checkRange('sampleEveryMs', options.sampleEveryMs ?? 250, 50, 1000);
+  /** Shortest phase that gives the verdict its samples with 2 to spare for late ticks. */
+  const least = (samples: number): number => (samples + 2) * every;
+  const why = (samples: number) =>
+    `: the verdict needs ${samples} samples of it at sampleEveryMs ${every}, with 2 spare for late ticks`;
+  const { baseline, fault, drainTail } = VERDICT_MIN_SAMPLES;
+  const baselineMs = checkRange('baselineMs', options.baselineMs ?? 1500, least(baseline), 60_000, why(baseline));
+  const stallMs = checkRange('stallMs', options.stallMs ?? 3000, least(fault), 600_000, why(fault));
+  const drainMs = checkRange('drainMs', options.drainMs ?? 2000, least(drainTail), 60_000, why(drainTail));
+  const quiesceMs = checkRange('quiesceMs', options.quiesceMs ?? 6000, 1000, 600_000);
   const maxPending = checkRange('maxPending', options.maxPending ?? 5000, 1, 100_000);
   const keyCount = checkRange('keys', options.keys ?? 8, 1, 1000);
   const token = options.token ?? (process.env.CONSUL_HTTP_TOKEN || undefined);

@@ -48,7 +48,7 @@ const RATE = 50;
  * of corpus modules only. A 1 s warm-up: seven services start at once, and with none the first baselines' p99 was
  * about 1 s (one healthy client answered errors at its 500 ms deadline). The generator gives a read up after 5 s
  * (`openTimeoutS`; the scenario's 10 s made a leaking row wait up to 10 s after its drain for reads that never end),
- * and the stall plus the 6 s drain exceed it: a read the stall caught has ended at the generator before the load
+ * and the stall plus the 4 s drain exceed it: a read the stall caught has ended at the generator before the load
  * stops.
  */
 const scenarioWith = (clients: string[]) => {
@@ -56,7 +56,7 @@ const scenarioWith = (clients: string[]) => {
     ...base,
     name: 'leak-corpus',
     load: { ...base.load, model: 'open', rate: RATE, warmupS: 1, openTimeoutS: 5 },
-    phases: { baselineS: 2, faultS: 4, drainS: 6, quiesceS: 6 },
+    phases: { baselineS: 2, faultS: 4, drainS: 4, quiesceS: 6 },
     clients: clients.length > 0 ? clients : ['fixed'],
   });
   return clients.length > 0 ? s : { ...s, clients: [] };

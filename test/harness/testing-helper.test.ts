@@ -12,8 +12,12 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { type CheckedClient, checkClientForLeaks, type KvClientOptions } from '../../harness/testing/index.ts';
 import { eventually, processesMarked, ROOT, testMark } from '../helpers.ts';
 
-/** Short phases: 1 s baseline, 2 s stall, 1 s drain, 5.5 s quiesce (the corpus's timeouts are ≤ 1 s). */
-const PHASES = { baselineMs: 1000, stallMs: 2000, drainMs: 1000, quiesceMs: 5500, rate: 40 };
+/**
+ * The shortest phases the check takes: 1.5 s baseline, 2.5 s stall, 1.5 s drain (the verdict's samples at 250 ms
+ * plus 2 spare: at 1 s, 2 s and 1 s a late tick left 3 baseline samples of the 4 needed, `LEAK_INCONCLUSIVE`), 5.5 s
+ * quiesce (the corpus's timeouts are ≤ 1 s).
+ */
+const PHASES = { baselineMs: 1500, stallMs: 2500, drainMs: 1500, quiesceMs: 5500, rate: 40 };
 
 type Factory = (o: KvClientOptions) => CheckedClient;
 const load = async (name: string): Promise<Factory> =>
@@ -90,6 +94,13 @@ describe('consul-kv-bench/testing: the leak check in a test suite', () => {
     await expect(checkClientForLeaks(await load('fetch-abort-timeout'), { rate: 0 })).rejects.toMatchObject({
       code: 'USAGE',
       message: expect.stringMatching(/rate must be between 1 and 2000/),
+    });
+    // a phase too short for the verdict's samples with 2 to spare
+    await expect(checkClientForLeaks(await load('fetch-abort-timeout'), { baselineMs: 1000 })).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringMatching(
+        /baselineMs must be between 1500 and 60000 \(got 1000\): the verdict needs 4 samples/,
+      ),
     });
     await expect(
       checkClientForLeaks(await load('fetch-abort-timeout'), { consulUrl: 'http://10.1.2.3:8500' }),
