@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,30 @@ import { newManagementToken, writeAclConfig } from './consul-acl.ts';
 import { consulVersion, waitForLeader } from './consul-admin.ts';
 import { createConsulTls, tlsHcl } from './consul-tls.ts';
 import type { ConsulRestartControl, StartConsulOptions, StartedConsul } from './consul-types.ts';
+
+/** The lowest port of Linux's ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`); 32 768 where unreadable. */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/**
+ * A free port for a Consul that is stopped and started again on the same ports (`persistent`): from below the
+ * kernel's ephemeral range, so that while it is down no outgoing connection is given it as its local port (a CI run
+ * lost its RPC port that way, 8 s after the stop: `bind: address already in use`, with other tests' connections all
+ * over the ephemeral range). Random candidates in 10 000 up to that range, the first free one; where none is (or
+ * the range starts lower), any free port.
+ */
+async function stablePort(exclude: readonly number[]): Promise<number> {
+  const low = ephemeralLow();
+  const candidates =
+    low > 10_001 ? Array.from({ length: 64 }, () => 10_000 + Math.floor(Math.random() * (low - 10_000))) : [];
+  return getPort({ host: '127.0.0.1', port: candidates, exclude: [...exclude] });
+}
 
 /**
  * Starts a dev agent. Retries twice on a port taken between choosing it and binding it.
@@ -64,7 +89,8 @@ async function startOnce(
   const aclFile = aclDir && token ? await writeAclConfig(aclDir, token) : undefined;
   const tls = options.tls ? await createConsulTls(bin) : undefined;
   const ports: number[] = [];
-  for (let i = 0; i < 4; i++) ports.push(await getPort({ host: '127.0.0.1', exclude: ports }));
+  for (let i = 0; i < 4; i++)
+    ports.push(persistent ? await stablePort(ports) : await getPort({ host: '127.0.0.1', exclude: ports }));
   const [http, server, serfLan, serfWan] = ports as [number, number, number, number];
   const tail = new LogTail(60);
   const args = (): string[] => [
