@@ -10,6 +10,11 @@
  * served without any staleness bound, as the README's pattern does. Keys outside the prefix fall back to
  * `consul.kv.get`.
  *
+ * A consequence measured in test/clients/freshness.test.ts: on a Consul back on an empty data dir, whose indexes
+ * start over, a write that lands at the very index the watch last saw is missed until the next write under the
+ * prefix (its blocking query at that index is held and answered "unchanged"; nothing re-lists). Our `watch-cached`
+ * re-lists after errors and compares values, so it serves that write.
+ *
  * `start()` resolves on the first `change` event (the first snapshot).
  *
  * @module

@@ -2,8 +2,11 @@
  * The in-memory prefix snapshot that the caching strategies (`watch-cached`, `polling`) serve reads from, and
  * their stale-while-error policy.
  *
- * - Changes are de-duplicated by `ModifyIndex`: a refresh that returns the same entries changes nothing and
- *   fires no change event (the Go watch guide's "de-duplication by version").
+ * - Changes are de-duplicated by version: a refresh that returns the same entries changes nothing and fires no
+ *   change event (the Go watch guide's "de-duplication by version"). A version is the entry's `ModifyIndex` *and*
+ *   its value and flags: a Consul that came back on an empty data dir numbers its writes from 1 again, so a key
+ *   rewritten there can carry the `ModifyIndex` its old value had (seen on CI: `polling` served the old value to
+ *   the end of a `consul-restart-fresh` run).
  * - Once a snapshot is loaded it is authoritative for keys under the prefix: a key it lacks does not exist
  *   (a negative answer costs Consul nothing).
  * - Stale-while-error (RFC 5861's `stale-if-error`, applied to a watch): while refreshes fail the last snapshot
@@ -42,7 +45,14 @@ export interface SnapshotStats {
 interface Entry {
   readonly value: Uint8Array;
   readonly modifyIndex: number;
+  /** Consul's base64 `Value` as received (`null` for an empty value), compared instead of the decoded bytes. */
+  readonly raw: string | null;
+  readonly flags: number;
 }
+
+/** Whether a cached entry is the version Consul just returned (same `ModifyIndex`, value and flags). */
+const sameVersion = (prev: Entry, e: ConsulKvEntry): boolean =>
+  prev.modifyIndex === e.ModifyIndex && prev.raw === e.Value && prev.flags === e.Flags;
 
 /** A prefix snapshot with version de-duplication and a stale-while-error bound. */
 export class SnapshotCache {
@@ -78,16 +88,17 @@ export class SnapshotCache {
 
   /**
    * Replaces the snapshot with the prefix's entries (a successful refresh).
-   * @returns the keys that were added, modified (a different `ModifyIndex`) or removed; empty when nothing changed.
+   * @returns the keys that were added, modified (a different `ModifyIndex`, value or flags) or removed; empty when
+   *   nothing changed.
    */
   replace(entries: readonly ConsulKvEntry[]): string[] {
     const next = new Map<string, Entry>();
     const changed: string[] = [];
     for (const e of entries) {
       const prev = this.#entries.get(e.Key);
-      if (prev && prev.modifyIndex === e.ModifyIndex) next.set(e.Key, prev);
+      if (prev && sameVersion(prev, e)) next.set(e.Key, prev);
       else {
-        next.set(e.Key, { value: decodeEntryValue(e), modifyIndex: e.ModifyIndex });
+        next.set(e.Key, { value: decodeEntryValue(e), modifyIndex: e.ModifyIndex, raw: e.Value, flags: e.Flags });
         changed.push(e.Key);
       }
     }

@@ -4,11 +4,13 @@
  * - polling and both watch rows see a write within their documented bounds;
  * - polling's hash compare does not fire on unchanged data;
  * - watch-cached never blocks on index 0, keeps its index when the highest key under the prefix is deleted
- *   (tombstones keep it up on 1.22), and resets when the index goes backwards (a Consul back on a fresh data dir);
+ *   (tombstones keep it up on 1.22) (its reset when the index goes backwards: test/clients/watch-cached.test.ts);
  * - after a Consul restart, with its data or on a fresh data dir, every strategy serves the new value within its bound,
- *   and the caches serve their snapshot while Consul is away.
+ *   and the caches serve their snapshot while Consul is away; on the fresh data dir the new value is written at the
+ *   very `ModifyIndex` the old one had (the indexes start over), which once made `polling` keep the old value.
  */
 import diagnostics from 'node:diagnostics_channel';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsulNpmWatchClient } from '../../clients/consul-npm-watch.ts';
 import { CLIENT_NAMES, CLIENTS, type KvClient } from '../../clients/index.ts';
@@ -27,6 +29,28 @@ beforeAll(async () => {
   consul = await startLocalConsul({ backend: 'local', httpMaxConnsPerClient: 200, persistent: true });
 });
 afterAll(() => consul?.stop());
+
+/** A key's `ModifyIndex` (a JSON read of the key). */
+async function modifyIndexOf(key: string): Promise<number> {
+  const res = await request(`${consul.httpUrl}/v1/kv/${key}`);
+  const [entry] = (await res.body.json()) as Array<{ ModifyIndex: number }>;
+  return entry!.ModifyIndex;
+}
+
+/**
+ * Writes `value` to `key` so that its `ModifyIndex` is `index`: writes a key outside the watched prefix until the
+ * raft index is one below. Only possible on a Consul whose index is still below `index` (a fresh data dir).
+ */
+async function putAtIndex(key: string, value: string, index: number): Promise<number> {
+  if ((await modifyIndexOf(key).catch(() => 0)) >= index) return modifyIndexOf(key);
+  const filler = 'test/fresh/filler';
+  for (let i = 0; i < 10_000; i++) {
+    await putKey(consul, filler, text(String(i)));
+    if ((await modifyIndexOf(filler)) >= index - 1) break;
+  }
+  await putKey(consul, key, text(value));
+  return modifyIndexOf(key);
+}
 
 /** Milliseconds until `client.get(key)` returns `want` (errors count as not yet), or undefined after `limitMs`. */
 async function timeUntil(client: KvClient, key: string, want: string, limitMs: number): Promise<number | undefined> {
@@ -183,23 +207,36 @@ describe('a Consul restart', () => {
   ])(
     'keepData $keepData: caches serve their snapshot while Consul is away; every client serves the new value within its bound',
     async ({ keepData, value }) => {
+      // on a fresh data dir the old value's ModifyIndex must lie above where the new Consul starts (about 15)
+      if (!keepData) await putAtIndex(key, 'v2+', 40);
+      const oldIndex = await modifyIndexOf(key);
       await consul.restart!.down();
       await new Promise((r) => setTimeout(r, 500));
       for (const { name, client } of clients) {
         const got = await client.get(key).then(str, (e: { code?: string }) => `error ${e.code}`);
         if (name === 'polling' || name === 'watch-cached' || name === 'consul-npm-watch')
-          expect(got, name).toMatch(/^v[12]$/);
+          expect(got, name).toMatch(/^v[12]\+?$/);
         else expect(got, name).toMatch(/^error (CONSUL_UNREACHABLE|CLIENT_TIMEOUT)$/);
       }
       await new Promise((r) => setTimeout(r, 2500));
       await consul.restart!.up({ freshData: !keepData });
-      await putKey(consul, key, text(value));
+      if (keepData) await putKey(consul, key, text(value));
+      else expect(await putAtIndex(key, value, oldIndex), 'the new value at the old ModifyIndex').toBe(oldIndex);
+      // The npm package's watch retries with the last index it had and never re-lists: a write that lands at that
+      // very index is missed until the next write under the prefix (a finding, see clients/consul-npm-watch.ts),
+      // so it is given one. (Writing the same value again would not do: Consul keeps the index of an unchanged key.)
+      const missable = (name: string): boolean => !keepData && name === 'consul-npm-watch';
       const times = await Promise.all(
         clients.map(async ({ name, client }) => ({
           name,
-          ms: await timeUntil(client, key, value, boundMs(name) + 3000),
+          ms: await timeUntil(client, key, value, boundMs(name) + (missable(name) ? 0 : 3000)),
         })),
       );
+      for (const t of times.filter((t) => t.ms === undefined && missable(t.name))) {
+        await putKey(consul, `${prefix}next`, text('x'));
+        const { client } = clients.find((c) => c.name === t.name)!;
+        t.ms = await timeUntil(client, key, value, boundMs(t.name) + 3000);
+      }
       for (const { name, ms } of times) {
         expect(ms, `${name} never served ${value}`).toBeDefined();
         expect(ms!, name).toBeLessThanOrEqual(boundMs(name));
@@ -208,8 +245,8 @@ describe('a Consul restart', () => {
         typeof createWatchCachedClient
       >;
       expect(watch.stats.staleReads).toBeGreaterThan(0);
-      // on a fresh data dir the index went backwards: the re-list after the errors saw it and reset
-      if (!keepData) expect(watch.stats.resets).toBeGreaterThanOrEqual(1);
+      // No reset is asserted on the fresh data dir: by the re-list after the errors the new Consul may already be at
+      // the old index (it is here, by design), so the index need not look as if it went backwards.
     },
     60_000,
   );
