@@ -1,6 +1,6 @@
 /** Helpers shared by the tests. */
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,38 @@ export function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
     extendEnv: true,
     timeout: 5 * 60_000,
   });
+}
+
+/** Newest modification time (ms) of the files `npm run build` compiles from, or whose change it must follow. */
+function newestBuildInput(): number {
+  let newest = 0;
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  for (const dir of ['harness', 'clients', 'scenarios']) walk(path.join(ROOT, dir));
+  for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json'])
+    newest = Math.max(newest, statSync(path.join(ROOT, f)).mtimeMs);
+  return newest;
+}
+
+/**
+ * Runs `npm run build` unless `dist/` is newer than every file it is built from: on a fresh clone `npm ci`'s
+ * `prepare` has built it already, and a build costs about 8 s of the suite's two cores (the action and the packed
+ * install each built it again).
+ * @returns whether it built.
+ */
+export async function ensureBuilt(): Promise<boolean> {
+  const outputs = ['dist/harness/bin.js', 'dist/harness/index.js', 'dist/harness/testing/index.js'].map((f) =>
+    path.join(ROOT, f),
+  );
+  if (outputs.every(existsSync) && Math.min(...outputs.map((f) => statSync(f).mtimeMs)) > newestBuildInput())
+    return false;
+  await execa('npm', ['run', '-s', 'build'], { cwd: ROOT });
+  return true;
 }
 
 /** Polls `check` every 50 ms until it returns true or `timeoutMs` passes. @returns whether it became true. */

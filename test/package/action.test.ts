@@ -16,7 +16,7 @@ import { budgetsTemplate, clientTemplate, INIT_FILES } from '../../harness/init/
 import { COMMENT_MARKER } from '../../harness/pr-check/pr-check.ts';
 import type { Report } from '../../harness/report/report-schema.ts';
 import { runsOf } from '../../harness/results/merge.ts';
-import { ROOT } from '../helpers.ts';
+import { ensureBuilt, ROOT } from '../helpers.ts';
 
 /** A client that opens a connection per read: lesson 1 undone. */
 const NO_REUSE_CLIENT = `import http from 'node:http';
@@ -62,7 +62,7 @@ async function checkout(root: string, name: string, client: string): Promise<str
 let root: string;
 
 beforeAll(async () => {
-  await execa('npm', ['run', '-s', 'build'], { cwd: ROOT });
+  await ensureBuilt();
   root = await mkdtemp(path.join(os.tmpdir(), 'ckb-action-'));
   const template = path.join(root, 'template');
   await mkdir(path.join(template, 'consul-kv-bench'), { recursive: true });
