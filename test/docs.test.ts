@@ -9,6 +9,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { docBlocks, renderDocBlocks } from '../harness/report/doc-blocks.ts';
+import { docFigures, figureValue, formatFigure } from '../harness/report/doc-figures.ts';
 import { docFiles } from '../harness/report/write-docs.ts';
 import { ROOT } from './helpers.ts';
 
@@ -24,7 +25,8 @@ describe('the docs', () => {
     const committed = new Set(stdout.split('\n'));
     for (const f of docFiles(ROOT)) {
       const text = await readFile(path.join(ROOT, f), 'utf8');
-      for (const b of docBlocks(text)) expect(committed.has(b.source), `${f} names ${b.source}`).toBe(true);
+      for (const b of [...docBlocks(text), ...docFigures(text)])
+        expect(committed.has(b.source), `${f} names ${b.source}`).toBe(true);
       expect(await renderDocBlocks(text, ROOT, f), `${f} is out of date: run npm run docs`).toBe(text);
     }
   });
@@ -45,6 +47,23 @@ describe('the docs', () => {
     expect(rendered).toMatch(/\| `fixed` +\| no-leak, no-leak +\|/);
     await expect(renderDocBlocks(text.replace(' leak-corpus -->', ' nope -->'), ROOT)).rejects.toThrow(
       /has no scenario nope/,
+    );
+  });
+
+  it('a figure in prose is read from its source by path and format, and a changed one is told apart', async () => {
+    const doc = { scenarios: [{ name: 'a', results: [{ client: 'x', latencyUs: { p99: 1_812_345 } }] }] };
+    expect(formatFigure(figureValue(doc, 'scenarios[name=a].results[client=x].latencyUs.p99'), 'ms1')).toBe('1 812.3');
+    expect(formatFigure(figureValue(doc, 'scenarios[0].results[0].latencyUs.p99'), '0')).toBe('1 812 345');
+    expect(formatFigure(0.4234, 'pct1')).toBe('42.3');
+    expect(() => figureValue(doc, 'scenarios[name=b].results')).toThrow(/nothing at "scenarios\[name=b\]"/);
+    expect(() => formatFigure(1, 'ms9')).toThrow(/unknown figure format/);
+    const text =
+      'pooled: <!-- fig reports/all/report.json scenarios[name=articles].results[client=pooled].rps 0 -->1<!-- /fig --> RPS\n';
+    const rendered = await renderDocBlocks(text, ROOT, 'README.md');
+    expect(rendered).not.toBe(text);
+    expect(docFigures(rendered)[0]!.text).toMatch(/^\d[\d ]*$/);
+    await expect(renderDocBlocks(text.replace('client=pooled', 'client=nope'), ROOT)).rejects.toThrow(
+      /figure reports\/all\/report.json .*nothing at "results\[client=nope\]"/,
     );
   });
 

@@ -2,7 +2,8 @@
  * Generated blocks in the repository's markdown (README.md, docs/): a block starts with a marker naming a renderer
  * and its source, a committed report file, and ends with an end marker; `npm run docs` fills every block in from
  * its source, and a test fails when a block differs from what its source renders or names a file that is not
- * committed. Figures in prose are never typed in.
+ * committed. Figures in prose are never typed in: a single figure goes between figure markers (`doc-figures.ts`),
+ * which the same step fills in.
  *
  * ```md
  * <!-- generated: results reports/all/report.json articles -->
@@ -14,6 +15,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { renderDocFigures } from './doc-figures.ts';
 import { readReport } from './read-report.ts';
 import { resultsTable } from './readme-results.ts';
 import { verdictsTable } from './verdicts-table.ts';
@@ -61,7 +63,7 @@ export function docBlocks(markdown: string): DocBlock[] {
 }
 
 /**
- * The markdown with every generated block rendered afresh from its source.
+ * The markdown with every generated block and every figure (`doc-figures.ts`) rendered afresh from its source.
  * @param file the markdown file's path relative to `root` (links to sources are made relative to it). Default
  *   `README.md`.
  * @throws {Error} naming the marker for an unknown renderer or an unreadable source.
@@ -78,7 +80,7 @@ export async function renderDocBlocks(markdown: string, root: string, file = 'RE
     const marker = `<!-- generated: ${b.renderer} ${b.source}${b.args.map((a) => ` ${a}`).join('')} -->\n`;
     out = out.replace(`${marker}${b.text}<!-- end generated -->`, `${marker}${text}<!-- end generated -->`);
   }
-  return out;
+  return renderDocFigures(out, root);
 }
 
 /** Renders the generated blocks of files in place. @returns the files that changed. */
