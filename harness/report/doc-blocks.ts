@@ -18,7 +18,7 @@ import path from 'node:path';
 import { renderDocFigures } from './doc-figures.ts';
 import { readReport } from './read-report.ts';
 import { resultsTable } from './readme-results.ts';
-import { verdictsTable } from './verdicts-table.ts';
+import { phasesTable, verdictsTable } from './verdicts-table.ts';
 
 /**
  * A renderer of a block: its arguments after the source file, the source (relative to the root), the root, and the
@@ -37,6 +37,11 @@ export const BLOCK_RENDERERS: Readonly<Record<string, BlockRenderer>> = {
   verdicts: async ([scenario], source, root, link) => {
     const report = await readReport(source, path.join(root, source));
     return verdictsTable(report, source, scenario ?? 'leak-corpus', link);
+  },
+  /** `phases <report.json> <scenario>`: the latency per phase of a fault scenario's rows (report.md's table). */
+  phases: async ([scenario], source, root, link) => {
+    const report = await readReport(source, path.join(root, source));
+    return phasesTable(report, source, scenario ?? 'network-stall-open', link);
   },
 };
 

@@ -141,10 +141,10 @@ export function phaseP99(p: PhaseResult | undefined, k: 'p99' | 'max' = 'p99'): 
 }
 
 /**
- * Latency per phase. Closed model: 2xx answers. Open model: corrected latency (from the intended send) of every
+ * Latency per phase (a heading, a note and a table, as lines). Closed model: 2xx answers. Open model: corrected latency (from the intended send) of every
  * answer and censored request, with the uncorrected p99 (answers only, from the actual send) beside it.
  */
-function phaseLatencySection(rows: readonly ResultRow[]): string[] {
+export function phaseLatencySection(rows: readonly ResultRow[]): string[] {
   const of = (r: ResultRow) => Object.fromEntries((r.phases ?? []).map((p) => [p.name, p]));
   if (!rows.some((r) => r.open)) {
     return [
