@@ -30,7 +30,8 @@ export interface StepMeasure {
   /** The generator fell behind its schedule (its send lag): the corrected latency is then partly its own. */
   readonly generatorBehind: boolean;
   /**
-   * Uncorrected latency percentiles (from the actual send: the target's service time alone), ms. When present and
+   * Uncorrected latency percentiles (from the actual send: the target's service time alone, a request given up
+   * counted to its deadline), ms. When present and
    * the step broke the SLO on these too, the target broke it whatever the generator did. Absent: unknown.
    */
   readonly uncorrectedLatencyMs?: Readonly<Record<'p50' | 'p90' | 'p99' | 'p99.9' | 'max', number>>;

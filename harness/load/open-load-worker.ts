@@ -8,7 +8,8 @@
  * A request due while `maxInFlight` requests are already in flight waits for a free slot (it is then `late`, and its
  * wait is in its corrected latency); one that waited the whole timeout without a slot is `dropped`. A request with
  * no answer within the timeout is aborted and recorded in the corrected histogram at exactly the timeout,
- * marked `censored` (at least that long), so a hang is never hidden by leaving it out.
+ * marked `censored` (at least that long), and in the uncorrected one from its actual send to that deadline, so a
+ * hang is never hidden by leaving it out of either.
  *
  * Runs off the harness's event loop. It says `ready` once loaded and starts at the time the harness's `start`
  * message gives (shared by every worker, so module loading never makes the first requests late); it reports once,
@@ -170,6 +171,10 @@ async function main(input: OpenWorkerInput): Promise<OpenWorkerOutput> {
     r.counted = true;
     timeouts++;
     giveUp(r.intended);
+    // In the uncorrected latency too, from its actual send to its deadline: a hang is service time, never left out
+    // (a lower bound, as in the corrected one). A request never sent has no service time.
+    recordMs(uncorrected, r.deadline - r.sentAt);
+    if (r.phase) recordMs(r.phase.uncorrected, r.deadline - r.sentAt);
     r.controller?.abort(TIMED_OUT);
   };
 

@@ -4,7 +4,9 @@
  * instead of as a generator that politely waits (the closed model's coordinated omission; Gil Tene, "How NOT to
  * measure latency"; wrk2). Latency is kept twice in µs HDR histograms: **corrected**, from each request's intended
  * send time, and **uncorrected**, from its actual send (the service time); both over every answer, whatever its
- * status (unlike the closed model's 2xx-only histogram: an open-model row shows what callers waited).
+ * status (unlike the closed model's 2xx-only histogram: an open-model row shows what callers waited), and over every
+ * request given up at the timeout (censored: in the corrected one at the timeout, in the uncorrected one from its
+ * send to its deadline; a request never sent is in the corrected one only).
  *
  * It runs in one or more worker threads (`open-load-worker.ts`), off the harness's event loop; the rate and the
  * in-flight cap are split evenly between them and their histograms are added. A run whose generator fell behind its

@@ -142,7 +142,8 @@ export function phaseP99(p: PhaseResult | undefined, k: 'p99' | 'max' = 'p99'): 
 
 /**
  * Latency per phase (a heading, a note and a table, as lines). Closed model: 2xx answers. Open model: corrected latency (from the intended send) of every
- * answer and censored request, with the uncorrected p99 (answers only, from the actual send) beside it.
+ * answer and censored request, with the uncorrected p99 (from the actual send, censored requests at their deadline)
+ * beside it.
  */
 export function phaseLatencySection(rows: readonly ResultRow[]): string[] {
   const of = (r: ResultRow) => Object.fromEntries((r.phases ?? []).map((p) => [p.name, p]));
@@ -169,12 +170,18 @@ export function phaseLatencySection(rows: readonly ResultRow[]): string[] {
       '',
     ];
   }
-  const uncorrected = (p: PhaseResult | undefined) =>
-    p?.uncorrectedLatencyUs && p.requests > 0 ? msFromUs(p.uncorrectedLatencyUs.p99) : '–';
+  // `≥` as for the corrected p99 when more than 1% of what it counts was given up: the requests it counts beyond the
+  // answers (reports made before given-up requests were counted here have none, and no `≥`)
+  const uncorrected = (p: PhaseResult | undefined) => {
+    const u = p?.uncorrectedLatencyUs;
+    if (!p || !u || u.count === 0) return '–';
+    const bound = u.count - p.requests > 0.01 * u.count;
+    return `${bound ? '≥ ' : ''}${msFromUs(u.p99)}`;
+  };
   return [
     '### Latency per phase (open model, ms)',
     '',
-    "p99 is corrected: from each request's intended send time, over every answer (errors too) and every request given up at the generator's timeout (censored, counted at the timeout; `≥` marks a p99 that is such a lower bound). Uncorrected: from the actual send, answers only.",
+    "p99 is corrected: from each request's intended send time, over every answer (errors too) and every request given up at the generator's timeout (censored, counted at the timeout; `≥` marks a p99 that is such a lower bound). Uncorrected: from the actual send, over the same answers and every request given up after it was sent (counted at its deadline, also a lower bound; a request never sent has none).",
     '',
     markdownTable([
       [

@@ -153,7 +153,9 @@ export const OpenLoadSchema = z
       'given up at the timeout (in flight or dropped): in the corrected latency at exactly the timeout',
     ),
     achievedRps: z.number().min(0).describe('answers of any status per second of the schedule'),
-    uncorrectedLatencyUs: LatencyUsSchema.describe('latency of every answer from the actual send (service time)'),
+    uncorrectedLatencyUs: LatencyUsSchema.describe(
+      'latency from the actual send (service time) of every answer and of every request given up after it was sent (at its deadline: a lower bound)',
+    ),
     uncorrectedHistogram: z.string().describe('its HDR histogram, µs, compressed base64'),
     sendLagP99Us: z.number().min(0).describe("p99 of the generator's own send lag (requests that had a free slot), µs"),
     behind: z

@@ -201,6 +201,8 @@ async function quickRun(entry: string): Promise<void> {
     // leaky's hung requests are censored at the generator's 10 s (load.openTimeoutS), not left out
     expect(leaky.censored).toBeGreaterThan(0.1 * (leaky.requests + leaky.censored!));
     expect(leaky.latencyUs.p99).toBeGreaterThanOrEqual(10_000_000);
+    // and in its uncorrected latency, from the actual send to the deadline: a hang is service time, not left out
+    expect(leaky.uncorrectedLatencyUs!.p99).toBeGreaterThanOrEqual(10_000_000);
     // fixed gives up at the article's 500 ms: bounded by it, plus the service's own work
     expect(fixed.latencyUs.p99).toBeGreaterThanOrEqual(500_000);
     expect(fixed.latencyUs.p99).toBeLessThan(1_000_000);

@@ -96,6 +96,11 @@ describe('open-model generator', () => {
     // each recorded at exactly the timeout, however late the generator noticed
     expect(r.histogram.minNonZeroValue / 1000).toBeGreaterThanOrEqual(499);
     expect(r.histogram.maxValue / 1000).toBeLessThanOrEqual(501);
+    // in the uncorrected latency too, every request sent, from its send to its deadline: a hang is service time
+    const u = r.open.uncorrected;
+    expect(u.totalCount).toBe(r.open.sent);
+    expect(u.maxValue / 1000).toBeLessThanOrEqual(501);
+    expect(u.getValueAtPercentile(99) / 1000).toBeGreaterThanOrEqual(499); // the first five went out on time
   }, 20_000);
 
   it('refuses a target off loopback and bad settings', async () => {
