@@ -12,6 +12,7 @@
  */
 
 import { markdownTable } from 'markdown-table';
+import { ERROR_CAUSES } from '../../clients/index.ts';
 import { reproductionSection } from './article-reproduction.ts';
 import { bytes, int, msFromUs } from './format.ts';
 import { renderHtml } from './html-report.ts';
@@ -126,7 +127,7 @@ const OUR_FIGURES: Readonly<Record<OurFigure, (w: ResultRow | undefined, b: Resu
   stallOutcome: (w, b) =>
     w && b
       ? {
-          ours: `leaky: ${int(w.errors.timeouts)} never answered (the load generator gave up after its timeout) → fixed: ${int(b.errors.clientTimeout)} answered 503 when its own timeout fired`,
+          ours: `leaky: ${int(w.errors.timeouts)} never answered (the load generator gave up after its timeout) → fixed: ${int(b.errors.clientTimeout)} answered ${ERROR_CAUSES.clientTimeout.status} when its own timeout fired`,
           ourRatio: null,
         }
       : NOT_MEASURED,
