@@ -48,3 +48,29 @@ export function percentOf(value: number, reference: number | undefined): string 
 export function usPerRequest(us: number | null | undefined): string {
   return us === undefined || us === null ? '–' : us.toFixed(0);
 }
+
+/** The latency percentiles a row's tables show, with the share of requests above each. */
+const ABOVE: Readonly<Record<'p50' | 'p90' | 'p99' | 'p999' | 'max', number>> = {
+  p50: 0.5,
+  p90: 0.1,
+  p99: 0.01,
+  p999: 0.001,
+  max: 0,
+};
+
+/**
+ * A row's latency percentile, ms (see {@link msFromUs}), marked `≥` where it is a lower bound: in the open model more
+ * of the row's requests were censored (given up at the generator's timeout and recorded at it) than lie above that
+ * percentile, so the percentile is one of them and the real one is at least that (any censored request makes the
+ * max one). Closed-model rows have no censored requests and are never marked.
+ * @param latency the row's `latencyUs` (µs; `count` requests).
+ * @param censored the row's `open.censored`, or undefined in the closed model.
+ */
+export function latencyCell(
+  latency: { readonly count: number } & Readonly<Record<keyof typeof ABOVE, number>>,
+  censored: number | undefined,
+  k: keyof typeof ABOVE,
+): string {
+  const bound = (censored ?? 0) > ABOVE[k] * latency.count;
+  return `${bound ? '≥ ' : ''}${msFromUs(latency[k])}`;
+}

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { markdownTable } from 'markdown-table';
 import { type LoadSettings, loadModelOf } from '../load/models/index.ts';
-import { bytes, int, msFromUs, percentOf, ratio, usPerRequest } from './format.ts';
+import { bytes, int, latencyCell, percentOf, ratio, usPerRequest } from './format.ts';
 import { recoverySection, stalenessSection } from './freshness-report.ts';
 import { leakSection, referenceSection } from './leak-report.ts';
 import { ERROR_BREAKDOWN, type Report, type ResultRow, type ScenarioResult } from './report-schema.ts';
@@ -84,11 +84,11 @@ export function headlineTable(scenario: ScenarioResult): string {
     r.kind === 'baseline' ? `_${r.client}_` : `**${r.client}**`,
     int(r.rps),
     percentOf(r.rps, ceiling),
-    msFromUs(r.latencyUs.p50),
-    msFromUs(r.latencyUs.p90),
-    msFromUs(r.latencyUs.p99),
-    msFromUs(r.latencyUs.p999),
-    msFromUs(r.latencyUs.max),
+    latencyCell(r.latencyUs, r.open?.censored, 'p50'),
+    latencyCell(r.latencyUs, r.open?.censored, 'p90'),
+    latencyCell(r.latencyUs, r.open?.censored, 'p99'),
+    latencyCell(r.latencyUs, r.open?.censored, 'p999'),
+    latencyCell(r.latencyUs, r.open?.censored, 'max'),
     ...model.headlineColumns.map((c) => c.cell(r)),
     r.errors.total === 0
       ? '0'

@@ -5,7 +5,7 @@
  */
 import Table from 'cli-table3';
 import { type LoadSettings, loadModelOf } from '../load/models/index.ts';
-import { bytes, int, msFromUs, ratio, usPerRequest } from './format.ts';
+import { bytes, int, latencyCell, msFromUs, ratio, usPerRequest } from './format.ts';
 import { rowFlags } from './markdown-report.ts';
 import type { ScenarioResult } from './report-schema.ts';
 
@@ -35,10 +35,10 @@ export function renderTerminalTable(scenario: ScenarioResult): string {
     table.push([
       r.client,
       int(r.rps),
-      msFromUs(r.latencyUs.p50),
-      msFromUs(r.latencyUs.p99),
-      msFromUs(r.latencyUs.p999),
-      msFromUs(r.latencyUs.max),
+      latencyCell(r.latencyUs, r.open?.censored, 'p50'),
+      latencyCell(r.latencyUs, r.open?.censored, 'p99'),
+      latencyCell(r.latencyUs, r.open?.censored, 'p999'),
+      latencyCell(r.latencyUs, r.open?.censored, 'max'),
       ...model.terminalColumns.map((c) => c.cell(r)),
       int(r.errors.total),
       `${usPerRequest(r.service?.cpuUsPerRequest)}/${usPerRequest(r.consul?.cpuUsPerRequest)}`,

@@ -12,6 +12,7 @@ import {
   summarize,
 } from '../../harness/load/latency-histogram.ts';
 import { assertLoopback, isLoopbackAddress } from '../../harness/loopback.ts';
+import { latencyCell } from '../../harness/report/format.ts';
 import { buildRow } from '../../harness/results/build-row.ts';
 import { seededBytes } from '../../harness/scenario/seeded-bytes.ts';
 
@@ -51,6 +52,23 @@ describe('latency histograms', () => {
     recordMs(h, 0);
     recordMs(h, 10_000_000);
     expect(summarize(h).count).toBe(2);
+  });
+});
+
+describe('latency cells', () => {
+  it('mark a percentile ≥ where more requests were censored than lie above it, never in the closed model', () => {
+    const l = { count: 1000, p50: 2_000, p90: 9_000, p99: 10_000_000, p999: 10_000_000, max: 10_000_000 };
+    // 20 of 1 000 given up at the timeout: the p99 and above are among them, the p90 and p50 are not
+    expect(['p50', 'p90', 'p99', 'p999', 'max'].map((k) => latencyCell(l, 20, k as 'p99'))).toEqual([
+      '2.00',
+      '9.00',
+      '≥ 10000',
+      '≥ 10000',
+      '≥ 10000',
+    ]);
+    expect(latencyCell(l, 10, 'p99')).toBe('10000'); // exactly 1%: the p99 is the last answer below them
+    expect(latencyCell(l, 1, 'max')).toBe('≥ 10000');
+    expect(latencyCell(l, undefined, 'max')).toBe('10000');
   });
 });
 

@@ -52,9 +52,13 @@ export interface ModelColumn<R> {
 
 /** A row as the model's renderers read it (structural, so this file imports no report types). */
 export interface ModelRow {
+  /** Answers (the requests its latency figures count beyond those were given up). */
+  readonly requests: number;
   readonly open?:
     | {
-        readonly uncorrectedLatencyUs: { readonly p99: number };
+        readonly uncorrectedLatencyUs: { readonly count: number } & Readonly<
+          Record<'p50' | 'p90' | 'p99' | 'p999' | 'max', number>
+        >;
         readonly sendLagP99Us: number;
         readonly late: number;
         readonly dropped: number;

@@ -7,12 +7,18 @@
  *
  * @module
  */
-import { int, msFromUs } from '../../report/format.ts';
+import { int, latencyCell, msFromUs } from '../../report/format.ts';
 import { encodeHistogram, summarize } from '../latency-histogram.ts';
 import type { OpenLoadResult } from '../open-load.ts';
-import { defineLoadModel } from './load-model.ts';
+import { defineLoadModel, type ModelRow } from './load-model.ts';
 
 const ms = msFromUs;
+/**
+ * The uncorrected p99, `≥` when it is a lower bound: the requests it counts beyond the answers were given up after
+ * they were sent (counted to their deadline; reports made before those were counted have none).
+ */
+const uncorrectedP99 = (r: ModelRow): string =>
+  r.open ? latencyCell(r.open.uncorrectedLatencyUs, r.open.uncorrectedLatencyUs.count - r.requests, 'p99') : '–';
 
 export const OPEN_MODEL = defineLoadModel({
   name: 'open',
@@ -67,14 +73,14 @@ export const OPEN_MODEL = defineLoadModel({
   p99Of:
     "p99 of every answer and of requests given up at the generator's timeout, from each request's intended send time (open model, corrected for coordinated omission)",
   headlineColumns: [
-    { header: 'p99 uncorrected ms', cell: (r) => (r.open ? ms(r.open.uncorrectedLatencyUs.p99) : '–') },
+    { header: 'p99 uncorrected ms', cell: uncorrectedP99 },
     { header: 'generator lag p99 ms', cell: (r) => (r.open ? ms(r.open.sendLagP99Us) : '–') },
     { header: 'late / dropped', cell: (r) => (r.open ? `${int(r.open.late)} / ${int(r.open.dropped)}` : '–') },
   ],
   terminalColumns: [
-    { header: 'p99 uncorr. ms', cell: (r) => (r.open ? ms(r.open.uncorrectedLatencyUs.p99) : '–') },
+    { header: 'p99 uncorr. ms', cell: uncorrectedP99 },
     { header: 'late/dropped', cell: (r) => (r.open ? `${int(r.open.late)}/${int(r.open.dropped)}` : '–') },
   ],
-  progressSuffix: (r) => (r.open ? ` (corrected; uncorrected ${ms(r.open.uncorrectedLatencyUs.p99)} ms)` : ''),
+  progressSuffix: (r) => (r.open ? ` (corrected; uncorrected ${uncorrectedP99(r)} ms)` : ''),
   terminalTitle: (load) => ` (open model: latency from the intended send time; ${int(load.rate ?? 0)} req/s)`,
 });
