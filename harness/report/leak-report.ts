@@ -5,7 +5,7 @@
  * @module
  */
 import { markdownTable } from 'markdown-table';
-import { int, msFromUs } from './format.ts';
+import { int, latencyCell } from './format.ts';
 import type { PhaseResult, ResultRow, ScenarioResult, TimelineSample } from './report-schema.ts';
 
 const BARS = '▁▂▃▄▅▆▇█';
@@ -136,13 +136,12 @@ export function phaseP99(p: PhaseResult | undefined, k: 'p99' | 'max' = 'p99'): 
   const censored = p.censored ?? 0;
   if (p.uncorrectedLatencyUs === undefined && p.ok === 0) return '–';
   if (p.uncorrectedLatencyUs !== undefined && p.requests + censored === 0) return '–';
-  const bound = censored > 0 && (k === 'max' || censored > 0.01 * (p.requests + censored));
-  return `${bound ? '≥ ' : ''}${msFromUs(p.latencyUs[k])}`;
+  return latencyCell(p.latencyUs, p.censored, k);
 }
 
 /**
- * Latency per phase (a heading, a note and a table, as lines). Closed model: 2xx answers. Open model: corrected latency (from the intended send) of every
- * answer and censored request, with the uncorrected p99 (from the actual send, censored requests at their deadline)
+ * Latency per phase (a heading, a note and a table, as lines). Closed model: 2xx answers. Open model: corrected
+ * latency (from the intended send) of every answer and censored request, with the uncorrected p99 (from the actual send, censored requests at their deadline)
  * beside it.
  */
 export function phaseLatencySection(rows: readonly ResultRow[]): string[] {
@@ -170,13 +169,11 @@ export function phaseLatencySection(rows: readonly ResultRow[]): string[] {
       '',
     ];
   }
-  // `≥` as for the corrected p99 when more than 1% of what it counts was given up: the requests it counts beyond the
-  // answers (reports made before given-up requests were counted here have none, and no `≥`)
+  // `≥` as for the corrected p99, the given-up requests being those it counts beyond the answers (reports made
+  // before given-up requests were counted here have none, and no `≥`)
   const uncorrected = (p: PhaseResult | undefined) => {
     const u = p?.uncorrectedLatencyUs;
-    if (!p || !u || u.count === 0) return '–';
-    const bound = u.count - p.requests > 0.01 * u.count;
-    return `${bound ? '≥ ' : ''}${msFromUs(u.p99)}`;
+    return p && u && u.count > 0 ? latencyCell(u, u.count - p.requests, 'p99') : '–';
   };
   return [
     '### Latency per phase (open model, ms)',
