@@ -42,6 +42,10 @@ type serviceConfig struct {
 	Client        string        `json:"client"`
 	ReadyFile     string        `json:"readyFile"`
 	ClientOptions clientOptions `json:"clientOptions"`
+	// SampleSockets: the scenario keeps a timeline for the leak verdict (the Node service then reads socket
+	// states); only then does each sample take a goroutine profile, as Node's sampler pays for its extra read only
+	// then.
+	SampleSockets bool `json:"sampleSockets"`
 }
 
 // strategy is one way of reading Consul's KV, built on github.com/hashicorp/consul/api.
@@ -111,7 +115,7 @@ func run() error {
 	if !ok {
 		return fmt.Errorf("unknown Go client %s", cfg.Client)
 	}
-	m := newMeters()
+	m := newMeters(cfg.SampleSockets)
 	s, err := build(cfg.ClientOptions, m)
 	if err != nil {
 		return err

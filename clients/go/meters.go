@@ -55,10 +55,15 @@ type meters struct {
 	allocAtStart, gcAtStart uint64
 	cpuAtStart              int64
 	stopSampling            chan struct{}
+	// profileGoroutines: samples count work goroutines by a profile (see sampledGoroutines).
+	profileGoroutines bool
 }
 
-func newMeters() *meters {
-	m := &meters{byStatus: map[string]int{}, causes: emptyCauses(), stopSampling: make(chan struct{})}
+func newMeters(profileGoroutines bool) *meters {
+	m := &meters{
+		byStatus: map[string]int{}, causes: emptyCauses(), stopSampling: make(chan struct{}),
+		profileGoroutines: profileGoroutines,
+	}
 	m.idle = map[string]int{"goroutines": workGoroutines()}
 	m.resetProcess()
 	return m
@@ -207,7 +212,7 @@ func (m *meters) sample() {
 		Pending:   m.pending.Load(),
 		LongPolls: m.longPolls.Load(),
 		// Goroutines: the Go articles' leak signal (a goroutine parked per stalled request).
-		Resources:     map[string]int{"goroutines": workGoroutines()},
+		Resources:     map[string]int{"goroutines": m.sampledGoroutines()},
 		HeapUsedBytes: ms.HeapAlloc,
 		RssBytes:      rss,
 	}
@@ -215,6 +220,17 @@ func (m *meters) sample() {
 	m.timeline = append(m.timeline, s)
 	m.sampleCostUs = append(m.sampleCostUs, float64(time.Since(started).Microseconds()))
 	m.mu.Unlock()
+}
+
+// sampledGoroutines is a sample's goroutine count: the work goroutines (a profile, see workGoroutines) where the
+// scenario keeps a timeline for the leak verdict, else runtime.NumGoroutine() (every goroutine, the transport's
+// connection loops included), which costs next to nothing, as the Node service's samples then skip their socket
+// read.
+func (m *meters) sampledGoroutines() int {
+	if m.profileGoroutines {
+		return workGoroutines()
+	}
+	return runtime.NumGoroutine()
 }
 
 // takeIdle records the idle baseline: goroutines when ready and before any load.
@@ -231,9 +247,10 @@ func (m *meters) takeStats(extra map[string]any) map[string]any {
 	runtime.ReadMemStats(&ms)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	meanUs, maxUs := 0.0, 0.0
+	meanUs, maxUs, heldUs := 0.0, 0.0, 0.0
 	for _, c := range m.sampleCostUs {
 		meanUs += c
+		heldUs += c
 		if c > maxUs {
 			maxUs = c
 		}
@@ -258,7 +275,9 @@ func (m *meters) takeStats(extra map[string]any) map[string]any {
 		"pendingPeak":   m.pendingPeak.Load(),
 		"idleResources": m.idle,
 		"timeline":      m.timeline,
-		"samplerCost":   map[string]any{"meanUs": meanUs, "maxUs": maxUs, "samples": len(m.sampleCostUs)},
+		"samplerCost": map[string]any{
+			"meanUs": meanUs, "maxUs": maxUs, "samples": len(m.sampleCostUs), "heldUs": heldUs,
+		},
 		"process": map[string]any{
 			"heapAllocatedBytes":     ms.TotalAlloc - m.allocAtStart,
 			"externalAllocatedBytes": 0,

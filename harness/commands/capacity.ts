@@ -1,7 +1,7 @@
 /**
  * `consul-kv-bench capacity <scenario> --slo "p99<50ms,errors<0.1%"`: per row, the highest open-model arrival rate
- * that holds the SLO (`harness/capacity/capacity-search.ts`: ×2 ramp, then binary search), with every step as
- * evidence. Each step is one open-model run of the row at that rate (a fresh service, a warm-up, `--step` seconds
+ * that holds the SLO as an interval (`harness/capacity/capacity-search.ts`: ×2 ramp, then binary search, rates near
+ * the knee judged on repeats), with every step as evidence; rows whose intervals overlap are not ranked. Each step is one open-model run of the row at that rate (a fresh service, a warm-up, `--step` seconds
  * measured) on one Consul shared by the whole search. Writes `capacity.json` (the verdicts and every step's raw
  * row) and `capacity.md`.
  *
@@ -11,6 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Table from 'cli-table3';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { intervalText, overlapping, ratesText } from '../capacity/capacity-report.ts';
 import {
   type CapacityResult,
   parseSlo,
@@ -20,8 +21,9 @@ import {
 } from '../capacity/capacity-search.ts';
 import { CONSUL_BACKENDS, type ConsulBackendChoice } from '../consul/consul-types.ts';
 import { BenchError, usageError } from '../errors.ts';
+import { describeEnvironment } from '../report/environment.ts';
 import { int } from '../report/format.ts';
-import type { ResultRow } from '../report/report-schema.ts';
+import type { Environment, ResultRow } from '../report/report-schema.ts';
 import { BenchRun } from '../run/bench-run.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
 import { applyOverrides } from '../scenario/scenario-overrides.ts';
@@ -44,8 +46,10 @@ export interface CapacityFlags {
   step: number;
   /** Warm-up seconds per step, discarded. Default 1. */
   warmup: number;
-  /** Most steps per row. Default 12. */
+  /** Most steps per row, re-runs included. Default 40. */
   maxSteps: number;
+  /** Repeats a rate near the knee is judged on. Default 3. */
+  repeat: number;
   maxInFlight?: number;
   workers?: number;
   consul: ConsulBackendChoice;
@@ -74,6 +78,8 @@ function stepMeasure(row: ResultRow): StepMeasure {
     errorShare: Math.min(1, row.errors.total / scheduled),
     achievedRps: row.open?.achievedRps ?? row.rps,
     generatorBehind: row.open?.behind ?? false,
+    machineBound: row.flags.includes('machine-bound'),
+    samples: row.latencyUs.count ?? row.requests,
     ...(row.open
       ? {
           uncorrectedLatencyMs: {
@@ -91,18 +97,33 @@ function stepMeasure(row: ResultRow): StepMeasure {
 /** The verdict table: one line per row. */
 export function capacityTable(results: readonly RowCapacity[], slo: readonly SloTerm[]): string {
   const table = new Table({
-    head: ['row', 'sustainable req/s', 'first broken req/s', 'stopped by', 'steps'],
+    head: [
+      'row',
+      'held–broken req/s',
+      'mixed req/s',
+      'unmeasured req/s',
+      'repeats',
+      'stopped by',
+      'steps',
+      'not ranked against',
+    ],
     style: { head: [], border: [] },
   });
-  for (const r of results)
+  for (const r of results) {
+    const counted = r.steps.filter((s) => s.counted !== false).length;
     table.push([
       r.row,
-      r.sustainableRps === null ? `< ${int(r.steps.at(-1)?.rate ?? 0)}` : int(r.sustainableRps),
-      r.firstBrokenRps === null ? '–' : int(r.firstBrokenRps),
+      intervalText(r),
+      ratesText(r, 'mixed'),
+      ratesText(r, 'unmeasured'),
+      r.repeats ?? 1,
       r.stoppedBy,
-      r.steps.length,
+      counted === r.steps.length ? r.steps.length : `${r.steps.length} (${r.steps.length - counted} re-run)`,
+      overlapping(r, results).join(', ') || '–',
     ]);
-  return `${table.toString()}\nSLO: ${slo.map((t) => t.text).join(', ')} (open model; latency from the intended send time)`;
+  }
+  return `${table.toString()}
+SLO: ${slo.map((t) => t.text).join(', ')} (open model; latency from the intended send time). held: the highest rate that held the SLO in every repeat; broken: the lowest that broke it in most; mixed: neither; unmeasured: the machine or the generator set the pace in every re-run. Rows whose intervals overlap are not ranked against each other.`;
 }
 
 /** The evidence of one row, as markdown. */
@@ -110,12 +131,21 @@ function stepsMarkdown(r: RowCapacity): string {
   const lines = [
     `### ${r.row}`,
     '',
-    '| step | rate req/s | achieved req/s | p50 ms | p99 ms | errors | holds | broken |',
-    '|---:|---:|---:|---:|---:|---:|:---:|---|',
+    `Interval ${intervalText(r)} req/s; rates judged: ${r.rates.map((v) => `${int(v.rate)} ${v.verdict} (${v.held} held, ${v.broken} broken)`).join('; ')}.`,
+    '',
+    '| step | rate req/s | repeat | achieved req/s | answers | p50 ms | p99 ms | errors | holds | broken |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|:---:|---|',
   ];
   for (const [i, s] of r.steps.entries()) {
+    const flag = s.machineBound
+      ? ' machine-bound: re-run'
+      : s.generatorBehind
+        ? s.brokenByTarget
+          ? ' generator behind (the target broke it on service time too)'
+          : ' generator behind: re-run'
+        : '';
     lines.push(
-      `| ${i + 1} ${s.phase} | ${int(s.rate)} | ${int(s.achievedRps)} | ${s.latencyMs.p50.toFixed(2)} | ${s.latencyMs.p99.toFixed(2)} | ${(s.errorShare * 100).toFixed(2)}% | ${s.holds ? '✓' : '✗'} | ${s.broken.join('; ')}${s.generatorBehind ? (s.brokenByTarget ? ' generator behind (the target broke it on service time too)' : ' generator behind') : ''} |`,
+      `| ${i + 1} ${s.phase} | ${int(s.rate)} | ${s.repeat ?? 1}${s.counted === false ? ' (not counted)' : ''} | ${int(s.achievedRps)} | ${s.samples === undefined ? '–' : int(s.samples)} | ${s.latencyMs.p50.toFixed(2)} | ${s.latencyMs.p99.toFixed(2)} | ${(s.errorShare * 100).toFixed(2)}% | ${s.holds ? '✓' : '✗'} | ${s.broken.join('; ')}${flag} |`,
     );
   }
   return lines.join('\n');
@@ -143,11 +173,13 @@ export async function capacityCommand(scenarioName: string, flags: CapacityFlags
   const out = path.resolve(userCwd(), flags.out);
   await mkdir(out, { recursive: true });
   const results: RowCapacity[] = [];
+  const createdAt = new Date().toISOString();
+  let environment: Environment | undefined;
   const write = async () => {
     const json = path.join(out, 'capacity.json');
     await writeFile(
       json,
-      `${JSON.stringify({ command: ['consul-kv-bench', ...argv].join(' '), createdAt: new Date().toISOString(), slo: flags.slo, scenario: scenario.name, results }, null, 2)}\n`,
+      `${JSON.stringify({ command: ['consul-kv-bench', ...argv].join(' '), createdAt, finishedAt: new Date().toISOString(), ...(environment ? { environment } : {}), slo: flags.slo, scenario: scenario.name, results }, null, 2)}\n`,
     );
     await writeFile(
       path.join(out, 'capacity.md'),
@@ -170,6 +202,7 @@ export async function capacityCommand(scenarioName: string, flags: CapacityFlags
   return withConsul(
     { backend: flags.consul, httpMaxConnsPerClient: scenario.consul.httpMaxConnsPerClient },
     async ({ consul, teardown, signal, progress, signalled }) => {
+      environment = describeEnvironment(consul);
       for (const row of scenario.clients.map(rowName)) {
         if (signal.aborted) break;
         const raw: ResultRow[] = [];
@@ -199,14 +232,15 @@ export async function capacityCommand(scenarioName: string, flags: CapacityFlags
             maxRate: flags.maxRate,
             resolution: flags.resolution,
             maxSteps: flags.maxSteps,
+            repeats: flags.repeat,
             onStep: (s) =>
               progress(
-                `  ${row} ${s.phase} ${int(s.rate)} req/s: p99 ${s.latencyMs.p99.toFixed(1)} ms, errors ${(s.errorShare * 100).toFixed(2)}%, ${s.holds ? 'holds' : `broken (${s.broken.join('; ') || 'generator behind'})`}`,
+                `  ${row} ${s.phase} ${int(s.rate)} req/s #${s.repeat}: p99 ${s.latencyMs.p99.toFixed(1)} ms, errors ${(s.errorShare * 100).toFixed(2)}%, ${s.holds ? 'holds' : `broken (${s.broken.join('; ') || 'generator behind'})`}${s.counted ? '' : ', re-run (the machine or the generator set the pace)'}`,
               ),
           });
           results.push({ row, ...r, raw });
           progress(
-            `${row}: sustains ${r.sustainableRps === null ? 'no rate tried' : `${int(r.sustainableRps)} req/s`} (stopped by ${r.stoppedBy})`,
+            `${row}: ${intervalText(r)} req/s (held in every repeat – broken in most; stopped by ${r.stoppedBy})`,
           );
         } catch (err) {
           if (signal.aborted) break;
@@ -248,7 +282,7 @@ export function registerCapacity(program: Command): void {
   program
     .command('capacity')
     .description(
-      'per row, the highest open-model arrival rate that holds an SLO (×2 ramp, then binary search), with every step as evidence',
+      'per row, the highest open-model arrival rate that holds an SLO, as an interval judged on repeats (×2 ramp, then binary search), with every step as evidence',
     )
     .argument('<scenario>', 'a steady-load scenario, e.g. articles or light')
     .requiredOption(
@@ -262,7 +296,13 @@ export function registerCapacity(program: Command): void {
     .option('--resolution <share>', 'stop when the last held and first broken rates are within this share', share, 0.1)
     .option('--step <s>', 'measured seconds per step', seconds('--step', 1), 5)
     .option('--warmup <s>', 'warm-up seconds per step, discarded', seconds('--warmup', 0), 1)
-    .option('--max-steps <n>', 'most steps per row', positiveInt('--max-steps'), 12)
+    .option('--max-steps <n>', 'most steps per row, re-runs included', positiveInt('--max-steps'), 40)
+    .option(
+      '--repeat <n>',
+      'repeats a rate near the knee is judged on: held in every one, or broken in most',
+      positiveInt('--repeat'),
+      3,
+    )
     .option('--max-in-flight <n>', 'cap on requests in flight (default 1000)', positiveInt('--max-in-flight'))
     .option('--workers <n>', 'generator worker threads (default 1)', positiveInt('--workers'))
     .option('--out <dir>', 'output directory (capacity.json, capacity.md)', 'reports/capacity')

@@ -38,8 +38,13 @@ export interface VerdictSample {
 export interface PhaseBounds {
   faultStartMs: number;
   drainStartMs: number;
-  /** End of the drain: the load stops here and the quiesce begins. */
+  /** End of the drain: the generator sends no request after this, and the quiesce begins once it stops. */
   endMs: number;
+  /**
+   * When the quiesce began: after the generator stopped, which waits for its last requests' answers or deadlines
+   * (up to its timeout) after `endMs`. Absent: at `endMs`.
+   */
+  quiesceStartMs?: number | undefined;
   /** End of the quiesce. Absent: no quiesce (the verdict is then inconclusive). */
   quiesceEndMs?: number | undefined;
 }
@@ -225,7 +230,7 @@ export function judgeLeak(
       ...evidence,
     };
   }
-  const grace = `${fmt(orphans.graceMs / 1000)} s after the load stopped`;
+  const grace = graceText(orphans.graceMs, quiesceEnd - (bounds.quiesceStartMs ?? bounds.endMs));
   if (orphans.worst > ORPHAN_LIMIT) {
     return {
       verdict: 'leak',
@@ -248,6 +253,18 @@ export function judgeLeak(
     ...evidence,
     orphans,
   };
+}
+
+/**
+ * How long after the last request was sent the verdict was judged, as measured: with the generator's wait for
+ * answers and the quiesce apart where the wait was longer than 0.5 s (e.g. `10.2 s after the last request was sent
+ * (the generator's 4.2 s wait for answers, then a 6.0 s quiesce)`).
+ */
+function graceText(graceMs: number, quiesceMs: number): string {
+  const waitMs = graceMs - quiesceMs;
+  return waitMs > 500
+    ? `${fmt(graceMs / 1000)} s after the last request was sent (the generator's ${fmt(waitMs / 1000)} s wait for answers, then a ${fmt(quiesceMs / 1000)} s quiesce)`
+    : `${fmt(graceMs / 1000)} s after the load stopped`;
 }
 
 /** One sentence on a signal's trend: baseline, peak and slope during the fault, end of the drain. */

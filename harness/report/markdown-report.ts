@@ -24,23 +24,33 @@ export const FLAG_LEGEND: Record<string, string> = {
   'connections-capped':
     "consul-direct ran with fewer connections than the scenario, to stay under Consul's per-client connection limit",
   'sampler-stall':
-    "the service's own timeline sampler (every 250 ms) once held its event loop for ≥ 100 ms: latency in that moment is the harness's, not the client's (before socket states were read in a worker thread, reading /proc/net/tcp on the loop, whose cost grows with every socket on the machine, did this)",
+    "the service's own timeline sampler held its event loop for ≥ 2% of the window's wall time, or ≥ 100 ms in one tick: latency in those moments is the harness's, not the client's (before socket states were read in a worker thread, reading /proc/net/tcp on the loop, whose cost grows with every socket on the machine, did this)",
+  'sampler-cost':
+    "the service's own timeline sampler used ≥ 5% as much CPU as the service itself: the CPU per request leaves it out, but it competed with the service for the cores",
   errors: 'some requests failed; see the errors table',
   interrupted: 'the run was stopped before this row finished its measured window',
 };
 
-/** A sampler pause at or above this, µs, flags the row `sampler-stall`. */
+/** A sampler tick holding the loop this long or more, µs, flags the row `sampler-stall`. */
 export const SAMPLER_STALL_US = 100_000;
+/** The sampler holding the loop this share of the window's wall time or more flags the row `sampler-stall`. */
+export const SAMPLER_LOOP_SHARE = 0.02;
+/** The sampler's CPU at this share of the service's own or more flags the row `sampler-cost`. */
+export const SAMPLER_CPU_SHARE = 0.05;
 
 /**
- * A row's flags: those measured with it, plus `sampler-stall` read off its raw results (the service's timeline
- * sampler once cost ≥ {@link SAMPLER_STALL_US}), so reports made before the flag existed show it too.
+ * A row's flags: those measured with it, plus two read off its raw results, so reports made before the flags
+ * existed show them too: `sampler-stall` (the service's timeline sampler held its loop ≥ {@link SAMPLER_LOOP_SHARE}
+ * of the window, or one tick cost ≥ {@link SAMPLER_STALL_US}) and `sampler-cost` (its CPU ≥
+ * {@link SAMPLER_CPU_SHARE} of the service's own).
  */
 export function rowFlags(r: ResultRow): string[] {
-  const max = r.service?.samplerCostUs?.max;
-  return max !== undefined && max >= SAMPLER_STALL_US && !r.flags.includes('sampler-stall')
-    ? [...r.flags, 'sampler-stall']
-    : [...r.flags];
+  const flags = [...r.flags];
+  const s = r.service;
+  const stalled = (s?.samplerCostUs?.max ?? 0) >= SAMPLER_STALL_US || (s?.samplerLoopShare ?? 0) >= SAMPLER_LOOP_SHARE;
+  if (stalled && !flags.includes('sampler-stall')) flags.push('sampler-stall');
+  if ((s?.samplerCpuShare ?? 0) >= SAMPLER_CPU_SHARE && !flags.includes('sampler-cost')) flags.push('sampler-cost');
+  return flags;
 }
 
 /**

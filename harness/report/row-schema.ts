@@ -226,11 +226,29 @@ export const MeasuredRowSchema = z.object({
         .optional()
         .describe("service CPU time per answered request, µs, the harness's sampler's CPU left out (samplerCostUs)"),
       samplerCostUs: z
-        .object({ mean: z.number().min(0), max: z.number().min(0) })
+        .object({
+          mean: z.number().min(0),
+          max: z.number().min(0),
+          reads: z
+            .number()
+            .min(0)
+            .optional()
+            .describe('CPU time of the socket-state reads (a worker thread) in the window, all together, µs'),
+        })
         .optional()
         .describe(
-          "the service's own sampler (every 250 ms), µs: mean, its CPU time per sample (its socket reads in a worker thread included): what measuring cost; max, the longest one sample held the service's event loop",
+          "the service's own sampler (every 250 ms), µs: mean, its cost per sample (the wall time its tick held the event loop, a bound on its CPU time, plus its share of the socket reads' CPU time in a worker thread): what measuring cost; max, the longest one tick held the service's event loop",
         ),
+      samplerCpuShare: z
+        .number()
+        .min(0)
+        .optional()
+        .describe("the sampler's CPU time over the service's own (without it), 0–1+: what measuring cost, apart"),
+      samplerLoopShare: z
+        .number()
+        .min(0)
+        .optional()
+        .describe("share of the window's wall time the sampler's ticks held the service's event loop, 0–1"),
     })
     .nullable()
     .describe('the service process in the window; null for consul-direct'),

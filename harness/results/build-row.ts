@@ -90,6 +90,8 @@ export function buildRow(i: RowInputs): ResultRow {
   const flags = [...i.flags, ...(i.model ?? CLOSED_MODEL.rowResults(load)).flags];
   const seconds = Math.max(1e-9, load.durationMs / 1000);
   const consulCpuPercent = i.consulCpuUs === undefined ? undefined : (i.consulCpuUs / 1e6 / seconds) * 100;
+  const samplerCpuUs = service ? service.samplerCost.meanUs * service.samplerCost.samples : 0;
+  const serviceOwnCpuUs = service ? Math.max(0, service.process.cpuUs - samplerCpuUs) : 0;
   const serviceCpuPercent = service ? (service.process.cpuUs / 1000 / Math.max(1, service.process.wallMs)) * 100 : 0;
   const cores = i.cores ?? 1;
   const machineCpu = load.loadGenerator.cpuPercent + serviceCpuPercent + (consulCpuPercent ?? 0);
@@ -128,10 +130,16 @@ export function buildRow(i: RowInputs): ResultRow {
           cpuPercent: serviceCpuPercent,
           gcCount: service.process.gcCount,
           // the sampler's CPU (its socket reads in a worker thread, its ticks on the loop) is reported apart
-          cpuUsPerRequest: perServed(
-            Math.max(0, service.process.cpuUs - service.samplerCost.meanUs * service.samplerCost.samples),
-          ),
-          samplerCostUs: { mean: service.samplerCost.meanUs, max: service.samplerCost.maxUs },
+          cpuUsPerRequest: perServed(serviceOwnCpuUs),
+          samplerCostUs: {
+            mean: service.samplerCost.meanUs,
+            max: service.samplerCost.maxUs,
+            ...(service.samplerCost.readsUs !== undefined ? { reads: service.samplerCost.readsUs } : {}),
+          },
+          samplerCpuShare: serviceOwnCpuUs > 0 ? samplerCpuUs / serviceOwnCpuUs : 0,
+          ...(service.samplerCost.heldUs !== undefined
+            ? { samplerLoopShare: service.samplerCost.heldUs / 1000 / Math.max(1, service.process.wallMs) }
+            : {}),
         }
       : null,
     loadGenerator: load.loadGenerator,

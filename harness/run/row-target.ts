@@ -69,6 +69,7 @@ export async function startTarget(ctx: RowContext): Promise<RowTarget> {
         clientOptions,
         onProgress: (line) => ctx.env.events.emit('notice', line),
         signal: ctx.env.signal,
+        sampleSockets: scenario.phases !== undefined, // a goroutine profile a sample only where a timeline is judged
       })
     : await startConfigService({
         client: spec.client,

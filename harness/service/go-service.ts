@@ -31,6 +31,11 @@ export interface StartGoServiceOptions {
   readonly onProgress?: (line: string) => void;
   /** Cancels a build under way. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * The scenario keeps a timeline for the leak verdict: each sample then counts work goroutines by a goroutine
+   * profile, as the Node service then reads socket states; else `runtime.NumGoroutine()`. Default `false`.
+   */
+  readonly sampleSockets?: boolean | undefined;
 }
 
 /** Environment of the service: the harness's, without `CONSUL_*` (the api package would read them as defaults). */
@@ -55,6 +60,7 @@ export async function startGoService(options: StartGoServiceOptions): Promise<St
     client: options.client,
     clientOptions: options.clientOptions,
     readyFile,
+    sampleSockets: options.sampleSockets,
   });
   const proc = startProcess({ file: bin.path, args: [configFile], env: serviceEnv(), extendEnv: false, tailLines: 30 });
   proc.onStop(() => rm(path.dirname(configFile), { recursive: true, force: true }));

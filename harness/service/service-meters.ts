@@ -6,6 +6,7 @@
  *
  * @module
  */
+
 import diagnostics from 'node:diagnostics_channel';
 import type net from 'node:net';
 import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -272,6 +273,26 @@ export interface ServiceSample {
   eventLoopDelayP99Ms: number;
 }
 
+/** What the service's timeline sampler cost in a window. */
+export interface SamplerCost {
+  /**
+   * Cost per sample, µs: the wall time its tick held the loop (a bound on the tick's CPU time, measured finer than
+   * the thread's CPU clock can) and its share of the socket reads' CPU time (worker thread) together.
+   */
+  meanUs: number;
+  /** The longest one tick held the service's loop, µs. */
+  maxUs: number;
+  /** Samples taken. */
+  samples: number;
+  /**
+   * Wall time the ticks held the service's event loop, all together, µs (the Go service: the samples' wall time,
+   * its goroutine profile stopping the world); absent from services built before it was measured.
+   */
+  heldUs?: number;
+  /** CPU time of the socket-state reads (worker thread) among `meanUs × samples`, µs; absent where none are read. */
+  readsUs?: number;
+}
+
 /**
  * Samples the service every `intervalMs` (default 250) into a timeline that `take()` hands over and empties, and
  * measures what sampling costs. The sampler runs on the service's own event loop; socket states are read from
@@ -301,7 +322,9 @@ export class ServiceSampler {
     this.#delay.enable();
     this.#sockets = options.sampleSockets ? new SocketStateReader(consulPort, options.intervalMs ?? 250) : undefined;
     this.#timer = setInterval(() => {
-      const started = process.cpuUsage();
+      // wall time on the loop, not CPU time: the thread's CPU clock (getrusage) moves in scheduler ticks (4 ms at
+      // HZ=250), far coarser than a tick here (tens of µs), and a tick's wall time bounds its CPU time
+      const heldFrom = performance.now();
       const mem = process.memoryUsage();
       const sockets = this.#sockets?.latest();
       this.#timeline.push({
@@ -318,22 +341,30 @@ export class ServiceSampler {
       });
       this.#elu = performance.eventLoopUtilization();
       this.#delay.reset();
-      const used = process.cpuUsage(started);
-      this.#costs.push(used.user + used.system);
+      this.#costs.push((performance.now() - heldFrom) * 1000);
     }, options.intervalMs ?? 250);
     this.#timer.unref();
   }
 
   /**
-   * What the samples since the previous call cost, µs: `meanUs`, CPU time per sample, its ticks on the loop and the
-   * socket reads in the worker thread together; `maxUs`, the longest a tick held the service's loop. Starts a new
-   * window.
+   * What the samples since the previous call cost, µs: `meanUs`, per sample, the wall time its tick held the loop
+   * (a bound on its CPU time) and its share of the socket reads' CPU in the worker thread; `maxUs`, the longest one
+   * tick held the loop; `heldUs`, the wall
+   * time the ticks held the loop, all together. Starts a new window.
    */
-  takeCost(): { meanUs: number; maxUs: number; samples: number } {
+  takeCost(): SamplerCost {
     const costs = this.#costs.splice(0);
+    const heldUs = costs.reduce((a, b) => a + b, 0);
     // the worker's reads since the previous call (it keeps its own running total)
-    const total = costs.reduce((a, b) => a + b, 0) + (this.#sockets?.takeCostUs() ?? 0);
-    return { meanUs: costs.length ? total / costs.length : 0, maxUs: Math.max(0, ...costs), samples: costs.length };
+    const readsUs = this.#sockets?.takeCostUs() ?? 0;
+    const total = heldUs + readsUs;
+    return {
+      meanUs: costs.length ? total / costs.length : 0,
+      maxUs: Math.max(0, ...costs),
+      samples: costs.length,
+      heldUs,
+      readsUs,
+    };
   }
 
   /** The samples since the previous call. */

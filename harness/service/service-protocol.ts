@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ErrorCause, KvClientOptions } from '../../clients/index.ts';
-import type { ConnectionCounts, ProcessCounts, ServiceSample } from './service-meters.ts';
+import type { ConnectionCounts, ProcessCounts, SamplerCost, ServiceSample } from './service-meters.ts';
 
 /**
  * Writes the service's configuration to a file only this user can read (a fresh 0700 folder, a 0600 file), so
@@ -67,8 +67,8 @@ export interface ServiceStats {
   idleResources: Record<string, number>;
   /** Samples taken every 250 ms in the window. */
   timeline: ServiceSample[];
-  /** What taking those samples cost the service: CPU time per sample, µs (mean and max), and the sample count. */
-  samplerCost: { meanUs: number; maxUs: number; samples: number };
+  /** What taking those samples cost the service (see {@link SamplerCost}). */
+  samplerCost: SamplerCost;
   process: ProcessCounts;
   /** The client's own counters and, when it has them, its extra statistics (e.g. the watch's). */
   client: Record<string, unknown>;

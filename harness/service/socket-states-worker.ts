@@ -1,6 +1,6 @@
 /**
  * The worker thread of {@link SocketStateReader} (`socket-states.ts`): every interval (or less often, where a read
- * costs more than `SOCKET_READ_CPU_SHARE` of a core at that pace) it counts the sockets toward one port from /proc and writes the counts by state, and what the read cost, into the buffer the service's sampler
+ * costs more than its share of a core or of the service's CPU: `nextReadDelayMs`) it counts the sockets toward one port from /proc and writes the counts by state, and what the read cost, into the buffer the service's sampler
  * reads. Off the service's event loop, and invisible to `process.getActiveResourcesInfo()` there (no message port
  * is listened to), so the leak verdict's resource counts do not see the sampler.
  *
@@ -8,9 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
-import { readProcNetTcp, SLOT, SOCKET_READ_CPU_SHARE, type SocketWorkerData, socketViews } from './socket-states.ts';
+import { nextReadDelayMs, readProcNetTcp, SLOT, type SocketWorkerData, socketViews } from './socket-states.ts';
 
-const { port, intervalMs, buffer } = workerData as SocketWorkerData;
+const { port, intervalMs, maxIntervalMs, buffer } = workerData as SocketWorkerData;
 const { seq, slots } = socketViews(buffer);
 const counts = new Uint32Array(SLOT.costUs);
 
@@ -26,8 +26,21 @@ function threadCpuUs(): number {
   return ((Number(f[11]) + Number(f[12])) / 100) * 1e6;
 }
 
+/** CPU time of the whole process (every thread), µs. */
+function processCpuUs(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+let last = { wallMs: performance.now(), processUs: processCpuUs(), ownUs: threadCpuUs() };
+
 const read = (): void => {
   const cpu0 = threadCpuUs();
+  // the rest of the process's CPU since the last read, per µs of wall time
+  const now = { wallMs: performance.now(), processUs: processCpuUs(), ownUs: cpu0 };
+  const wallUs = (now.wallMs - last.wallMs) * 1000;
+  const restRate = wallUs > 0 ? Math.max(0, now.processUs - last.processUs - (now.ownUs - last.ownUs)) / wallUs : 0;
+  last = now;
   const readable = readProcNetTcp(port, counts);
   if (!readable) {
     Atomics.store(seq, 0, -1);
@@ -40,6 +53,6 @@ const read = (): void => {
   slots[SLOT.costUs] = slots[SLOT.costUs]! + costUs;
   slots[SLOT.reads] = slots[SLOT.reads]! + 1;
   Atomics.add(seq, 0, 1);
-  setTimeout(read, Math.max(intervalMs, costUs / 1000 / SOCKET_READ_CPU_SHARE));
+  setTimeout(read, nextReadDelayMs(costUs, restRate, intervalMs, maxIntervalMs));
 };
 read();

@@ -7,7 +7,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { brokenTerms, parseSlo, type StepMeasure, searchCapacity } from '../../harness/capacity/capacity-search.ts';
+import {
+  brokenTerms,
+  overlaps,
+  parseSlo,
+  type StepMeasure,
+  searchCapacity,
+} from '../../harness/capacity/capacity-search.ts';
 import { runOpenLoad } from '../../harness/load/open-load.ts';
 
 const measure = (p99: number, errorShare = 0, achievedRps = 0): StepMeasure => ({
@@ -41,21 +47,80 @@ describe('parseSlo', () => {
 });
 
 describe('searchCapacity on a known curve', () => {
-  it('ramps ×2, then halves the interval until it is within the resolution; the knee lies inside it', async () => {
+  it('ramps ×2 one probe a rate, judges the knee on three repeats, then halves the interval; the knee lies inside it', async () => {
     const knee = 730; // p99 10 ms below, 200 ms above
     const probe = async (rate: number) => measure(rate <= knee ? 10 : 200);
     const r = await searchCapacity(probe, parseSlo('p99<50ms'), { startRate: 100, resolution: 0.05 });
-    expect(r.steps.slice(0, 5).map((s) => [s.rate, s.phase, s.holds])).toEqual([
-      [100, 'ramp', true],
-      [200, 'ramp', true],
-      [400, 'ramp', true],
-      [800, 'ramp', false],
-      [600, 'search', true],
+    expect(r.steps.slice(0, 10).map((s) => [s.rate, s.phase, s.repeat, s.holds])).toEqual([
+      [100, 'ramp', 1, true],
+      [200, 'ramp', 1, true],
+      [400, 'ramp', 1, true],
+      [800, 'ramp', 1, false],
+      [800, 'ramp', 2, false], // two breaks of three: broken in most, no third needed
+      [400, 'search', 2, true], // the ramp's last held rate, judged on repeats (its probe was the first)
+      [400, 'search', 3, true],
+      [600, 'search', 1, true],
+      [600, 'search', 2, true],
+      [600, 'search', 3, true],
     ]);
+    expect(r.repeats).toBe(3);
     expect(r.stoppedBy).toBe('resolution');
     expect(r.sustainableRps!).toBeLessThanOrEqual(knee);
     expect(r.firstBrokenRps!).toBeGreaterThan(knee);
     expect((r.firstBrokenRps! - r.sustainableRps!) / r.firstBrokenRps!).toBeLessThanOrEqual(0.05);
+    expect(r.rates.filter((v) => v.verdict === 'held').every((v) => v.held === 3)).toBe(true);
+  });
+
+  it('a noisy knee: a rate that breaks in one repeat of three is mixed, neither held nor broken, and lies inside the interval', async () => {
+    // below 600 always held; above 900 always broken; between, every third probe breaks (a random pause's p99)
+    let n = 0;
+    const probe = async (rate: number) => measure(rate < 600 ? 10 : rate > 900 ? 200 : ++n % 3 === 0 ? 200 : 10);
+    const r = await searchCapacity(probe, parseSlo('p99<50ms'), { startRate: 100, resolution: 0.05 });
+    const mixed = r.rates.filter((v) => v.verdict === 'mixed');
+    expect(mixed.length).toBeGreaterThan(0);
+    for (const v of mixed) {
+      expect(v.rate).toBeGreaterThan(r.sustainableRps!);
+      expect(v.rate).toBeLessThan(r.firstBrokenRps!);
+    }
+    expect(r.sustainableRps!).toBeLessThan(900);
+    expect(r.firstBrokenRps!).toBeGreaterThan(900);
+  });
+
+  it('re-runs a step the machine or the generator set the pace of, and counts only the re-run', async () => {
+    let calls = 0;
+    const once = async (rate: number) => ({ ...measure(rate <= 400 ? 1 : 100), machineBound: ++calls === 2 });
+    const r = await searchCapacity(once, parseSlo('p99<5ms'), { startRate: 100 });
+    expect(r.steps.filter((s) => !s.counted).map((s) => [s.rate, s.machineBound])).toEqual([[200, true]]);
+    expect(r.steps.filter((s) => s.rate === 200).map((s) => s.counted)).toEqual([false, true]);
+    expect(r.sustainableRps).toBe(400);
+    // flagged from the first rate: nothing to search below it, and the reason is the answer
+    const bound = await searchCapacity(async () => ({ ...measure(1), machineBound: true }), parseSlo('p99<5ms'));
+    expect([bound.stoppedBy, bound.steps.length]).toEqual(['machine', 3]);
+    // flagged from 1 600 req/s up (the machine's ceiling, below the row's): unmeasured, and the search goes on below
+    const ceiling = await searchCapacity(
+      async (rate) => ({ ...measure(1), machineBound: rate >= 1600 }),
+      parseSlo('p99<5ms'),
+      { startRate: 100 },
+    );
+    expect(ceiling.rates.find((v) => v.rate === 1600)?.verdict).toBe('unmeasured');
+    expect(ceiling.firstBrokenRps).toBeNull();
+    expect(ceiling.sustainableRps).toBeGreaterThanOrEqual(1440);
+    expect(ceiling.stoppedBy).toBe('resolution');
+  });
+
+  it('ranks two rows only where one held at or above the rate the other broke at', () => {
+    expect(
+      overlaps({ sustainableRps: 5000, firstBrokenRps: 6000 }, { sustainableRps: 5500, firstBrokenRps: 7000 }),
+    ).toBe(true);
+    expect(
+      overlaps({ sustainableRps: 5000, firstBrokenRps: 5400 }, { sustainableRps: 5400, firstBrokenRps: 6000 }),
+    ).toBe(false);
+    expect(overlaps({ sustainableRps: null, firstBrokenRps: 100 }, { sustainableRps: 200, firstBrokenRps: null })).toBe(
+      false,
+    );
+    expect(
+      overlaps({ sustainableRps: 8000, firstBrokenRps: null }, { sustainableRps: 9000, firstBrokenRps: null }),
+    ).toBe(true);
   });
 
   it('stops at maxRate, at the step budget, below minRate, and when the generator falls behind', async () => {
@@ -70,13 +135,13 @@ describe('searchCapacity on a known curve', () => {
     const budget = await searchCapacity(always, parseSlo('p99<5ms'), { maxSteps: 3 });
     expect([budget.stoppedBy, budget.steps.length]).toEqual(['steps', 3]);
     const behind = await searchCapacity(async () => ({ ...measure(1), generatorBehind: true }), parseSlo('p99<5ms'));
-    expect(behind.stoppedBy).toBe('generator');
+    expect([behind.stoppedBy, behind.steps.length]).toEqual(['generator', 3]); // the step and its two re-runs
     // Behind, with the SLO broken on corrected latency only: the generator's lateness did it; stop.
     const late = await searchCapacity(
       async () => ({ ...measure(50), uncorrectedLatencyMs: measure(1).latencyMs, generatorBehind: true }),
       parseSlo('p99<5ms'),
     );
-    expect([late.stoppedBy, late.steps.length]).toEqual(['generator', 1]);
+    expect([late.stoppedBy, late.steps.length]).toEqual(['generator', 3]);
     // Behind, with the service time breaking it too (an overloaded target starving the generator): a broken step,
     // and the search goes on to find the knee.
     const knee = await searchCapacity(
@@ -138,10 +203,12 @@ describe('searchCapacity with the open-model generator', () => {
     };
     // A moment when this shared machine stalls the generator (its send lag p99 ≥ 10 ms) ends a search honestly with
     // 'generator' (a CI run saw it once): such a search is repeated, up to three searches in all.
-    let r = await searchCapacity(probe, parseSlo('p99<50ms,errors<1%'), { startRate: 100, resolution: 0.1 });
+    // one probe a rate: the repeats' rule is tested above on known curves; here the real generator drives the search
+    const options = { startRate: 100, resolution: 0.1, repeats: 1 };
+    let r = await searchCapacity(probe, parseSlo('p99<50ms,errors<1%'), options);
     for (let retry = 0; retry < 2 && r.stoppedBy === 'generator'; retry++) {
       expect(r.steps.at(-1)!.generatorBehind).toBe(true);
-      r = await searchCapacity(probe, parseSlo('p99<50ms,errors<1%'), { startRate: 100, resolution: 0.1 });
+      r = await searchCapacity(probe, parseSlo('p99<50ms,errors<1%'), options);
     }
     expect(r.stoppedBy).toBe('resolution');
     const capacity = 1000 / serviceMs; // an upper bound: HTTP handling adds to the 2 ms

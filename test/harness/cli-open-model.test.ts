@@ -60,7 +60,7 @@ describe('the open model on a real Consul (--rate)', () => {
 
 describe('capacity on a real Consul', () => {
   it(
-    'searches each row for the highest rate that holds the SLO and writes the steps as evidence',
+    'searches each row for the highest rate that holds the SLO, as an interval on repeats, and writes the steps as evidence',
     async () => {
       const out = await tmp();
       const r = await cli([
@@ -78,14 +78,17 @@ describe('capacity on a real Consul', () => {
         '0',
         '--max-steps',
         '3',
+        '--repeat',
+        '2',
         '--consul',
         'local',
         '--out',
         out,
       ]);
       expect(r.exitCode, r.stderr).toBe(0);
-      expect(r.stderr).toMatch(/pooled ramp 200 req\/s: p99 [\d.]+ ms, errors [\d.]+%, (holds|broken)/);
+      expect(r.stderr).toMatch(/pooled ramp 200 req\/s #1: p99 [\d.]+ ms, errors [\d.]+%, (holds|broken)/);
       expect(r.stdout).toMatch(/│ no-consul +│/);
+      expect(r.stdout).toMatch(/held–broken req\/s/);
       expect(r.stdout).toContain('SLO: p99<100ms, errors<1% (open model');
       const c = JSON.parse(await readFile(path.join(out, 'capacity.json'), 'utf8'));
       expect(c.results.map((x: { row: string }) => x.row)).toEqual(['no-consul', 'pooled']);
@@ -95,8 +98,14 @@ describe('capacity on a real Consul', () => {
         expect(row.raw).toHaveLength(row.steps.length);
         expect(row.raw[0].open.rate).toBe(200);
         expect(row.steps[0].rate).toBe(200);
+        expect(row.repeats).toBe(2);
+        expect(row.steps[0]).toMatchObject({ repeat: 1, counted: expect.any(Boolean) });
+        expect(row.steps[0].samples).toBeGreaterThan(0);
+        expect(row.rates.length).toBeGreaterThan(0);
       }
-      expect(await readFile(path.join(out, 'capacity.md'), 'utf8')).toMatch(/### pooled\n\n\| step \| rate req\/s/);
+      expect(await readFile(path.join(out, 'capacity.md'), 'utf8')).toMatch(
+        /### pooled\n\nInterval .* req\/s; rates judged: 200 \w+ .*\n\n\| step \| rate req\/s \| repeat \| achieved req\/s \| answers/,
+      );
     },
     3 * 60_000,
   );

@@ -51,6 +51,15 @@ describe('judgeLeak', () => {
     expect(v.reason).toMatch(/requests in flight to Consul went from 2 to a peak of 490 during the fault/);
   });
 
+  it("states the generator's wait for answers and the quiesce apart, as measured", () => {
+    const leaky = (t: number) =>
+      phase(t) === 'baseline' ? 2 : phase(t) === 'fault' ? 2 + Math.round((t - 5) * 50) : 502;
+    const v = judgeLeak(timeline(leaky), { ...bounds, quiesceStartMs: 26_500 }, idle);
+    expect(v.reason).toMatch(
+      /^6 s after the last request was sent \(the generator's 1\.5 s wait for answers, then a 4\.5 s quiesce\)/,
+    );
+  });
+
   it('orphans below the fault peak are a leak whatever the rise: 30 → 530 → 130 left for good', () => {
     // The rule this replaced allowed 25% of the rise (124) and judged this no-leak.
     const v = judgeLeak(

@@ -99,6 +99,17 @@ describe('renderers', () => {
     expect(md).toContain("- `sampler-stall`: the service's own timeline sampler");
     expect(renderTerminalTable(s)).toMatch(/watch-cached.*sampler-stall/);
   });
+  it('a sampler that held the loop ≥ 2% of the window is flagged sampler-stall; one that cost ≥ 5% of the service, sampler-cost', () => {
+    const service = { elu: 0.5, cpuPercent: 50, gcCount: 1, samplerCostUs: { mean: 400, max: 900 } };
+    const held = { ...row, service: { ...service, samplerLoopShare: 0.03, samplerCpuShare: 0.01 } };
+    const dear = { ...row, service: { ...service, samplerLoopShare: 0.001, samplerCpuShare: 0.08 } };
+    const calm = { ...row, service: { ...service, samplerLoopShare: 0.001, samplerCpuShare: 0.01 } };
+    expect(rowFlags(held)).toEqual(['sampler-stall']);
+    expect(rowFlags(dear)).toEqual(['sampler-cost']);
+    expect(rowFlags(calm)).toEqual([]);
+    const md = renderMarkdown({ ...report, scenarios: [{ ...report.scenarios[0]!, results: [dear] }] });
+    expect(md).toContain("- `sampler-cost`: the service's own timeline sampler used ≥ 5%");
+  });
   it('terminal table lists each row', () => {
     expect(renderTerminalTable(report.scenarios[0]!)).toMatch(/pooled.*1\.50/);
   });

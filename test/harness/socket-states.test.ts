@@ -4,10 +4,28 @@
  */
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { countProcNetTcp, SocketStateReader, tcpStatesToPort } from '../../harness/service/socket-states.ts';
+import {
+  countProcNetTcp,
+  nextReadDelayMs,
+  SOCKET_READ_MAX_INTERVAL_MS,
+  SocketStateReader,
+  tcpStatesToPort,
+} from '../../harness/service/socket-states.ts';
 import { eventually } from '../helpers.ts';
 
 describe('socket states toward a port', () => {
+  it("paces its reads to a share of a core and of the service's own CPU, within the interval and 20 s", () => {
+    // a cheap read on a busy service: the interval
+    expect(nextReadDelayMs(200, 0.5, 250)).toBe(250);
+    // 5 ms a read on a service at 20% of a core: 1% of its CPU is one read every 2.5 s
+    expect(nextReadDelayMs(5000, 0.2, 250)).toBeCloseTo(2500, 6);
+    // on a near-idle service the service's share would wait for ever: capped
+    expect(nextReadDelayMs(5000, 0.001, 250)).toBe(SOCKET_READ_MAX_INTERVAL_MS);
+    expect(nextReadDelayMs(5000, 0, 250)).toBe(SOCKET_READ_MAX_INTERVAL_MS);
+    // a read so dear that 2% of a core asks for more than the cap: a core's share wins
+    expect(nextReadDelayMs(500_000, 0.001, 250)).toBe(25_000);
+    expect(nextReadDelayMs(150_000, 0.001, 250)).toBe(SOCKET_READ_MAX_INTERVAL_MS);
+  });
   it("parses /proc/net/tcp's fixed-width lines by the counting rule: client sockets to the port by state, and the port's own TIME_WAIT", () => {
     const v4 = [
       '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
@@ -54,7 +72,7 @@ describe('socket states toward a port', () => {
       return seen;
     };
     const without = await typesSeen();
-    const reader = new SocketStateReader(port, 20);
+    const reader = new SocketStateReader(port, 20, 40); // this idle process's CPU share would space reads 20 s apart
     try {
       expect(tcpStatesToPort(port)).toEqual({ ESTABLISHED: 3 });
       expect(await eventually(() => reader.reads >= 3, 10_000)).toBe(true);

@@ -58,48 +58,58 @@ export const phasesFeature: RowFeature = {
     const endMs = measuredSeconds(scenario) * 1000;
     const quiesceMs = phases.quiesceS * 1000;
     return {
-      forRow: (row) => ({
-        async settle() {
-          env.events.emit('phase', {
-            scenario: scenario.name,
-            client: row.spec.name,
-            phase: 'quiesce',
-            durationS: phases.quiesceS,
-            connections: 0,
-          });
-          await sleep(quiesceMs, undefined, env.signal ? { signal: env.signal } : undefined).catch(() => {});
-        },
-        addResults(result, { load, service, startedAtEpochMs }) {
-          const marks = row.phases ?? [];
-          result.phases = load.phases.map((p, i): PhaseResult => {
-            const ok = okCount(p.byStatus);
-            const durationMs = (marks[i + 1]?.startMs ?? endMs) - p.startMs;
-            return {
-              name: p.name as PhaseResult['name'],
-              startMs: p.startMs,
-              durationMs,
-              requests: p.responses,
-              ok,
-              rps: ok / (durationMs / 1000),
-              latencyUs: summarize(p.histogram),
-              histogram: encodeHistogram(p.histogram),
-              errors: p.responses - ok + p.requestErrors,
-              ...('uncorrected' in p
-                ? {
-                    uncorrectedLatencyUs: summarize((p as OpenPhaseLoadResult).uncorrected),
-                    censored: (p as OpenPhaseLoadResult).censored,
-                  }
-                : {}),
+      forRow: (row) => {
+        let quiesceStartedAt: number | undefined;
+        return {
+          async settle() {
+            quiesceStartedAt = Date.now();
+            env.events.emit('phase', {
+              scenario: scenario.name,
+              client: row.spec.name,
+              phase: 'quiesce',
+              durationS: phases.quiesceS,
+              connections: 0,
+            });
+            await sleep(quiesceMs, undefined, env.signal ? { signal: env.signal } : undefined).catch(() => {});
+          },
+          addResults(result, { load, service, startedAtEpochMs }) {
+            const marks = row.phases ?? [];
+            result.phases = load.phases.map((p, i): PhaseResult => {
+              const ok = okCount(p.byStatus);
+              const durationMs = (marks[i + 1]?.startMs ?? endMs) - p.startMs;
+              return {
+                name: p.name as PhaseResult['name'],
+                startMs: p.startMs,
+                durationMs,
+                requests: p.responses,
+                ok,
+                rps: ok / (durationMs / 1000),
+                latencyUs: summarize(p.histogram),
+                histogram: encodeHistogram(p.histogram),
+                errors: p.responses - ok + p.requestErrors,
+                ...('uncorrected' in p
+                  ? {
+                      uncorrectedLatencyUs: summarize((p as OpenPhaseLoadResult).uncorrected),
+                      censored: (p as OpenPhaseLoadResult).censored,
+                    }
+                  : {}),
+              };
+            });
+            if (!service) return;
+            const quiesceEndMs = Math.max(endMs, Date.now() - startedAtEpochMs);
+            const bounds = {
+              faultStartMs: marks[1]!.startMs,
+              drainStartMs: marks[2]!.startMs,
+              endMs,
+              quiesceEndMs,
+              ...(quiesceStartedAt !== undefined ? { quiesceStartMs: quiesceStartedAt - startedAtEpochMs } : {}),
             };
-          });
-          if (!service) return;
-          const quiesceEndMs = Math.max(endMs, Date.now() - startedAtEpochMs);
-          const bounds = { faultStartMs: marks[1]!.startMs, drainStartMs: marks[2]!.startMs, endMs, quiesceEndMs };
-          result.timeline = alignTimeline(service.timeline, startedAtEpochMs, bounds);
-          const { verdict, ...evidence } = judgeLeak(result.timeline, bounds, service.idleResources);
-          result.leak = { verdict, evidence };
-        },
-      }),
+            result.timeline = alignTimeline(service.timeline, startedAtEpochMs, bounds);
+            const { verdict, ...evidence } = judgeLeak(result.timeline, bounds, service.idleResources);
+            result.leak = { verdict, evidence };
+          },
+        };
+      },
     };
   },
 };
