@@ -9,9 +9,10 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { docBlocks, renderDocBlocks } from '../harness/report/doc-blocks.ts';
-import { docFigures, figureValue, formatFigure } from '../harness/report/doc-figures.ts';
+import { docFigures, figureValue, formatFigure, typedFigures } from '../harness/report/doc-figures.ts';
 import { docFiles } from '../harness/report/write-docs.ts';
 import { ROOT } from './helpers.ts';
+import { renderTimings, TIMINGS_SOURCE, type TimingsSource } from './timing-table.ts';
 
 describe('the docs', () => {
   it('README.md is a front door: at most 300 lines, with a generated results table', async () => {
@@ -27,8 +28,53 @@ describe('the docs', () => {
       const text = await readFile(path.join(ROOT, f), 'utf8');
       for (const b of [...docBlocks(text), ...docFigures(text)])
         expect(committed.has(b.source), `${f} names ${b.source}`).toBe(true);
+      // a block's further files (a second capacity run) are sources too
+      for (const file of docBlocks(text).flatMap((b) => b.args.filter((a) => a.endsWith('.json'))))
+        expect(committed.has(file), `${f} names ${file}`).toBe(true);
       expect(await renderDocBlocks(text, ROOT, f), `${f} is out of date: run npm run docs`).toBe(text);
     }
+  });
+
+  it('no measured figure is typed in: every number with a unit outside figure markers is a listed setting, threshold or citation', async () => {
+    // Left out: the Go articles' own figures (ARTICLES.md, all cited), the notes of facts about Consul and Node with
+    // their sources (CONSUL-NOTES.md, MEASUREMENT-NOTES.md), the style rules, and the generated timings page.
+    const notFindings = ['ARTICLES.md', 'CONSUL-NOTES.md', 'MEASUREMENT-NOTES.md', 'STYLE.md', 'TEST-TIMINGS.md'];
+    const listed = new Map<string, Set<string>>();
+    for (const line of (await readFile(path.join(ROOT, 'docs/typed-figures.txt'), 'utf8')).split('\n')) {
+      if (!line.trim() || line.startsWith('#')) continue;
+      const [file, figure, why] = line.split(' | ');
+      expect(why?.trim(), `docs/typed-figures.txt: "${line}" gives no reason`).toBeTruthy();
+      if (!listed.has(file!)) listed.set(file!, new Set());
+      listed.get(file!)!.add(figure!);
+    }
+    const unlisted: string[] = [];
+    const stale: string[] = [];
+    for (const f of docFiles(ROOT).filter((d) => !notFindings.includes(path.basename(d)))) {
+      const typed = new Set(typedFigures(await readFile(path.join(ROOT, f), 'utf8')));
+      for (const x of typed) if (!listed.get(f)?.has(x)) unlisted.push(`${f} | ${x}`);
+      for (const x of listed.get(f) ?? []) if (!typed.has(x)) stale.push(`${f} | ${x}`);
+    }
+    expect(
+      unlisted,
+      'typed figures: put a measured one between figure markers, list a setting in docs/typed-figures.txt',
+    ).toEqual([]);
+    expect(stale, 'docs/typed-figures.txt lists figures the docs no longer have').toEqual([]);
+  });
+
+  it('typedFigures finds a number with a unit in prose, not in a figure marker, a generated block or code', () => {
+    const md = [
+      'p99 was 42 ms and 2 000 req/s, 1.5× and 95%; `--step 5 s` is code;',
+      '<!-- fig reports/all/report.json a.b ms1 -->3.2<!-- /fig --> ms is read from a file.',
+      '<!-- generated: results reports/all/report.json articles -->\n| 12 ms |\n<!-- end generated -->',
+      '```sh\nsleep 5 s\n```',
+    ].join('\n');
+    expect(typedFigures(md)).toEqual(['42 ms', '2 000 req/s', '1.5×', '95%']);
+  });
+
+  it('TEST-TIMINGS.md is what its committed source renders', async () => {
+    const source = JSON.parse(await readFile(path.join(ROOT, TIMINGS_SOURCE), 'utf8')) as TimingsSource;
+    const page = await readFile(path.join(ROOT, 'docs/TEST-TIMINGS.md'), 'utf8');
+    expect(page, 'run npm run test:timings after a full npm test').toBe(renderTimings(source.results, source.machine));
   });
 
   it('a block whose source changed is told apart', async () => {

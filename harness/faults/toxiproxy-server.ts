@@ -37,6 +37,8 @@ export interface StartedToxiproxy {
   readonly version: string;
   /** How the binary was obtained, for the report. */
   readonly provenance: string;
+  /** Its process id (its CPU counts in a row's machine CPU: it is on the request path). */
+  readonly pid: number | undefined;
   /**
    * Creates a proxy listening on a free loopback port in front of `upstreamUrl` (an `http://` or `https://`
    * 127.0.0.1:port URL); its `url` keeps the upstream's scheme.
@@ -86,6 +88,7 @@ export async function startToxiproxy(options: StartToxiproxyOptions = {}): Promi
     apiUrl,
     version: bin.version,
     provenance: `${bin.source}:${bin.path}`,
+    pid: proc.pid,
     async proxy(name, upstreamUrl) {
       const upstream = new URL(upstreamUrl);
       const listenPort = await getPort({ host: '127.0.0.1' });

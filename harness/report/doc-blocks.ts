@@ -15,7 +15,10 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { capacityRunsTable, readCapacityFile } from '../capacity/capacity-report.ts';
 import { renderDocFigures } from './doc-figures.ts';
+import { recoverySection, stalenessSection } from './freshness-report.ts';
+import { describeRun, errorsTable, headlineTable } from './markdown-report.ts';
 import { readReport } from './read-report.ts';
 import { resultsTable } from './readme-results.ts';
 import { phasesTable, verdictsTable } from './verdicts-table.ts';
@@ -33,10 +36,56 @@ export const BLOCK_RENDERERS: Readonly<Record<string, BlockRenderer>> = {
     const report = await readReport(source, path.join(root, source));
     return resultsTable(report, source, scenario ?? 'articles');
   },
+  /**
+   * `report <report.json> <scenario>`: one scenario as report.md shows it: how the run was made, the rows' table and
+   * the errors by cause.
+   */
+  report: async ([scenario], source, root, link) => {
+    const report = await readReport(source, path.join(root, source));
+    const s = report.scenarios.find((x) => x.name === (scenario ?? 'articles'));
+    if (!s) throw new Error(`${source} has no scenario ${scenario ?? 'articles'}`);
+    const errors = errorsTable(s);
+    return [
+      `From [\`${source}\`](${link}):`,
+      '',
+      ...describeRun(report),
+      '',
+      headlineTable(s),
+      ...(errors ? ['', errors] : []),
+    ].join('\n');
+  },
+  /**
+   * `freshness <report.json> <scenario>`: a freshness scenario's table as report.md shows it: propagation and its
+   * cost (`watch-propagation`), or errors, stale serving and recovery (`consul-restart`, `consul-restart-fresh`).
+   */
+  freshness: async ([scenario], source, root, link) => {
+    const report = await readReport(source, path.join(root, source));
+    const s = report.scenarios.find((x) => x.name === scenario);
+    if (!s) throw new Error(`${source} has no scenario ${scenario}`);
+    const section = (stalenessSection(s) || recoverySection(s)).replace(/^### .*\n\n/, '');
+    if (!section) throw new Error(`${source}: ${scenario} has no freshness figures`);
+    return [
+      `From [\`${source}\`](${link}) (\`${report.command}\`, ${report.createdAt}), \`${scenario}\`:`,
+      '',
+      section,
+    ].join('\n');
+  },
   /** `verdicts <report.json> <scenario>`: the leak verdicts of a fault scenario's rows (the leak corpus). */
   verdicts: async ([scenario], source, root, link) => {
     const report = await readReport(source, path.join(root, source));
     return verdictsTable(report, source, scenario ?? 'leak-corpus', link);
+  },
+  /**
+   * `capacity <capacity.json> [<second capacity.json>]`: each row's capacity interval; with a second run of the same
+   * rows, both side by side and whether they overlap (the second file is a committed file too, relative to the root).
+   */
+  capacity: async ([second], source, root, link) => {
+    const a = await readCapacityFile(path.join(root, source));
+    const b = second ? await readCapacityFile(path.join(root, second)) : undefined;
+    const linkB = second
+      ? path.posix.join(path.posix.dirname(link), path.posix.relative(path.posix.dirname(source), second))
+      : undefined;
+    return capacityRunsTable(a, b, { a: link, b: linkB });
   },
   /** `phases <report.json> <scenario>`: the latency per phase of a fault scenario's rows (report.md's table). */
   phases: async ([scenario], source, root, link) => {

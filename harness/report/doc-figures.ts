@@ -118,3 +118,21 @@ async function replaceAsync(
   parts.push(text.slice(last));
   return (await Promise.all(parts)).join('');
 }
+
+/** A number with a unit as prose writes one: `500 ms`, `2 000 req/s`, `1.5×`, `95%`, `1 KiB`. */
+const TYPED = /(?<![\w.])(\d[\d {2},.]*\d|\d)\s?(ms|µs|s|%|×|req\/s|RPS|MB|MiB|KiB|GB|KB)(?!\w)/g;
+
+/**
+ * The figures typed into a markdown text (numbers with a unit), outside what is rendered or quoted: generated
+ * blocks, figure markers, code blocks and inline code. Each is normalised (`2 000 req/s`, one space), in order of
+ * appearance, repeats included. The docs test holds these to a list of settings, thresholds and citations
+ * (`docs/typed-figures.txt`): a measured figure belongs between figure markers.
+ */
+export function typedFigures(markdown: string): string[] {
+  const text = markdown
+    .replace(/<!-- generated:[\s\S]*?<!-- end generated -->/g, '')
+    .replace(/<!-- fig [^>]*-->[^<]*<!-- \/fig -->/g, 'FIG')
+    .replace(/```[\s\S]*?```/g, '')
+    .replace(/`[^`\n]*`/g, 'CODE');
+  return [...text.matchAll(TYPED)].map((m) => m[0].replace(/\s+/g, ' '));
+}

@@ -14,7 +14,7 @@ import { ERROR_BREAKDOWN, type Report, type ResultRow, type ScenarioResult } fro
 /** Explanations of row flags, shown under each table that has them. */
 export const FLAG_LEGEND: Record<string, string> = {
   'machine-bound':
-    'the load generator, the service and Consul together used at least 85% of all CPU cores: the machine, not the target, set the pace',
+    'the processes on the request path (the load generator, the service, Consul, and Toxiproxy where it is in between), over the load, together used at least 85% of all CPU cores: the machine, not the target, set the pace',
   'load-generator-saturated':
     'the load generator (autocannon, one thread) was at ≥ 90% event-loop utilisation, or its own event-loop delay p99 reached 50 ms: the row measures the generator as much as the target',
   'consul-429':

@@ -272,8 +272,18 @@ export const MeasuredRowSchema = z.object({
     .describe('the Consul agent, when the harness runs it as a local process (null otherwise)'),
   machine: z
     .object({
-      cpuPercent: z.number().min(0).describe('generator + service + Consul CPU, % of one core'),
+      cpuPercent: z
+        .number()
+        .min(0)
+        .describe(
+          'CPU of every process on the request path over the load (generator, service, Consul, and Toxiproxy where it is in between), % of one core',
+        ),
       cores: count,
+      proxyCpuPercent: z
+        .number()
+        .min(0)
+        .optional()
+        .describe("Toxiproxy's CPU over the load, % of one core (rows with a fault or a round trip through it)"),
       bound: z.boolean().describe('their CPU reached 85% of all cores: the machine, not the target, set the pace'),
     })
     .optional(),

@@ -39,13 +39,22 @@ export interface RowInputs {
   readonly model?: { readonly fields: Readonly<Record<string, unknown>>; readonly flags: readonly string[] };
   /** CPU time the Consul agent used during the measured load, µs; `undefined` when unknown (not run locally). */
   readonly consulCpuUs?: number | undefined;
+  /**
+   * CPU time of the service process over the load (the window Consul's is read in, not the service's statistics'
+   * window, which takes in the quiesce), µs; `undefined` when unknown (consul-direct, no /proc).
+   */
+  readonly serviceLoadCpuUs?: number | undefined;
+  /** CPU time of the processes a feature put on the request path (Toxiproxy) over the load, µs; `undefined`: none. */
+  readonly proxyCpuUs?: number | undefined;
+  /** Wall time of that window, ms (default: the load's duration). */
+  readonly loadWallMs?: number | undefined;
   /** CPU cores of the machine (`os.availableParallelism()`). Default 1. */
   readonly cores?: number;
   /** Start of the measured window, ms since the Unix epoch (pairs interleaved runs in `compare` and `gate`). */
   readonly startedAtMs?: number;
 }
 
-/** Generator + service + Consul at or above this share of all cores: the machine set the pace. */
+/** Generator + service + Consul + proxies at or above this share of all cores: the machine set the pace. */
 export const MACHINE_BOUND_SHARE = 0.85;
 
 /** Answers with a 2xx status, from a count by status. */
@@ -94,7 +103,15 @@ export function buildRow(i: RowInputs): ResultRow {
   const serviceOwnCpuUs = service ? Math.max(0, service.process.cpuUs - samplerCpuUs) : 0;
   const serviceCpuPercent = service ? (service.process.cpuUs / 1000 / Math.max(1, service.process.wallMs)) * 100 : 0;
   const cores = i.cores ?? 1;
-  const machineCpu = load.loadGenerator.cpuPercent + serviceCpuPercent + (consulCpuPercent ?? 0);
+  // every process on the request path, over the load: the generator, the service, Consul and any proxy
+  const windowS = Math.max(1e-9, (i.loadWallMs ?? load.durationMs) / 1000);
+  const percentOfWindow = (us: number | undefined) => (us === undefined ? undefined : (us / 1e6 / windowS) * 100);
+  const proxyCpuPercent = percentOfWindow(i.proxyCpuUs);
+  const machineCpu =
+    load.loadGenerator.cpuPercent +
+    (percentOfWindow(i.serviceLoadCpuUs) ?? serviceCpuPercent) +
+    (percentOfWindow(i.consulCpuUs) ?? 0) +
+    (proxyCpuPercent ?? 0);
   const machineBound = machineCpu >= MACHINE_BOUND_SHARE * cores * 100;
   if (machineBound) flags.push('machine-bound');
   if (errors.consul429 > 0) flags.push('consul-429');
@@ -150,7 +167,12 @@ export function buildRow(i: RowInputs): ResultRow {
             cpuPercent: consulCpuPercent ?? 0,
             cpuUsPerRequest: load.responses > 0 ? i.consulCpuUs / load.responses : 0,
           },
-    machine: { cpuPercent: machineCpu, cores, bound: machineBound },
+    machine: {
+      cpuPercent: machineCpu,
+      cores,
+      bound: machineBound,
+      ...(proxyCpuPercent !== undefined ? { proxyCpuPercent } : {}),
+    },
     clientStats: service?.client ?? {},
     flags,
     inFlightPeak: service ? service.inFlightPeak : null,

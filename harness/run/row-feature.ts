@@ -46,6 +46,8 @@ export interface RowTarget {
   readonly stats: (() => Promise<ServiceStats>) | undefined;
   /** consul-direct: the load generator's connections to Consul. */
   readonly directMeter: ConsulConnectionMeter | undefined;
+  /** The service's process id (its CPU over the load counts in the row's machine CPU); absent for consul-direct. */
+  readonly pid?: number | undefined;
   /** Stops the service (idempotent) or disposes the meter. */
   stop(): Promise<void>;
 }
@@ -102,6 +104,11 @@ export interface RowContext extends ScenarioContext {
   originMs: number;
   /** Set by the freshness feature: reads the probed keys through the service. */
   prober: Prober | undefined;
+  /**
+   * Processes a feature put on the request path (a Toxiproxy), by pid: their CPU over the load counts in the row's
+   * machine CPU with the generator's, the service's and Consul's.
+   */
+  readonly pathPids: Set<number>;
 }
 
 /** What the common path measured, handed to `afterLoad` and `addResults`. */

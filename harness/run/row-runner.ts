@@ -48,6 +48,7 @@ export async function runRow(
     target: undefined,
     originMs: 0,
     prober: undefined,
+    pathPids: new Set(),
   };
   const hooks = features.map((f) => f.forRow(ctx));
   const model = loadModelOf(s.load.model);
@@ -94,10 +95,14 @@ export async function runRow(
     await each(hooks, (h) => h.beforeMeasure?.());
     const consulPid = ctx.consul.processId?.();
     const consulCpu0 = processCpuUs(consulPid);
+    // the machine's CPU in one window, the load's: the service's and the path's processes beside Consul's
+    const pathMeter = windowCpu([target.pid, ...ctx.pathPids]);
     ctx.timeline.start(ctx.originMs);
     const loadResult = await startLoad(ctx.originMs);
     const consulCpu1 = consulPid === ctx.consul.processId?.() ? processCpuUs(consulPid) : undefined;
     const consulCpuUs = consulCpu0 !== undefined && consulCpu1 !== undefined ? consulCpu1 - consulCpu0 : undefined;
+    const pathWindow = pathMeter();
+    const [serviceLoadCpuUs, ...pathCpuUs] = pathWindow.cpuUs;
     await ctx.timeline.stop();
     await each(hooks, (h) => h.settle?.());
 
@@ -119,6 +124,11 @@ export async function runRow(
       flags: target.flags,
       model: model.rowResults(loadResult),
       consulCpuUs,
+      serviceLoadCpuUs,
+      loadWallMs: pathWindow.wallMs,
+      proxyCpuUs: pathCpuUs.some((x) => x !== undefined)
+        ? pathCpuUs.reduce<number>((a, b) => a + (b ?? 0), 0)
+        : undefined,
       cores: os.availableParallelism(),
       startedAtMs: startedAtEpochMs,
     });
@@ -134,4 +144,22 @@ export async function runRow(
     await ctx.target?.stop();
     await each(hooks, (h) => h.afterRow?.(row));
   }
+}
+
+/**
+ * Starts a CPU window over processes by pid (`/proc/<pid>/stat`); the returned function ends it and gives each
+ * process's CPU time in it, µs, or `undefined` where one could not be read at both ends.
+ */
+function windowCpu(
+  pids: ReadonlyArray<number | undefined>,
+): () => { wallMs: number; cpuUs: Array<number | undefined> } {
+  const start = pids.map((p) => processCpuUs(p));
+  const from = performance.now();
+  return () => ({
+    wallMs: performance.now() - from,
+    cpuUs: pids.map((p, i) => {
+      const end = processCpuUs(p);
+      return end !== undefined && start[i] !== undefined ? end - start[i]! : undefined;
+    }),
+  });
 }

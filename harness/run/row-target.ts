@@ -83,6 +83,7 @@ export async function startTarget(ctx: RowContext): Promise<RowTarget> {
   return {
     kind: 'service',
     url: service.url,
+    pid: service.pid,
     paths: keys.map((k) => `/config/${encodeURIComponent(k)}`),
     connections: scenario.load.connections,
     flags: [],

@@ -272,6 +272,35 @@ describe('buildRow', () => {
     });
     expect(withService.machine).toEqual({ cpuPercent: 181, cores: 2, bound: true });
     expect(withService.flags).toEqual(['machine-bound']);
+    // In one window, the load's: the service's statistics window (with an idle quiesce, 40% of a core) would leave
+    // the row unflagged; over the load the service used 90%, Consul 10% and Toxiproxy, on the path, 8%: 178% of 200.
+    const oneWindow = buildRow({
+      client: 'pooled',
+      kind: 'client',
+      description: '',
+      connections: 50,
+      load: {
+        ...load,
+        durationMs: 1000,
+        byStatus: { '200': 10 },
+        timeouts: 0,
+        connectionErrors: 0,
+        loadGenerator: { elu: 0.7, cpuPercent: 70, eventLoopDelayP99Ms: 5, saturated: false },
+      },
+      service: undefined,
+      direct: undefined,
+      before: undefined,
+      after: undefined,
+      flags: [],
+      cores: 2,
+      consulCpuUs: 100_000,
+      serviceLoadCpuUs: 900_000,
+      proxyCpuUs: 80_000,
+      loadWallMs: 1000,
+    });
+    expect(oneWindow.machine).toMatchObject({ cores: 2, bound: true, proxyCpuPercent: 8 });
+    expect(oneWindow.machine!.cpuPercent).toBeCloseTo(178, 6);
+    expect(oneWindow.flags).toContain('machine-bound');
   });
   it('consul-direct counts 429s from status codes and has no service figures', () => {
     const row = buildRow({

@@ -52,6 +52,7 @@ export const faultFeature: RowFeature = {
             proxy = p;
             removeProxy = env.teardown.defer(`toxiproxy proxy for ${row.spec.name}`, () => p.remove().catch(() => {}));
             row.consulUrl = p.url;
+            if (toxiproxy.pid !== undefined) row.pathPids.add(toxiproxy.pid);
           },
           async beforeMeasure() {
             const at = (phase: string) => row.phases?.find((p) => p.name === phase)?.startMs;

@@ -50,6 +50,7 @@ export const networkFeature: RowFeature = {
             );
             await p.addLatency({ upstreamMs: up, downstreamMs: down });
             row.consulUrl = p.url;
+            if (toxiproxy.pid !== undefined) row.pathPids.add(toxiproxy.pid);
           },
           async afterRow() {
             await removeProxy?.();
