@@ -25,13 +25,13 @@ import {
   testMark,
   tmp,
 } from '../helpers.ts';
-import { enterLane, QUICK_FLAGS, rowsOf, STAGES, scenarioOf } from './quick-lanes.ts';
+import { afterStage, enterLane, QUICK_FLAGS, rowsOf, STAGES, scenarioOf } from './quick-lanes.ts';
 
 /** Output directories of the quick runs below, by scenario, for the browser check of their report.html. */
 const quickRuns = new Map<string, string>();
 /**
- * Each quick run's report.html rendered in Chromium, started as the run ends (while the other lanes still run, so
- * the nine renders are not all waited for at the end); the browser tests below check them.
+ * Each quick run's report.html rendered in Chromium, between its stage and the next (quick-lanes.ts: `afterStage`;
+ * beside the other lanes a browser was part of what they measured); the browser tests below check them.
  */
 const rendered = new Map<string, Promise<RenderedPage>>();
 /** Screenshots of the rendered reports go beside vitest's results (CI keeps .vitest-artifacts/). */
@@ -90,7 +90,9 @@ describe.concurrent('run <scenario> --quick, in stages of lanes side by side', (
       try {
         await quickRun(scenario);
         const out = quickRuns.get(scenario)!;
-        const page = renderInChromium(path.join(out, 'report.html'), path.join(ARTIFACTS, `report-${scenario}.png`));
+        const page = afterStage(scenario, () =>
+          renderInChromium(path.join(out, 'report.html'), path.join(ARTIFACTS, `report-${scenario}.png`)),
+        );
         page.catch(() => {}); // awaited (and its failure reported) by the browser test of this scenario
         rendered.set(scenario, page);
       } finally {
