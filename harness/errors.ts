@@ -30,6 +30,8 @@ export type BenchErrorCode =
   | 'GO_SERVICE_UNAVAILABLE'
   /** No Chromium for the browser check of report.html, and no way to install it. */
   | 'CHROMIUM_UNAVAILABLE'
+  /** No wrk for `ceiling` to compare the closed generator with (`provision --wrk`), and no way to install it. */
+  | 'WRK_UNAVAILABLE'
   | 'SERVICE_FAILED'
   | 'SEED_FAILED'
   /** The load generator failed (e.g. an open-model worker thread died). */
@@ -49,6 +51,7 @@ const USAGE_CODES: ReadonlySet<BenchErrorCode> = new Set([
   'TOXIPROXY_UNAVAILABLE',
   'GO_SERVICE_UNAVAILABLE',
   'CHROMIUM_UNAVAILABLE',
+  'WRK_UNAVAILABLE',
 ]);
 
 /** An error of the harness with a stable {@link BenchErrorCode}. `message` is one line that names the fix. */

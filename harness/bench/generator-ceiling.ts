@@ -1,15 +1,19 @@
 /**
- * The load generators' own ceiling (`consul-kv-bench ceiling`): how fast the harness's generators drive the
- * `no-consul` service (which answers from a constant, so the generator and the machine set the pace) beside wrk,
- * a C generator, on the same service, connections and path. Closed model: autocannon and wrk take turns, round by
- * round, their order swapped each round so drift on a shared machine falls on both; the figure is each round's
- * ratio (same service, minutes apart), never one tool's absolute RPS. Open model: the open generator is ramped ×1.5
- * from `openStartRate` until it misses its schedule twice in a row; the highest rate it kept is its ceiling here.
+ * The load generators' own ceiling (`consul-kv-bench ceiling`): how fast the harness's closed-model generator
+ * drives a row's target beside wrk, a C generator, on the same target, connections and paths. Per row, the two
+ * take turns, round by round, their order swapped each round so drift on a shared machine falls on both;
+ * the figure is each round's ratio (same target, seconds apart), never one tool's absolute RPS. Where the ratio is
+ * well under 1 the row's RPS is the generator's, not the client's. Open model: the open generator is ramped ×1.5
+ * on the `no-consul` service from `openStartRate` until it misses its schedule twice in a row; the highest rate it
+ * kept is its ceiling here.
  *
  * Measures and emits; prints nothing. Every load is bounded in time, and loopback only.
  *
  * @module
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { execa } from 'execa';
 import { BenchError } from '../errors.ts';
 import type { LatencyHistogram } from '../load/latency-histogram.ts';
@@ -20,20 +24,46 @@ import { reapOnHarnessDeath } from '../reaper.ts';
 
 /** One closed-model run of one generator. */
 export interface ClosedRun {
-  readonly tool: 'autocannon' | 'wrk';
-  /** Answers per second. */
+  readonly tool: 'harness' | 'wrk';
+  /** 2xx answers per second (what the row's RPS counts). */
   readonly rps: number;
+  /** Answers of another status per second (the target's errors; 0 on a healthy row). */
+  readonly otherRps: number;
   /** p99 latency, µs (wrk: from its `--latency` distribution, 2 significant digits as wrk prints it). */
   readonly p99Us: number;
-  /** The harness's CPU while it ran autocannon, % of one core; null for wrk (another process). */
+  /** The harness's CPU while its generator ran, % of one core; null for wrk (another process). */
   readonly generatorCpuPercent: number | null;
 }
 
 /** One round: both tools, in the order they ran. */
 export interface CeilingRound {
   readonly runs: readonly ClosedRun[];
-  /** autocannon RPS / wrk RPS in this round; null without wrk. */
+  /** The harness's RPS / wrk's in this round; null without wrk. */
   readonly ratio: number | null;
+}
+
+/** What the closed generator is measured against: one row's target, as the row's load sees it. */
+export interface CeilingTarget {
+  /** The row's name (`no-consul`, `watch-cached`, `consul-direct` …). */
+  readonly row: string;
+  /** The target's origin (loopback). */
+  readonly url: string;
+  /** Request paths, cycled per connection in order by both tools (wrk through a Lua script). At least one. */
+  readonly paths: readonly string[];
+  /** Headers of every request (consul-direct: the ACL token). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Closed-model connections of both tools (the row's own). */
+  readonly connections: number;
+}
+
+/** One row's closed-model rounds. */
+export interface RowCeiling {
+  readonly row: string;
+  readonly connections: number;
+  readonly paths: number;
+  readonly rounds: readonly CeilingRound[];
+  /** Median of the rounds' ratios; null without wrk. */
+  readonly medianRatio: number | null;
 }
 
 /** One step of the open-model ramp. */
@@ -52,43 +82,42 @@ export interface OpenStep {
   readonly kept: boolean;
 }
 
-/** What {@link measureCeiling} measured. */
-export interface CeilingResult {
-  readonly connections: number;
-  readonly durationS: number;
-  /** wrk's version line, or null when wrk was not found. */
-  readonly wrk: string | null;
-  readonly wrkThreads: number;
-  readonly rounds: readonly CeilingRound[];
+/** What the open ramp measured. */
+export interface OpenCeiling {
   readonly open: readonly OpenStep[];
   /** Highest rate the open generator kept, req/s; null when it kept none. */
   readonly openCeilingRps: number | null;
 }
 
-/** Options of {@link measureCeiling}. */
-export interface CeilingOptions {
-  /** The target's origin (loopback), e.g. the no-consul service's. */
-  readonly url: string;
-  /** The one path every generator requests. */
-  readonly path: string;
-  /** Closed-model connections of both tools. */
-  readonly connections: number;
+/** Options of {@link measureClosedRounds}. */
+export interface ClosedRoundsOptions {
   /** Seconds per run. */
   readonly durationS: number;
-  /** Closed-model rounds. */
+  /** Rounds (each tool once a round, the order swapped every round). */
   readonly rounds: number;
   /** wrk's executable; null to leave wrk out. */
   readonly wrk: string | null;
-  /** wrk's threads (`-t`). autocannon runs on one event loop, so 1 compares like with like. */
+  /** wrk's threads (`-t`). The harness's generator runs on one event loop, so 1 compares like with like. */
   readonly wrkThreads: number;
-  /** First rate of the open ramp, req/s. */
+  readonly signal?: AbortSignal;
+  /** Called after every run, for progress. */
+  readonly onRun?: (line: string) => void;
+}
+
+/** Options of {@link measureOpenRamp}. */
+export interface OpenRampOptions {
+  /** The target's origin (loopback): the no-consul service's. */
+  readonly url: string;
+  readonly path: string;
+  /** Seconds per step. */
+  readonly durationS: number;
+  /** First rate of the ramp, req/s (×1.5 a step). */
   readonly openStartRate: number;
-  /** Highest rate of the open ramp, req/s. */
+  /** Highest rate of the ramp, req/s. */
   readonly openMaxRate: number;
   /** The open generator's in-flight cap. */
   readonly maxInFlight: number;
   readonly signal?: AbortSignal;
-  /** Called after every run, for progress. */
   readonly onRun?: (line: string) => void;
 }
 
@@ -111,77 +140,136 @@ export function wrkDurationUs(text: string): number {
 }
 
 /**
- * Reads wrk's summary: `Requests/sec:` and the 99% line of `--latency`.
- * @throws {Error} when either is missing (wrk failed).
+ * Reads wrk's summary: `Requests/sec:`, the `Non-2xx or 3xx responses:` line (absent when none) and the 99% line
+ * of `--latency`. `rps` counts the 2xx and 3xx answers (wrk's rate less its share of other statuses), as the harness's
+ * side counts 2xx: the row's RPS.
+ * @throws {Error} when the rate or the p99 is missing (wrk failed).
  */
-export function parseWrk(stdout: string): { rps: number; p99Us: number } {
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
+export function parseWrk(stdout: string): { rps: number; otherRps: number; p99Us: number } {
+  const rate = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
   const p99 = /^\s+99%\s+(\S+)/m.exec(stdout);
-  if (!rps || !p99) throw new Error(`wrk printed no summary: ${stdout.slice(0, 200)}`);
-  return { rps: Number(rps[1]), p99Us: wrkDurationUs(p99[1]!) };
+  if (!rate || !p99) throw new Error(`wrk printed no summary: ${stdout.slice(0, 200)}`);
+  const total = Number(/^\s+(\d+) requests in/m.exec(stdout)?.[1] ?? 0);
+  const other = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+  const share = total > 0 ? other / total : 0;
+  return { rps: Number(rate[1]) * (1 - share), otherRps: Number(rate[1]) * share, p99Us: wrkDurationUs(p99[1]!) };
 }
 
-async function runWrk(o: CeilingOptions, wrk: string): Promise<ClosedRun> {
-  const url = o.url + o.path;
-  const args = [`-t${o.wrkThreads}`, `-c${o.connections}`, `-d${o.durationS}s`, '--latency', url];
-  const r = await reapOnHarnessDeath(
-    execa(wrk, args, {
-      reject: false,
-      timeout: (o.durationS + 15) * 1000,
-      cancelSignal: o.signal,
-      cleanup: true,
-    }),
-  );
-  if (r.exitCode !== 0 && !o.signal?.aborted) {
-    throw new BenchError('LOAD_FAILED', `wrk ${args.join(' ')} exited ${r.exitCode}: ${r.stderr.slice(0, 200)}`);
+/**
+ * wrk's Lua script for a target: the same paths as the harness's, cycled in order, with the target's headers; each
+ * request is formatted once, up front, so the script costs wrk a table look-up a request.
+ */
+export function wrkScript(target: Pick<CeilingTarget, 'paths' | 'headers'>): string {
+  const lua = (x: string) => JSON.stringify(x); // a JSON string is a valid Lua string for these characters
+  const headers = Object.entries(target.headers ?? {}).map(([k, v]) => `wrk.headers[${lua(k)}] = ${lua(v)}`);
+  return [
+    ...headers,
+    `local paths = { ${target.paths.map(lua).join(', ')} }`,
+    'local requests = {}',
+    '-- in init: wrk.init has set the Host header by then',
+    'init = function(args)',
+    '  for i, p in ipairs(paths) do requests[i] = wrk.format("GET", p) end',
+    'end',
+    'local n = 0',
+    'request = function()',
+    '  n = n % #requests + 1',
+    '  return requests[n]',
+    'end',
+    '',
+  ].join('\n');
+}
+
+async function runWrk(t: CeilingTarget, o: ClosedRoundsOptions, wrk: string): Promise<ClosedRun> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kvb-wrk-'));
+  try {
+    const script = path.join(dir, 'paths.lua');
+    await writeFile(script, wrkScript(t));
+    const args = [`-t${o.wrkThreads}`, `-c${t.connections}`, `-d${o.durationS}s`, '--latency', '-s', script, t.url];
+    const r = await reapOnHarnessDeath(
+      execa(wrk, args, {
+        reject: false,
+        timeout: (o.durationS + 15) * 1000,
+        cancelSignal: o.signal,
+        cleanup: true,
+      }),
+    );
+    if (r.exitCode !== 0 && !o.signal?.aborted) {
+      throw new BenchError('LOAD_FAILED', `wrk ${args.join(' ')} exited ${r.exitCode}: ${r.stderr.slice(0, 200)}`);
+    }
+    return { tool: 'wrk', ...parseWrk(r.stdout), generatorCpuPercent: null };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  return { tool: 'wrk', ...parseWrk(r.stdout), generatorCpuPercent: null };
 }
 
-async function runAutocannon(o: CeilingOptions): Promise<ClosedRun> {
+async function runHarness(t: CeilingTarget, o: ClosedRoundsOptions): Promise<ClosedRun> {
   const r = await runLoad({
-    url: o.url,
-    paths: [o.path],
-    connections: o.connections,
+    url: t.url,
+    paths: t.paths,
+    ...(t.headers ? { headers: t.headers } : {}),
+    connections: t.connections,
     durationS: o.durationS,
     timeoutS: 10,
     ...(o.signal ? { signal: o.signal } : {}),
   });
+  const s = r.durationMs / 1000;
+  const ok = Object.entries(r.byStatus).reduce((n, [code, c]) => (code.startsWith('2') ? n + c : n), 0);
   const h: LatencyHistogram = r.histogram;
   return {
-    tool: 'autocannon',
-    rps: r.responses / (r.durationMs / 1000),
+    tool: 'harness',
+    rps: ok / s,
+    otherRps: (r.responses - ok) / s,
     p99Us: h.getValueAtPercentile(99),
     generatorCpuPercent: r.loadGenerator.cpuPercent,
   };
 }
 
+const medianOf = (xs: readonly number[]): number | null => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
 /**
- * Runs the closed-model rounds, then the open-model ramp.
+ * One row's closed-model rounds: the harness's generator and wrk take turns on the row's target (same connections, same paths),
+ * the order swapped each round so drift on a shared machine falls on both; a round's figure is its ratio.
  * @throws {BenchError} `NOT_LOOPBACK` for a target off loopback; `LOAD_FAILED` when wrk fails.
  */
-export async function measureCeiling(o: CeilingOptions): Promise<CeilingResult> {
-  await assertLoopback(o.url, 'ceiling target');
+export async function measureClosedRounds(t: CeilingTarget, o: ClosedRoundsOptions): Promise<RowCeiling> {
+  await assertLoopback(t.url, 'ceiling target');
   const say = o.onRun ?? (() => {});
   const rounds: CeilingRound[] = [];
-  const version = o.wrk ? await wrkVersion(o.wrk) : null;
   for (let i = 0; i < o.rounds && !o.signal?.aborted; i++) {
-    const order: Array<'autocannon' | 'wrk'> = !version
-      ? ['autocannon']
+    const order: Array<'harness' | 'wrk'> = !o.wrk
+      ? ['harness']
       : i % 2 === 0
-        ? ['autocannon', 'wrk']
-        : ['wrk', 'autocannon'];
+        ? ['harness', 'wrk']
+        : ['wrk', 'harness'];
     const runs: ClosedRun[] = [];
     for (const tool of order) {
       if (o.signal?.aborted) break;
-      const run = tool === 'wrk' ? await runWrk(o, o.wrk!) : await runAutocannon(o);
+      const run = tool === 'wrk' ? await runWrk(t, o, o.wrk!) : await runHarness(t, o);
       runs.push(run);
-      say(`round ${i + 1}/${o.rounds}: ${tool} ${Math.round(run.rps)} req/s, p99 ${(run.p99Us / 1000).toFixed(2)} ms`);
+      say(
+        `${t.row}, round ${i + 1}/${o.rounds}: ${tool} ${Math.round(run.rps)} req/s, p99 ${(run.p99Us / 1000).toFixed(2)} ms`,
+      );
     }
-    const a = runs.find((r) => r.tool === 'autocannon');
+    const a = runs.find((r) => r.tool === 'harness');
     const w = runs.find((r) => r.tool === 'wrk');
     rounds.push({ runs, ratio: a && w && w.rps > 0 ? a.rps / w.rps : null });
   }
+  const ratios = rounds.map((r) => r.ratio).filter((x): x is number => x !== null);
+  return { row: t.row, connections: t.connections, paths: t.paths.length, rounds, medianRatio: medianOf(ratios) };
+}
+
+/**
+ * Ramps the open generator ×1.5 from `openStartRate` until it misses its schedule twice in a row.
+ * @throws {BenchError} `NOT_LOOPBACK` for a target off loopback.
+ */
+export async function measureOpenRamp(o: OpenRampOptions): Promise<OpenCeiling> {
+  await assertLoopback(o.url, 'ceiling target');
+  const say = o.onRun ?? (() => {});
   const open: OpenStep[] = [];
   for (let rate = o.openStartRate; rate <= o.openMaxRate && !o.signal?.aborted; rate = Math.round(rate * 1.5)) {
     const r = await runOpenLoad({
@@ -212,13 +300,5 @@ export async function measureCeiling(o: CeilingOptions): Promise<CeilingResult> 
     if (!step.kept && open.at(-2)?.kept === false) break;
   }
   const kept = open.filter((s) => s.kept).map((s) => s.rate);
-  return {
-    connections: o.connections,
-    durationS: o.durationS,
-    wrk: version,
-    wrkThreads: o.wrkThreads,
-    rounds,
-    open,
-    openCeilingRps: kept.length ? Math.max(...kept) : null,
-  };
+  return { open, openCeilingRps: kept.length ? Math.max(...kept) : null };
 }

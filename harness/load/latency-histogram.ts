@@ -1,5 +1,5 @@
 /**
- * Latency in HDR histograms at microsecond resolution (autocannon's own histogram records whole ms).
+ * Latency in HDR histograms at microsecond resolution (autocannon's, which the closed model once used, records whole ms).
  * Range 1 µs – 120 s, 3 significant digits. Runs are combined by adding histograms, never by averaging
  * percentiles (docs/STYLE.md, rule 9).
  *
@@ -27,7 +27,7 @@ export function createLatencyHistogram(): LatencyHistogram {
   });
 }
 
-/** Records a latency given in ms (fractional, e.g. autocannon's `responseTime`) as whole µs, clamped to the range. */
+/** Records a latency given in ms (fractional, as `performance.now()` differences are) as whole µs, clamped to the range. */
 export function recordMs(h: LatencyHistogram, ms: number): void {
   const us = Math.round(ms * 1000);
   h.recordValue(Math.min(Math.max(us, LATENCY_HISTOGRAM.lowestDiscernibleUs), LATENCY_HISTOGRAM.highestTrackableUs));

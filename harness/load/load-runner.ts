@@ -1,25 +1,33 @@
 /**
- * Drives a target with autocannon (closed model: a fixed number of connections, each sending its next request
- * when the previous answer arrives) and measures: latency of 2xx answers in a µs HDR histogram (from
- * autocannon's `response` event, which carries hrtime-based fractional ms), answers by status, connection
- * errors and timeouts, and whether the load generator itself was the bottleneck.
+ * The closed model's generator: `connections` keep-alive connections ({@link ClosedConnection}), each sending its
+ * next GET when its last answer has been read, the paths cycled per connection in order. It measures the latency of
+ * 2xx answers in a µs HDR histogram (from the write to the answer's last byte), answers by status, requests that
+ * failed without an answer and timeouts, per phase where asked, and whether the generator itself set the pace.
  *
- * It measures and emits; it prints nothing (docs/STYLE.md, rule 8). Every run is bounded in time:
- * autocannon's `duration`, plus a hard stop at duration + timeout + 30 s. Targets must be loopback.
+ * It replaced autocannon, whose pure-JS parser cost about 40 µs of the harness's CPU an answer at 500 connections:
+ * on the fastest rows the generator, not the row, set the RPS (0.66–0.81× wrk's on `watch-cached` and
+ * `consul-direct`; `consul-kv-bench ceiling` measures it per row, docs/LOAD-MODELS.md).
+ *
+ * Timeouts: a sweep every {@link TIMEOUT_SWEEP_MS} finds requests older than `timeoutS`, counts each once and
+ * reconnects its connection (so a timeout is seen up to that much late, and counted in the phase its request was
+ * sent in). Requests in flight at the end are left out, as autocannon left them out.
+ *
+ * It measures and emits; it prints nothing (docs/STYLE.md, rule 8). Every run is bounded in time: `durationS`, then
+ * every socket closed. Targets must be loopback.
  *
  * @module
  */
 import { EventEmitter } from 'node:events';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import autocannon from 'autocannon';
 import { assertLoopback } from '../loopback.ts';
+import { ClosedConnection, type ConnectionSink } from './closed-connection.ts';
 import { createLatencyHistogram, type LatencyHistogram, recordMs } from './latency-histogram.ts';
 
 /** Options of {@link runLoad}. */
 export interface LoadOptions {
   /** Target origin, e.g. `http://127.0.0.1:39123`. Must be loopback. */
   readonly url: string;
-  /** Request paths, cycled per connection (autocannon `requests`). At least one. */
+  /** Request paths, cycled per connection in order. At least one. */
   readonly paths: readonly string[];
   /** Headers of every request (e.g. `x-consul-token` for consul-direct). Default none. */
   readonly headers?: Readonly<Record<string, string>>;
@@ -27,7 +35,7 @@ export interface LoadOptions {
   readonly connections: number;
   /** Duration, s. */
   readonly durationS: number;
-  /** Per-request timeout of the load generator, s (autocannon `timeout`). */
+  /** Per-request timeout of the load generator, s: a request unanswered this long counts as a timeout. */
   readonly timeoutS: number;
   /** Aborts the run early (SIGINT); what was measured so far is returned. */
   readonly signal?: AbortSignal;
@@ -72,7 +80,7 @@ export interface LoadResult {
   timeouts: number;
   /** Wall time of the run, ms. */
   durationMs: number;
-  /** The harness process (which runs autocannon) during the run. */
+  /** The harness process (which runs the generator on its main thread) during the run. */
   loadGenerator: {
     elu: number;
     cpuPercent: number;
@@ -97,34 +105,37 @@ export interface LoadTick {
 /** Emits `tick` ({@link LoadTick}) once a second while a run is under way. */
 export class LoadEvents extends EventEmitter<{ tick: [LoadTick] }> {}
 
+/** How often in-flight requests are checked against `timeoutS`, ms. */
+export const TIMEOUT_SWEEP_MS = 100;
+
+/** The pre-built requests of a run: one buffer per path (`GET <path> HTTP/1.1`, `Host`, the headers). */
+export function buildRequests(
+  url: URL,
+  paths: readonly string[],
+  headers: Readonly<Record<string, string>> = {},
+): Buffer[] {
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  return paths.map((p) => Buffer.from(`GET ${p} HTTP/1.1\r\nHost: ${url.host}\r\n${extra}\r\n`, 'latin1'));
+}
+
 /**
- * Runs one bounded load against `url`.
+ * Runs one bounded closed-model load against `options.url` (http or https).
  * @throws {BenchError} `NOT_LOOPBACK` for a non-loopback target.
  */
 export async function runLoad(options: LoadOptions, events?: LoadEvents): Promise<LoadResult> {
   await assertLoopback(options.url, 'load target');
+  const url = new URL(options.url);
+  const requests = buildRequests(url, options.paths, options.headers);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const histogram = createLatencyHistogram();
   const byStatus: Record<string, number> = {};
   let responses = 0;
-  const elu0 = performance.eventLoopUtilization();
-  const delay = monitorEventLoopDelay({ resolution: 10 });
-  delay.enable();
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  let aborted = false;
-  const finished = Promise.withResolvers<{ errors: number; timeouts: number }>();
-  const instance = autocannon(
-    {
-      url: options.url,
-      connections: options.connections,
-      duration: options.durationS,
-      timeout: options.timeoutS,
-      pipelining: 1,
-      requests: options.paths.map((path) => ({ method: 'GET' as const, path })),
-      ...(options.headers ? { headers: { ...options.headers } } : {}),
-    },
-    (err, res) => (err ? finished.reject(err) : finished.resolve(res)),
-  );
+  let failures = 0;
+  let timeouts = 0;
+  let lastSecond = 0;
   const phases: PhaseLoadResult[] = (options.phases ?? []).map((p) => ({
     name: p.name,
     startMs: p.startMs,
@@ -133,46 +144,85 @@ export async function runLoad(options: LoadOptions, events?: LoadEvents): Promis
     byStatus: {},
     requestErrors: 0,
   }));
-  const phaseAt = (offsetMs: number): PhaseLoadResult | undefined => {
+  let t0 = 0;
+  const phaseAt = (atMs: number): PhaseLoadResult | undefined => {
+    const offset = atMs - t0;
     let found: PhaseLoadResult | undefined;
-    for (const p of phases) if (p.startMs <= offsetMs) found = p;
+    for (const p of phases) if (p.startMs <= offset) found = p;
     return found ?? phases[0];
   };
-  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
-    responses++;
-    byStatus[statusCode] = (byStatus[statusCode] ?? 0) + 1;
-    const ok = statusCode >= 200 && statusCode < 300;
-    if (ok) recordMs(histogram, responseTimeMs);
-    const phase = phaseAt(performance.now() - t0 - responseTimeMs);
-    if (phase) {
-      phase.responses++;
-      phase.byStatus[statusCode] = (phase.byStatus[statusCode] ?? 0) + 1;
-      if (ok) recordMs(phase.histogram, responseTimeMs);
-    }
-  });
-  (instance as unknown as EventEmitter).on('reqError', (err: Error) => {
-    // Counted in the phase the request was sent in, as answers are: a timeout is seen `timeoutS` after its request
-    // was sent (autocannon's per-connection timer restarts with each request); other errors come at once.
-    const timedOut = err?.message === 'request timed out';
-    const phase = phaseAt(performance.now() - t0 - (timedOut ? options.timeoutS * 1000 : 0));
-    if (phase) phase.requestErrors++;
-  });
-  let ticks = 0;
-  (instance as unknown as EventEmitter).on('tick', (t: { counter: number }) =>
-    events?.emit('tick', { elapsedS: ++ticks, responses: t.counter }),
+  const next = new Map<ClosedConnection, number>();
+  let running = true;
+  const sink: ConnectionSink = {
+    answered(status, latencyMs, sentAtMs) {
+      responses++;
+      lastSecond++;
+      byStatus[status] = (byStatus[status] ?? 0) + 1;
+      const ok = status >= 200 && status < 300;
+      if (ok) recordMs(histogram, latencyMs);
+      if (phases.length > 0) {
+        const phase = phaseAt(sentAtMs)!;
+        phase.responses++;
+        phase.byStatus[status] = (phase.byStatus[status] ?? 0) + 1;
+        if (ok) recordMs(phase.histogram, latencyMs);
+      }
+    },
+    failed(sentAtMs) {
+      failures++;
+      if (phases.length > 0) phaseAt(sentAtMs)!.requestErrors++;
+    },
+    ready(conn) {
+      if (!running) return;
+      const i = next.get(conn)!;
+      next.set(conn, (i + 1) % requests.length);
+      conn.send(requests[i]!);
+    },
+  };
+  const conns = Array.from(
+    { length: options.connections },
+    () => new ClosedConnection(host, port, url.protocol === 'https:', sink),
   );
+  for (const c of conns) next.set(c, 0);
+
+  const elu0 = performance.eventLoopUtilization();
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const cpu0 = process.cpuUsage();
+  t0 = performance.now();
+  let aborted = false;
+  const timeoutMs = options.timeoutS * 1000;
+  const sweep = setInterval(() => {
+    const now = performance.now();
+    for (const c of conns) {
+      if (c.sentAtMs >= 0 && now - c.sentAtMs >= timeoutMs) {
+        timeouts++;
+        if (phases.length > 0) phaseAt(c.sentAtMs)!.requestErrors++;
+        c.reset();
+      }
+    }
+  }, TIMEOUT_SWEEP_MS);
+  let ticks = 0;
+  const tick = setInterval(() => {
+    events?.emit('tick', { elapsedS: ++ticks, responses: lastSecond });
+    lastSecond = 0;
+  }, 1000);
+  const done = Promise.withResolvers<void>();
+  const end = setTimeout(done.resolve, options.durationS * 1000);
   const stop = (): void => {
     aborted = true;
-    instance.stop();
+    done.resolve();
   };
   options.signal?.addEventListener('abort', stop, { once: true });
-  const hardStop = setTimeout(() => instance.stop(), (options.durationS + options.timeoutS + 30) * 1000);
-  let result: { errors: number; timeouts: number };
+  for (const c of conns) c.open();
   try {
-    result = await finished.promise;
+    await done.promise;
   } finally {
-    clearTimeout(hardStop);
+    running = false;
+    clearTimeout(end);
+    clearInterval(sweep);
+    clearInterval(tick);
     options.signal?.removeEventListener('abort', stop);
+    for (const c of conns) c.close();
   }
   const durationMs = performance.now() - t0;
   const elu = performance.eventLoopUtilization(elu0).utilization;
@@ -184,8 +234,8 @@ export async function runLoad(options: LoadOptions, events?: LoadEvents): Promis
     histogram,
     responses,
     byStatus,
-    connectionErrors: Math.max(0, result.errors - result.timeouts),
-    timeouts: result.timeouts,
+    connectionErrors: failures,
+    timeouts,
     durationMs,
     loadGenerator: {
       elu,

@@ -75,7 +75,7 @@ async function main(input: OpenWorkerInput): Promise<OpenWorkerOutput> {
     pipelining: 1,
     headersTimeout: 0,
     bodyTimeout: 0,
-    // consul-direct over --tls: like autocannon, the generator does not verify the certificate (loopback only).
+    // consul-direct over --tls: like the closed-model generator, it does not verify the certificate (loopback only).
     ...(input.url.startsWith('https:') ? { connect: { rejectUnauthorized: false } } : {}),
   });
   await preconnect(pool, Math.min(input.maxInFlight, Math.max(4, Math.ceil(input.rate / 100))));

@@ -9,6 +9,7 @@
  */
 import { execa } from 'execa';
 import { BenchError } from '../errors.ts';
+import { aptInstall } from './apt.ts';
 import { isExecutable, which } from './go-binary.ts';
 
 /** Names looked up on `PATH`, in order. */
@@ -100,32 +101,12 @@ export async function resolveChromium(options: ResolveChromiumOptions = {}): Pro
       'CHROMIUM_UNAVAILABLE',
       `no Chromium found (CHROMIUM_BIN, ${CHROMIUM_NAMES.join(', ')} on PATH): ${FIX}, or run consul-kv-bench provision --browser`,
     );
-  const aptGet = await which('apt-get', env);
-  if (!aptGet) throw new BenchError('CHROMIUM_UNAVAILABLE', `no Chromium found and no apt-get to install it: ${FIX}`);
-  const root = process.getuid?.() === 0;
-  const sudo = root ? undefined : await which('sudo', env);
-  if (!root && !sudo)
-    throw new BenchError('CHROMIUM_UNAVAILABLE', `no Chromium found, and installing it needs root: ${FIX}`);
-  const run = async (args: string[]): Promise<void> => {
-    const [cmd, argv] = root ? [aptGet, args] : [sudo!, ['-n', aptGet, ...args]];
-    options.onProgress?.(`chromium: ${root ? '' : 'sudo '}apt-get ${args.join(' ')}`);
-    try {
-      await execa(cmd, argv, {
-        env: { ...env, DEBIAN_FRONTEND: 'noninteractive' },
-        timeout: 15 * 60_000,
-        stdin: 'ignore',
-      });
-    } catch (err) {
-      const e = err as { stderr?: string; shortMessage?: string };
-      const last = (e.stderr ?? '').trim().split('\n').pop() || e.shortMessage || String(err);
-      throw new BenchError('CHROMIUM_UNAVAILABLE', `apt-get ${args.join(' ')} failed (${last}): ${FIX}`, {
-        cause: err,
-        details: e.stderr,
-      });
-    }
-  };
-  await run(['update', '-qq']);
-  await run(['install', '-y', '-qq', 'chromium']);
+  await aptInstall('chromium', {
+    code: 'CHROMIUM_UNAVAILABLE',
+    fix: FIX,
+    env,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
   const installed = await find(env);
   if (!installed)
     throw new BenchError('CHROMIUM_UNAVAILABLE', `apt-get installed chromium but no binary was found on PATH: ${FIX}`);

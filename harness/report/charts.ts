@@ -40,7 +40,7 @@ export function scenarioCharts(scenario: ScenarioResult): Chart[] {
       id: 'rps',
       title: 'Throughput (RPS)',
       caption:
-        '2xx answers per second of the measured window. Grey bars and dashed lines: the baselines (no-consul answers from a constant; consul-direct is autocannon reading Consul itself).',
+        '2xx answers per second of the measured window. Grey bars and dashed lines: the baselines (no-consul answers from a constant; consul-direct is the load generator reading Consul itself).',
       axisName: 'RPS',
       log: false,
       categories: names,

@@ -15,6 +15,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ceilingRowsTable, readCeilingFile } from '../bench/ceiling-report.ts';
 import { capacityRunsTable, readCapacityFile } from '../capacity/capacity-report.ts';
 import { renderDocFigures } from './doc-figures.ts';
 import { recoverySection, stalenessSection } from './freshness-report.ts';
@@ -87,6 +88,12 @@ export const BLOCK_RENDERERS: Readonly<Record<string, BlockRenderer>> = {
       : undefined;
     return capacityRunsTable(a, b, { a: link, b: linkB });
   },
+  /**
+   * `ceiling <ceiling.json>`: per row, the closed-model generator's 2xx req/s against wrk's, round by round
+   * (`consul-kv-bench ceiling`).
+   */
+  ceiling: async (_args, source, root, link) =>
+    ceilingRowsTable(await readCeilingFile(path.join(root, source)), source, link),
   /** `phases <report.json> <scenario>`: the latency per phase of a fault scenario's rows (report.md's table). */
   phases: async ([scenario], source, root, link) => {
     const report = await readReport(source, path.join(root, source));

@@ -63,7 +63,6 @@ export function describeEnvironment(consul: StartedConsul): Environment {
     },
     tools: {
       'consul-kv-bench': benchVersion(),
-      autocannon: packageVersion('autocannon'),
       undici: packageVersion('undici'),
       'hdr-histogram-js': packageVersion('hdr-histogram-js'),
     },

@@ -16,7 +16,7 @@ export const FLAG_LEGEND: Record<string, string> = {
   'machine-bound':
     'the processes on the request path (the load generator, the service, Consul, and Toxiproxy where it is in between), over the load, together used at least 85% of all CPU cores: the machine, not the target, set the pace',
   'load-generator-saturated':
-    'the load generator (autocannon, one thread) was at ≥ 90% event-loop utilisation, or its own event-loop delay p99 reached 50 ms: the row measures the generator as much as the target',
+    "the load generator (the harness's closed-model generator, one thread) was at ≥ 90% event-loop utilisation, or its own event-loop delay p99 reached 50 ms: the row measures the generator as much as the target",
   'consul-429':
     'Consul refused connections with 429 (limits.http_max_conns_per_client): the client opened more connections than a stock agent allows',
   'generator-behind':

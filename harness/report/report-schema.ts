@@ -37,7 +37,7 @@ export const ScenarioResultSchema = z.object({
   loadModel: z
     .enum(['closed', 'open'])
     .describe(
-      'closed: fixed connections, each waiting for its answer (autocannon); latencies not corrected for coordinated omission. open: arrivals at a rate, latency from the intended send time',
+      "closed: fixed connections, each waiting for its answer (the harness's generator on keep-alive sockets; autocannon in reports before 0.2); latencies not corrected for coordinated omission. open: arrivals at a rate, latency from the intended send time",
     ),
   repeat: count.optional().describe('run --repeat N: runs per row, interleaved'),
   results: z.array(ResultSchema),
@@ -62,7 +62,7 @@ export const EnvironmentSchema = z.object({
   tools: z
     .record(z.string(), z.string())
     .describe(
-      'versions of autocannon, undici, hdr-histogram-js, consul-kv-bench (and toxiproxy-server when a fault ran)',
+      'versions of consul-kv-bench (whose own generator runs the closed model; autocannon in older reports), undici, hdr-histogram-js (and toxiproxy-server when a fault ran)',
     ),
 });
 

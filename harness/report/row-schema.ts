@@ -260,7 +260,7 @@ export const MeasuredRowSchema = z.object({
       saturated: z.boolean(),
     })
     .describe(
-      'the harness process running autocannon; saturated when ELU ≥ 0.9 or its event-loop delay p99 ≥ 50 ms (then the generator set the pace)',
+      'the harness process running the closed-model generator; saturated when ELU ≥ 0.9 or its event-loop delay p99 ≥ 50 ms (then the generator set the pace)',
     ),
   consul: z
     .object({

@@ -10,17 +10,26 @@ import { BenchError } from '../errors.ts';
 import { startGoService } from '../service/go-service.ts';
 import { ConsulConnectionMeter } from '../service/service-meters.ts';
 import { startConfigService } from '../service/service-process.ts';
-import type { RowContext, RowTarget } from './row-feature.ts';
+import type { RowContext, RowTarget, RunEnv } from './row-feature.ts';
 
 /** Connections kept free under Consul's per-client limit when consul-direct is capped (the harness's own admin requests). */
 export const CONSUL_DIRECT_HEADROOM = 8;
+
+/**
+ * What {@link startTarget} needs of a row: a row's context, or the `ceiling` command's stand-in for one (a row's
+ * target without the run's features).
+ */
+export type TargetContext = Pick<
+  RowContext,
+  'scenario' | 'spec' | 'prefix' | 'keys' | 'consul' | 'consulUrl' | 'clientToken' | 'launch' | 'nodeOptions'
+> & { readonly env: Pick<RunEnv, 'events' | 'teardown' | 'signal'> };
 
 /**
  * Starts the row's target: the config service with the row's client and options (the scenario's `clientOptions`,
  * then the variant's overrides, as validated), or the consul-direct target.
  * @throws {BenchError} `SERVICE_FAILED` when the service does not start.
  */
-export async function startTarget(ctx: RowContext): Promise<RowTarget> {
+export async function startTarget(ctx: TargetContext): Promise<RowTarget> {
   const { scenario, spec, prefix, keys, consul } = ctx;
   if (spec.client === 'consul-direct') {
     let connections = scenario.load.connections;

@@ -44,7 +44,7 @@ export const LoadSchema = z.strictObject({
    */
   openTimeoutS: num('load.openTimeoutS', 1, 600).optional(),
   /**
-   * Load model: `closed` (autocannon: `connections` callers, each sending its next request when the last one
+   * Load model: `closed` (the harness's generator: `connections` callers, each sending its next request when the last one
    * answered) or `open` (requests arrive at `rate` whether or not earlier ones answered; latency corrected for
    * coordinated omission, harness/load/open-load.ts). Default `closed`; `--rate` switches a run to `open`.
    */

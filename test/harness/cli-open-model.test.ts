@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseWrk, wrkDurationUs } from '../../harness/bench/generator-ceiling.ts';
+import { parseWrk, wrkDurationUs, wrkScript } from '../../harness/bench/generator-ceiling.ts';
 import { ReportSchema } from '../../harness/report/report-schema.ts';
 import { cli, tmp } from '../helpers.ts';
 
@@ -121,28 +121,76 @@ describe('capacity on a real Consul', () => {
   });
 });
 
-describe('ceiling: the generators beside wrk', () => {
-  it("reads wrk's summary (Requests/sec and the 99% latency line) in µs", () => {
+describe('ceiling: the generators beside wrk, per row', () => {
+  it("reads wrk's summary: 2xx req/s (its rate less the non-2xx share) and the 99% latency line in µs", () => {
     const out = [
       'Running 5s test @ http://127.0.0.1:1/config/k0',
       '  Latency Distribution',
       '     50%  571.00us',
       '     99%    5.12ms',
-      'Requests/sec:  70081.70',
+      '  350000 requests in 5.00s, 40.00MB read',
+      'Requests/sec:  70000.00',
     ].join('\n');
-    expect(parseWrk(out)).toEqual({ rps: 70081.7, p99Us: 5120 });
+    expect(parseWrk(out)).toEqual({ rps: 70000, otherRps: 0, p99Us: 5120 });
+    const failing = out.replace('Requests/sec', '  Non-2xx or 3xx responses: 35000\nRequests/sec');
+    expect(parseWrk(failing)).toEqual({ rps: 63000, otherRps: 7000, p99Us: 5120 });
     expect(wrkDurationUs('1.02s')).toBe(1_020_000);
     expect(() => parseWrk('unable to connect')).toThrow(/wrk printed no summary/);
   });
 
+  it("wrk's script cycles the row's paths in order, with its headers, each request formatted once", () => {
+    const lua = wrkScript({ paths: ['/config/key-0000', '/v1/kv/a%2Fb?raw'], headers: { 'x-consul-token': 't"1' } });
+    expect(lua).toContain('wrk.headers["x-consul-token"] = "t\\"1"');
+    expect(lua).toContain('local paths = { "/config/key-0000", "/v1/kv/a%2Fb?raw" }');
+    expect(lua).toMatch(/request = function\(\)\n {2}n = n % #requests \+ 1\n {2}return requests\[n\]/);
+  });
+
   it(
-    'without wrk: autocannon alone, the open ramp, ceiling.json and ceiling.md written, exit 0',
+    "two rows' targets as articles starts them, the harness's generator and wrk taking turns (wrk: provision --wrk, in pretest); without wrk, the harness's alone and the open ramp",
     async () => {
       const out = await tmp();
+      const common = ['ceiling', '--clients', 'no-consul,consul-direct', '--connections', '20', '--duration', '1'];
       const r = await cli([
-        'ceiling',
-        '--duration',
-        '1',
+        ...common,
+        '--rounds',
+        '2',
+        '--warmup',
+        '0',
+        '--no-open',
+        '--consul',
+        'local',
+        '--out',
+        out,
+      ]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const c = JSON.parse(await readFile(path.join(out, 'ceiling.json'), 'utf8'));
+      expect(c.wrk).toMatch(/^wrk \S*\d/); // Debian's prints `wrk debian/4.1.0-3+b2 [epoll]`
+      expect(c.rows.map((x: { row: string }) => x.row)).toEqual(['no-consul', 'consul-direct']);
+      for (const row of c.rows) {
+        expect(row.paths).toBe(100); // articles' keys, cycled by both tools
+        expect(row.rounds.map((x: { runs: { tool: string }[] }) => x.runs.map((y) => y.tool))).toEqual([
+          ['harness', 'wrk'],
+          ['wrk', 'harness'],
+        ]);
+        for (const round of row.rounds) {
+          for (const run of round.runs) expect(run.rps, `${row.row} ${run.tool}`).toBeGreaterThan(100);
+          for (const run of round.runs) expect(run.otherRps, `${row.row} ${run.tool}: every path answered 2xx`).toBe(0);
+          expect(round.ratio).toBeCloseTo(
+            round.runs[0].tool === 'wrk'
+              ? round.runs[1].rps / round.runs[0].rps
+              : round.runs[0].rps / round.runs[1].rps,
+            6,
+          );
+        }
+      }
+      expect(c.open).toEqual([]);
+      expect(r.stdout).toMatch(
+        /consul-direct: the harness's generator reached [\d.]+×, [\d.]+× wrk's 2xx req\/s \(median [\d.]+×/,
+      );
+
+      const none = await tmp();
+      const n = await cli([
+        ...common,
         '--rounds',
         '1',
         '--wrk',
@@ -154,16 +202,15 @@ describe('ceiling: the generators beside wrk', () => {
         '--consul',
         'local',
         '--out',
-        out,
+        none,
       ]);
-      expect(r.exitCode, r.stderr).toBe(0);
-      expect(r.stdout).toContain("closed model: wrk not found (install Debian's wrk, or give --wrk <path>)");
-      const c = JSON.parse(await readFile(path.join(out, 'ceiling.json'), 'utf8'));
-      expect(c.wrk).toBeNull();
-      expect(c.rounds[0].runs.map((x: { tool: string }) => x.tool)).toEqual(['autocannon']);
-      expect(c.rounds[0].runs[0].rps).toBeGreaterThan(100);
-      expect(c.open.map((s: { rate: number }) => s.rate)).toEqual([500, 750]); // ×1.5 a step, up to --open-max-rate
-      expect(await readFile(path.join(out, 'ceiling.md'), 'utf8')).toContain('# Load generator ceiling');
+      expect(n.exitCode, n.stderr).toBe(0);
+      expect(n.stdout).toContain('no-consul: wrk not found (consul-kv-bench provision --wrk installs');
+      const d = JSON.parse(await readFile(path.join(none, 'ceiling.json'), 'utf8'));
+      expect(d.wrk).toBeNull();
+      expect(d.rows[0].rounds[0].runs.map((x: { tool: string }) => x.tool)).toEqual(['harness']);
+      expect(d.open.map((s: { rate: number }) => s.rate)).toEqual([500, 750]); // ×1.5 a step, up to --open-max-rate
+      expect(await readFile(path.join(none, 'ceiling.md'), 'utf8')).toContain('# Load generator ceiling');
       const bad = await cli(['ceiling', '--rounds', '0']);
       expect(bad.exitCode).toBe(2);
       expect(bad.stderr).toMatch(/--rounds takes a whole number ≥ 1/);

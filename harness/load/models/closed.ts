@@ -1,5 +1,5 @@
 /**
- * The closed model (autocannon): `connections` callers, each sending its next request when its last one answered.
+ * The closed model (the harness's generator, `load-runner.ts`): `connections` callers, each sending its next request when its last one answered.
  * A stall slows the senders instead of queueing requests, so latencies are not corrected for coordinated omission.
  *
  * @module
@@ -22,7 +22,7 @@ export const CLOSED_MODEL = defineLoadModel({
   rowResults: (load) => ({ fields: {}, flags: load.loadGenerator.saturated ? ['load-generator-saturated'] : [] }),
   describe: (load, connections) => `${connections ?? load.connections} connections`,
   loadLine: (load, window, keys) =>
-    `Load: ${load.connections} connections ${window} per row after a ${load.warmupS} s warm-up (discarded); ${keys}. Closed model (autocannon): latencies are not corrected for coordinated omission.`,
+    `Load: ${load.connections} connections ${window} per row after a ${load.warmupS} s warm-up (discarded); ${keys}. Closed model (each connection sends its next request when its answer arrives): latencies are not corrected for coordinated omission.`,
   giveUp: (load) => `the load generator gives up on a request after ${load.timeoutS} s and sends another`,
   latencyOf: 'Latency of 2xx answers',
   p99Of: 'p99 of 2xx answers',
