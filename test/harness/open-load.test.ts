@@ -100,7 +100,11 @@ describe('open-model generator', () => {
     const u = r.open.uncorrected;
     expect(u.totalCount).toBe(r.open.sent);
     expect(u.maxValue / 1000).toBeLessThanOrEqual(501);
-    expect(u.getValueAtPercentile(99) / 1000).toBeGreaterThanOrEqual(499); // the first five went out on time
+    // the first five had free slots: each from its actual send (its lag after the schedule, which a busy machine
+    // stretches: a CI run measured 498.9 ms) to its deadline, within the histogram's 3 significant digits
+    const lagMs = r.open.sendLag.maxValue / 1000;
+    expect(u.getValueAtPercentile(99) / 1000).toBeGreaterThanOrEqual(500 - lagMs - 0.5);
+    expect(lagMs).toBeLessThan(100);
   }, 20_000);
 
   it('refuses a target off loopback and bad settings', async () => {
