@@ -15,6 +15,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { median } from 'simple-statistics';
 import { BenchError } from '../errors.ts';
 import type { LatencyHistogram } from '../load/latency-histogram.ts';
 import { runLoad } from '../load/load-runner.ts';
@@ -224,13 +225,6 @@ async function runHarness(t: CeilingTarget, o: ClosedRoundsOptions): Promise<Clo
   };
 }
 
-const medianOf = (xs: readonly number[]): number | null => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 /**
  * One row's closed-model rounds: the harness's generator and wrk take turns on the row's target (same connections, same paths),
  * the order swapped each round so drift on a shared machine falls on both; a round's figure is its ratio.
@@ -260,7 +254,13 @@ export async function measureClosedRounds(t: CeilingTarget, o: ClosedRoundsOptio
     rounds.push({ runs, ratio: a && w && w.rps > 0 ? a.rps / w.rps : null });
   }
   const ratios = rounds.map((r) => r.ratio).filter((x): x is number => x !== null);
-  return { row: t.row, connections: t.connections, paths: t.paths.length, rounds, medianRatio: medianOf(ratios) };
+  return {
+    row: t.row,
+    connections: t.connections,
+    paths: t.paths.length,
+    rounds,
+    medianRatio: ratios.length > 0 ? median(ratios) : null,
+  };
 }
 
 /**

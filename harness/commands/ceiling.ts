@@ -88,8 +88,8 @@ export async function ceilingCommand(flags: CeilingFlags, argv: readonly string[
     { backend: flags.consul, httpMaxConnsPerClient: scenario.consul.httpMaxConnsPerClient },
     async ({ consul, teardown, signal, progress, signalled }) => {
       const env = describeEnvironment(consul);
-      const wrk = (await wrkVersion(flags.wrk)) === null ? null : flags.wrk;
-      const version = wrk ? await wrkVersion(wrk) : null;
+      const version = await wrkVersion(flags.wrk);
+      const wrk = version === null ? null : flags.wrk;
       const machine = `${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} CPUs, Node ${process.version}, undici ${env.tools.undici}, ${version ?? 'no wrk'}`;
       const rows: RowCeiling[] = [];
       let open: OpenCeiling = { open: [], openCeilingRps: null };
