@@ -19,6 +19,7 @@ import {
   type StepMeasure,
   searchCapacity,
 } from '../capacity/capacity-search.ts';
+import { defaultStepS, tolerablePauseMs } from '../capacity/step-length.ts';
 import { CONSUL_BACKENDS, type ConsulBackendChoice } from '../consul/consul-types.ts';
 import { BenchError, usageError } from '../errors.ts';
 import { describeEnvironment } from '../report/environment.ts';
@@ -42,8 +43,8 @@ export interface CapacityFlags {
   maxRate: number;
   /** Stop when the last held and first broken rates are within this share. Default 0.1. */
   resolution: number;
-  /** Measured seconds per step. Default 5. */
-  step: number;
+  /** Measured seconds per step. Default: from the SLO ({@link defaultStepS}; 15 s for `p99<50ms`). */
+  step?: number;
   /** Warm-up seconds per step, discarded. Default 1. */
   warmup: number;
   /** Most steps per row, re-runs included. Default 40. */
@@ -92,6 +93,18 @@ function stepMeasure(row: ResultRow): StepMeasure {
         }
       : {}),
   };
+}
+
+/**
+ * One sentence on the step length and the single pause it tolerates per latency term (see `step-length.ts`), e.g.
+ * `Steps of 15 s measured after 1 s of warm-up: one pause longer than 200 ms breaks p99<50ms on its own.`
+ */
+export function stepLengthText(stepS: number, warmupS: number, slo: readonly SloTerm[]): string {
+  const terms = slo.flatMap((t) => {
+    const ms = tolerablePauseMs(t, stepS);
+    return ms === undefined ? [] : [`${int(ms)} ms breaks ${t.text}`];
+  });
+  return `Steps of ${stepS} s measured after ${warmupS} s of warm-up${terms.length > 0 ? `: one pause longer than ${terms.join(', one longer than ')} on its own (latency counts from the intended send time)` : ''}.`;
 }
 
 /** The verdict table: one line per row. */
@@ -162,10 +175,11 @@ export async function capacityCommand(scenarioName: string, flags: CapacityFlags
     throw usageError(
       `capacity measures steady load; ${base.name} has phases (a fault or restart): use articles or light`,
     );
+  const stepS = flags.step ?? defaultStepS(flags.slo);
   const scenario = applyOverrides(base, {
     ...(flags.clients ? { clients: flags.clients } : {}),
     rate: flags.startRate,
-    durationS: flags.step,
+    durationS: stepS,
     warmupS: flags.warmup,
     ...(flags.maxInFlight !== undefined ? { maxInFlight: flags.maxInFlight } : {}),
     ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
@@ -179,7 +193,7 @@ export async function capacityCommand(scenarioName: string, flags: CapacityFlags
     const json = path.join(out, 'capacity.json');
     await writeFile(
       json,
-      `${JSON.stringify({ command: ['consul-kv-bench', ...argv].join(' '), createdAt, finishedAt: new Date().toISOString(), ...(environment ? { environment } : {}), slo: flags.slo, scenario: scenario.name, results }, null, 2)}\n`,
+      `${JSON.stringify({ command: ['consul-kv-bench', ...argv].join(' '), createdAt, finishedAt: new Date().toISOString(), ...(environment ? { environment } : {}), slo: flags.slo, stepS, warmupS: flags.warmup, scenario: scenario.name, results }, null, 2)}\n`,
     );
     await writeFile(
       path.join(out, 'capacity.md'),
@@ -192,6 +206,8 @@ export async function capacityCommand(scenarioName: string, flags: CapacityFlags
         capacityTable(results, flags.slo),
         '```',
         '',
+        stepLengthText(stepS, flags.warmup, flags.slo),
+        '',
         ...results.map(stepsMarkdown),
         '',
       ].join('\n'),
@@ -203,6 +219,7 @@ export async function capacityCommand(scenarioName: string, flags: CapacityFlags
     { backend: flags.consul, httpMaxConnsPerClient: scenario.consul.httpMaxConnsPerClient },
     async ({ consul, teardown, signal, progress, signalled }) => {
       environment = describeEnvironment(consul);
+      progress(stepLengthText(stepS, flags.warmup, flags.slo));
       for (const row of scenario.clients.map(rowName)) {
         if (signal.aborted) break;
         const raw: ResultRow[] = [];
@@ -294,7 +311,11 @@ export function registerCapacity(program: Command): void {
     .option('--start-rate <rps>', 'first rate, req/s', arrivalRate('--start-rate'), 100)
     .option('--max-rate <rps>', 'highest rate tried, req/s', arrivalRate('--max-rate'), 20_000)
     .option('--resolution <share>', 'stop when the last held and first broken rates are within this share', share, 0.1)
-    .option('--step <s>', 'measured seconds per step', seconds('--step', 1), 5)
+    .option(
+      '--step <s>',
+      'measured seconds per step (default: long enough that one pause of 4× the SLO threshold cannot break its percentile alone, 5–30 s; 15 for p99<50ms)',
+      seconds('--step', 1),
+    )
     .option('--warmup <s>', 'warm-up seconds per step, discarded', seconds('--warmup', 0), 1)
     .option('--max-steps <n>', 'most steps per row, re-runs included', positiveInt('--max-steps'), 40)
     .option(

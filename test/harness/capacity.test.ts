@@ -14,6 +14,7 @@ import {
   type StepMeasure,
   searchCapacity,
 } from '../../harness/capacity/capacity-search.ts';
+import { defaultStepS, tolerablePauseMs } from '../../harness/capacity/step-length.ts';
 import { runOpenLoad } from '../../harness/load/open-load.ts';
 
 const measure = (p99: number, errorShare = 0, achievedRps = 0): StepMeasure => ({
@@ -21,6 +22,22 @@ const measure = (p99: number, errorShare = 0, achievedRps = 0): StepMeasure => (
   errorShare,
   achievedRps,
   generatorBehind: false,
+});
+
+describe('step length', () => {
+  it('is long enough that one pause of 4× the threshold cannot break the percentile alone, within 5–30 s', () => {
+    expect(defaultStepS(parseSlo('p99<50ms,errors<0.1%'))).toBe(15);
+    expect(defaultStepS(parseSlo('p50<10ms'))).toBe(5);
+    expect(defaultStepS(parseSlo('errors<1%,max<1s'))).toBe(5);
+    expect(defaultStepS(parseSlo('p99.9<50ms'))).toBe(30);
+    expect(defaultStepS(parseSlo('p90<200ms,p99<100ms'))).toBe(30);
+    // at the default step, the pause a term tolerates is 4× its threshold; over 5 s, a p99<50ms breaks on 100 ms
+    const [p99] = parseSlo('p99<50ms');
+    if (!p99) throw new Error('no term');
+    expect(tolerablePauseMs(p99, 15)).toBeCloseTo(200, 6);
+    expect(tolerablePauseMs(p99, 5)).toBeCloseTo(100, 6);
+    expect(tolerablePauseMs(parseSlo('max<1s')[0] as NonNullable<typeof p99>, 15)).toBeUndefined();
+  });
 });
 
 describe('parseSlo', () => {
