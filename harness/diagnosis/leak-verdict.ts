@@ -3,17 +3,24 @@
  * through baseline → fault → drain → quiesce.
  *
  * The rule is goleak's "nothing may be left when the test is over", with its settle-and-retry: after the drain the
- * load stops, and after a grace period longer than any client timeout plus keep-alive (the quiesce) the work still
- * left is orphaned, because nothing remains to end it:
+ * load stops, and after a grace period longer than the client's timeout (the quiesce; checked against it when the
+ * caller states it, {@link JudgeOptions.clientTimeoutMs}) the work still left is orphaned, because nothing remains
+ * to end it:
  * - reads handed to the client and not settled, wherever they wait (`pending`, counted at the service's door: on
  *   the wire, in a pool's queue, behind a rate limiter, in a retry's sleep);
  * - requests still on the wire to Consul (`inFlight`; blocking queries are held open on purpose and counted apart);
+ * - blocking queries (`longPolls`) above their median before the fault: a watch loop started again on an error
+ *   while the old one lives on holds one more each time, with no read waiting on it;
  * - active resources (`process.getActiveResourcesInfo()`: ref'd sockets, timers …) above what the service held when
  *   it was ready and idle, before any load (idle keep-alive sockets are unref'd and not listed).
  * Each is the minimum over the quiesce's last second (settle and retry: what is on its way out is not counted).
- * - **leak**: any of them is more than {@link ORPHAN_LIMIT}, whatever the client's concurrency ceiling;
+ * - **leak**: any of them is more than the tolerance ({@link ORPHAN_LIMIT} unless given), whatever the client's
+ *   concurrency ceiling;
  * - **no-leak**: none is left;
- * - **inconclusive**: a few (1 to {@link ORPHAN_LIMIT}) are left, or a phase was too short to judge.
+ * - **inconclusive**: a few (1 to the tolerance) are left, a phase was too short to judge, or the grace was not
+ *   longer than the client's stated timeout (what is left may still end).
+ * Resource types the caller names in {@link JudgeOptions.ignoreResources} are not judged (goleak's
+ * `IgnoreTopFunction`, for a resource the client keeps on purpose, e.g. a ref'd timer per cached key).
  *
  * The trend during the fault (peak, slope, end of the drain, for requests in flight and ESTABLISHED sockets, the
  * Node analogue of the Go articles' goroutine count; docs/MEASUREMENT-NOTES.md, leak signals) is kept as supporting
@@ -30,6 +37,8 @@ export interface VerdictSample {
   inFlight: number;
   /** Reads at the service's door (absent in timelines recorded before it was measured: counted as 0). */
   pending?: number | undefined;
+  /** Blocking queries (watches) open to Consul (absent: counted as 0). */
+  longPolls?: number | undefined;
   sockets?: Record<string, number> | undefined;
   resources: Record<string, number>;
 }
@@ -64,10 +73,29 @@ export interface OrphanEvidence {
   pending: number;
   /** Requests still on the wire to Consul, long polls aside (min over the last second). */
   inFlight: number;
+  /**
+   * Blocking queries (watches) open to Consul above the median before the fault (min over the last second): a watch
+   * loop started again on an error while the old one lives on. Absent in evidence recorded before it was judged.
+   */
+  longPolls?: number;
   /** Active resource types above the idle baseline, by how many (min over the last second; only those above). */
   resources: Record<string, number>;
   /** The largest of the above: the orphaned work judged. */
   worst: number;
+}
+
+/** Options of {@link judgeLeak}, in the spirit of goleak's. */
+export interface JudgeOptions {
+  /** More than this many orphaned reads, requests or resources of one type is a leak. Default {@link ORPHAN_LIMIT}. */
+  readonly tolerance?: number;
+  /** `process.getActiveResourcesInfo()` types not judged, e.g. `['Timeout']`. Default: none. */
+  readonly ignoreResources?: readonly string[];
+  /**
+   * The longest the client may take to settle a read, ms (its request timeout, with retries and backoff). When
+   * given, a grace not longer than it gives `inconclusive`, and the reason states the comparison; absent, the
+   * reason says the timeout was not stated.
+   */
+  readonly clientTimeoutMs?: number;
 }
 
 /** Minimum samples per phase to judge (at 250 ms per sample: 1 s of baseline, 2 s of fault, the last 1 s of drain). */
@@ -138,12 +166,15 @@ export function orphansAfterQuiesce(
   quiesce: readonly VerdictSample[],
   idle: Readonly<Record<string, number>>,
   graceMs: number,
+  ignoreResources: readonly string[] = [],
+  baselineLongPolls = 0,
 ): OrphanEvidence | undefined {
   if (quiesce.length < QUIESCE_TAIL_SAMPLES) return undefined;
   const tail = quiesce.slice(-QUIESCE_TAIL_SAMPLES);
   const least = (f: (s: VerdictSample) => number): number => Math.min(...tail.map(f));
   const resources: Record<string, number> = {};
   for (const type of new Set(tail.flatMap((s) => Object.keys(s.resources)))) {
+    if (ignoreResources.includes(type)) continue;
     const excess = least((s) => (s.resources[type] ?? 0) - (idle[type] ?? 0));
     if (excess > 0) resources[type] = excess;
   }
@@ -155,8 +186,12 @@ export function orphansAfterQuiesce(
     0,
     least((s) => s.inFlight),
   );
-  const worst = Math.max(pending, inFlight, ...Object.values(resources));
-  return { graceMs, samples: quiesce.length, pending, inFlight, resources, worst };
+  const longPolls = Math.max(
+    0,
+    least((s) => (s.longPolls ?? 0) - baselineLongPolls),
+  );
+  const worst = Math.max(pending, inFlight, longPolls, ...Object.values(resources));
+  return { graceMs, samples: quiesce.length, pending, inFlight, longPolls, resources, worst };
 }
 
 /**
@@ -167,6 +202,7 @@ export function describeOrphans(o: OrphanEvidence): string {
   const parts = [
     ...(o.pending > 0 ? [`${o.pending} reads still pending in the client`] : []),
     ...(o.inFlight > 0 ? [`${o.inFlight} requests still in flight to Consul`] : []),
+    ...((o.longPolls ?? 0) > 0 ? [`${o.longPolls} more blocking queries (watches) open than before the fault`] : []),
     ...Object.entries(o.resources).map(([type, n]) => `${type} +${n} over idle`),
   ];
   return parts.length ? parts.join(', ') : 'nothing';
@@ -176,12 +212,15 @@ export function describeOrphans(o: OrphanEvidence): string {
  * Judges a timeline by the rule of the module comment. Pure; deterministic.
  * @param samples in time order; `tMs` relative to the measured window's start; samples after `endMs` are the quiesce.
  * @param idle active resources by type when the service was ready and idle (before any load). Default: none.
+ * @param options tolerance, resource types not judged, the client's timeout ({@link JudgeOptions}).
  */
 export function judgeLeak(
   samples: readonly VerdictSample[],
   bounds: PhaseBounds,
   idle: Readonly<Record<string, number>> = {},
+  options: JudgeOptions = {},
 ): LeakVerdict {
+  const tolerance = options.tolerance ?? ORPHAN_LIMIT;
   const base = samples.filter((s) => s.tMs < bounds.faultStartMs);
   const fault = samples.filter((s) => s.tMs >= bounds.faultStartMs && s.tMs < bounds.drainStartMs);
   const drain = samples.filter((s) => s.tMs >= bounds.drainStartMs && s.tMs <= bounds.endMs);
@@ -222,7 +261,13 @@ export function judgeLeak(
   const evidence = { inFlight, establishedSockets, grownResources, samples: counts };
   const trend = `${describe('requests in flight to Consul', inFlight)}`;
 
-  const orphans = orphansAfterQuiesce(quiesce, idle, quiesceEnd - bounds.endMs);
+  const orphans = orphansAfterQuiesce(
+    quiesce,
+    idle,
+    quiesceEnd - bounds.endMs,
+    options.ignoreResources,
+    median(base.map((s) => s.longPolls ?? 0)),
+  );
   if (!orphans) {
     return {
       verdict: 'inconclusive',
@@ -231,10 +276,24 @@ export function judgeLeak(
     };
   }
   const grace = graceText(orphans.graceMs, quiesceEnd - (bounds.quiesceStartMs ?? bounds.endMs));
-  if (orphans.worst > ORPHAN_LIMIT) {
+  const timeout = options.clientTimeoutMs;
+  const ignored = options.ignoreResources?.length ? ` (${options.ignoreResources.join(', ')} not judged)` : '';
+  if (orphans.worst > tolerance && timeout !== undefined && orphans.graceMs <= timeout) {
+    return {
+      verdict: 'inconclusive',
+      reason: `${grace}, ${describeOrphans(orphans)}${ignored}, but the client's stated timeout (${fmt(timeout / 1000)} s) is longer: they may still end; ${trend}`,
+      ...evidence,
+      orphans,
+    };
+  }
+  if (orphans.worst > tolerance) {
+    const longer =
+      timeout === undefined
+        ? "the client's own timeout was not stated"
+        : `longer than the client's stated timeout of ${fmt(timeout / 1000)} s`;
     return {
       verdict: 'leak',
-      reason: `${grace} (longer than any client timeout plus keep-alive), ${describeOrphans(orphans)}: nothing is left to end them; ${trend}`,
+      reason: `${grace} (${longer}), ${describeOrphans(orphans)}${ignored}: nothing is left to end them; ${trend}`,
       ...evidence,
       orphans,
     };
@@ -242,7 +301,7 @@ export function judgeLeak(
   if (orphans.worst === 0) {
     return {
       verdict: 'no-leak',
-      reason: `nothing was left ${grace}; ${trend}`,
+      reason: `nothing was left ${grace}${ignored}; ${trend}`,
       ...evidence,
       orphans,
     };

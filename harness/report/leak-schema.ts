@@ -25,12 +25,17 @@ const OrphanEvidenceSchema = z
     samples: count.describe('samples taken during the quiesce'),
     pending: count.describe("reads handed to the client and still not settled (min over the quiesce's last second)"),
     inFlight: count.describe('requests to Consul still on the wire, long polls aside (min over the last second)'),
+    longPolls: count
+      .optional()
+      .describe('blocking queries (watches) open above their median before the fault (min over the last second)'),
     resources: z
       .record(z.string(), count)
       .describe('active resource types above the idle baseline, by how many (min over the last second)'),
-    worst: count.describe('the largest of pending, inFlight and any resource excess: the orphaned work judged'),
+    worst: count.describe(
+      'the largest of pending, inFlight, longPolls and any resource excess: the orphaned work judged',
+    ),
   })
-  .describe('what was left after the load stopped and a grace period longer than any client timeout plus keep-alive');
+  .describe("what was left after the load stopped and a grace period (checked against the client's stated timeout)");
 
 export const LeakSchema = z
   .object({

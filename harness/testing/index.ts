@@ -3,11 +3,13 @@
  * goleak (`defer goleak.VerifyNone(t)`): nothing the client started may be left when the test is over.
  *
  * {@link checkClientForLeaks} runs the client **in the test's own process** against a real Consul (a local agent the
- * harness starts from its cached binary, or `consulUrl`) behind Toxiproxy, reads at a fixed rate (open model) through
- * baseline → stall (a `timeout` toxic: nothing answers, nothing closes) → drain → quiesce (no load, longer than any
- * client timeout plus keep-alive), samples what the client holds every `sampleEveryMs`, and judges it by the same
- * rule as the `network-stall` scenario (`judgeLeak`: reads still pending, requests still in flight to Consul, active
- * resources above what the process held before any load, each over the last second of the quiesce).
+ * harness starts from its cached binary, or `consulUrl`) behind Toxiproxy, reads at a fixed rate (open model): a
+ * warm-up, after which the idle baseline is taken (what the client keeps on purpose, like goleak's
+ * `IgnoreCurrent()`), then baseline → stall (a `timeout` toxic: nothing answers, nothing closes) → drain → quiesce
+ * (no load, longer than the client's stated timeout: a shorter one is refused), samples what the client holds every
+ * `sampleEveryMs`, and judges it by the same rule as the `network-stall` scenario (`judgeLeak`: reads still pending,
+ * requests still in flight to Consul, active resources above the idle baseline, each over the last second of the
+ * quiesce; goleak-like options: a tolerance, resource types not judged).
  * {@link assertNoLeaks} throws when the verdict is `leak` (and, unless allowed, `inconclusive`).
  *
  * ```ts
@@ -22,7 +24,13 @@
 import type { KvClientOptions } from '../../clients/kv-client.ts';
 import { deleteKeys, seedKeys } from '../consul/consul-admin.ts';
 import { startConsul } from '../consul/consul-server.ts';
-import { judgeLeak, type LeakVerdict, VERDICT_MIN_SAMPLES, type VerdictSample } from '../diagnosis/leak-verdict.ts';
+import {
+  judgeLeak,
+  type LeakVerdict,
+  ORPHAN_LIMIT,
+  VERDICT_MIN_SAMPLES,
+  type VerdictSample,
+} from '../diagnosis/leak-verdict.ts';
 import { usageError } from '../errors.ts';
 import { startToxiproxy } from '../faults/toxiproxy-server.ts';
 import { Teardown } from '../lifecycle.ts';
@@ -57,8 +65,30 @@ export interface LeakCheckOptions {
   readonly stallMs?: number;
   /** Load after the stall ends. Default 2 000 (at least {@link baselineMs}' rule). */
   readonly drainMs?: number;
-  /** No load, then judge: must outlast the client's timeout plus keep-alive (undici's default keep-alive is 4 s). Default 6 000. */
+  /**
+   * The longest your client may take to settle one read, ms: its request timeout, times its attempts, plus its
+   * backoff. Default: `clientOptions.requestTimeoutMs` when that is a number; else not stated (the verdict's reason
+   * then says so). The quiesce must be longer (see {@link quiesceMs}).
+   */
+  readonly clientTimeoutMs?: number;
+  /**
+   * No load, then judge. Must be at least `clientTimeoutMs` + 2 000 (what is still settling at the client's
+   * timeout is not orphaned, and the verdict reads the quiesce's last second): shorter is refused with `USAGE`.
+   * Default: the larger of 6 000 (undici's 4 s keep-alive, plus 2 s) and `clientTimeoutMs` + 2 000.
+   */
   readonly quiesceMs?: number;
+  /**
+   * What the idle baseline (active resources the verdict subtracts) is: `warm` (default), taken after
+   * `warmupMs` of reads and their settling, so what the client keeps per key on purpose (a cache's TTL timers, a
+   * watch) is in it, as goleak's `IgnoreCurrent()` takes what was there before; `start`, taken before any read.
+   */
+  readonly idleSnapshot?: 'warm' | 'start';
+  /** Reads before the warm idle snapshot (not judged). Default 1 000; 0 with `idleSnapshot: 'start'`. */
+  readonly warmupMs?: number;
+  /** More than this many things of one kind left after the quiesce is a leak. Default 2 (`ORPHAN_LIMIT`). */
+  readonly tolerance?: number;
+  /** Active resource types not judged, e.g. `['Timeout']` for a client that keeps timers on purpose. Default none. */
+  readonly ignoreResources?: readonly string[];
   /** Sampling interval. Default 250. */
   readonly sampleEveryMs?: number;
   /** Reads waiting at once before the check stops sending (a bound, not a verdict). Default 5 000. */
@@ -73,8 +103,18 @@ export interface LeakCheckResult {
   readonly verdict: LeakVerdict;
   /** The timeline judged (`tMs` from the start of the baseline). */
   readonly samples: readonly VerdictSample[];
-  /** Reads sent, settled with a value or `undefined`, rejected, withheld at `maxPending`, and still pending at the end. */
-  readonly reads: { sent: number; resolved: number; rejected: number; withheld: number; pendingAtEnd: number };
+  /**
+   * Reads sent (warm-up included), settled with a value or `undefined`, rejected, withheld at `maxPending`, still
+   * pending at the end, and the longest any read took to settle (ms; compare it with the quiesce).
+   */
+  readonly reads: {
+    sent: number;
+    resolved: number;
+    rejected: number;
+    withheld: number;
+    pendingAtEnd: number;
+    slowestSettleMs: number;
+  };
   /** Active resources by type before any load (the idle baseline). */
   readonly idle: Readonly<Record<string, number>>;
 }
@@ -94,6 +134,9 @@ export class LeakAssertionError extends Error {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The quiesce must outlast the client's stated timeout by this much, ms: 1 s for late settling, 1 s the verdict reads. */
+export const QUIESCE_MARGIN_MS = 2000;
+
 function checkRange(name: string, value: number, min: number, max: number, why = ''): number {
   if (!Number.isFinite(value) || value < min || value > max)
     throw usageError(`checkClientForLeaks: ${name} must be between ${min} and ${max} (got ${value})${why}`);
@@ -101,11 +144,12 @@ function checkRange(name: string, value: number, min: number, max: number, why =
 }
 
 /**
- * Runs the leak check (see the module comment) and returns the verdict. Takes about baseline + stall + drain +
- * quiesce (12.5 s by default) plus Consul's start.
+ * Runs the leak check (see the module comment) and returns the verdict. Takes about warm-up + baseline + stall +
+ * drain + quiesce (13.5 s by default) plus Consul's start.
  * @param factory your client's factory: called once with `{ consulUrl, prefix, token, ...clientOptions }`, where
  *   `consulUrl` is Toxiproxy in front of Consul.
- * @throws {BenchError} `USAGE` for options out of range or a non-loopback `consulUrl`; `CONSUL_*` or
+ * @throws {BenchError} `USAGE` for options out of range, a `quiesceMs` shorter than `clientTimeoutMs` + 2 000, or a
+ *   non-loopback `consulUrl`; `CONSUL_*` or
  *   `TOXIPROXY_UNAVAILABLE` when they cannot start. Everything the check started is stopped before it returns.
  */
 export async function checkClientForLeaks(
@@ -122,7 +166,18 @@ export async function checkClientForLeaks(
   const baselineMs = checkRange('baselineMs', options.baselineMs ?? 1500, least(baseline), 60_000, why(baseline));
   const stallMs = checkRange('stallMs', options.stallMs ?? 3000, least(fault), 600_000, why(fault));
   const drainMs = checkRange('drainMs', options.drainMs ?? 2000, least(drainTail), 60_000, why(drainTail));
-  const quiesceMs = checkRange('quiesceMs', options.quiesceMs ?? 6000, 1000, 600_000);
+  const stated = options.clientTimeoutMs ?? options.clientOptions?.requestTimeoutMs;
+  const clientTimeoutMs = typeof stated === 'number' ? checkRange('clientTimeoutMs', stated, 1, 3_600_000) : undefined;
+  const leastQuiesce = clientTimeoutMs === undefined ? 1000 : clientTimeoutMs + QUIESCE_MARGIN_MS;
+  const quiesceMs = options.quiesceMs ?? Math.max(6000, leastQuiesce);
+  if (clientTimeoutMs !== undefined && quiesceMs < leastQuiesce)
+    throw usageError(
+      `checkClientForLeaks: quiesceMs ${quiesceMs} is shorter than the client's timeout (${clientTimeoutMs} ms) plus ${QUIESCE_MARGIN_MS}: a read still settling would be called a leak; set quiesceMs to at least ${leastQuiesce}, or leave it out`,
+    );
+  checkRange('quiesceMs', quiesceMs, 1000, 3_600_000);
+  const idleSnapshot = options.idleSnapshot ?? 'warm';
+  const warmupMs = checkRange('warmupMs', options.warmupMs ?? (idleSnapshot === 'warm' ? 1000 : 0), 0, 60_000);
+  const tolerance = checkRange('tolerance', options.tolerance ?? ORPHAN_LIMIT, 0, 1_000_000);
   const maxPending = checkRange('maxPending', options.maxPending ?? 5000, 1, 100_000);
   const keyCount = checkRange('keys', options.keys ?? 8, 1, 1000);
   const token = options.token ?? (process.env.CONSUL_HTTP_TOKEN || undefined);
@@ -155,7 +210,55 @@ export async function checkClientForLeaks(
     });
     await client.start?.();
 
-    const reads = { sent: 0, resolved: 0, rejected: 0, withheld: 0 };
+    const reads = { sent: 0, resolved: 0, rejected: 0, withheld: 0, slowestSettleMs: 0 };
+    let keyIndex = 0;
+    /** Open model: read n is due at start + n / rate, whatever earlier reads are doing; bounded by `forMs` and maxPending. */
+    const load = (forMs: number): NodeJS.Timeout => {
+      const start = performance.now();
+      const gapMs = 1000 / rate;
+      let next = 0;
+      return setInterval(() => {
+        const now = performance.now() - start;
+        for (; next * gapMs <= Math.min(now, forMs); next++) {
+          if (door.pending >= maxPending) {
+            reads.withheld++;
+            continue;
+          }
+          reads.sent++;
+          const key = keys[keyIndex++ % keys.length]!;
+          const sentAt = performance.now();
+          let read: Promise<unknown>;
+          try {
+            read = Promise.resolve(client.get(key));
+          } catch (err) {
+            read = Promise.reject(err);
+          }
+          const settled = () => {
+            reads.slowestSettleMs = Math.max(reads.slowestSettleMs, performance.now() - sentAt);
+          };
+          door.track(read).then(
+            () => {
+              reads.resolved++;
+              settled();
+            },
+            () => {
+              reads.rejected++;
+              settled();
+            },
+          );
+        }
+      }, 5);
+    };
+    if (warmupMs > 0) {
+      // the warm idle snapshot: what the client keeps once it has served its keys, with nothing pending
+      const warm = load(warmupMs);
+      teardown.defer('warm-up', () => clearInterval(warm));
+      await sleep(warmupMs + 20);
+      clearInterval(warm);
+      const settleBy = performance.now() + (clientTimeoutMs ?? 5000) + 1000;
+      while (door.pending > 0 && performance.now() < settleBy) await sleep(every);
+    }
+
     const samples: VerdictSample[] = [];
     let t0: number | undefined;
     let idle: Record<string, number> = activeResourceCounts();
@@ -164,37 +267,20 @@ export async function checkClientForLeaks(
     const sampler = setInterval(() => {
       const resources = activeResourceCounts();
       if (t0 === undefined) idle = resources;
-      else samples.push({ tMs: performance.now() - t0, inFlight: inFlight.inFlight, pending: door.pending, resources });
+      else
+        samples.push({
+          tMs: performance.now() - t0,
+          inFlight: inFlight.inFlight,
+          longPolls: inFlight.longPolls,
+          pending: door.pending,
+          resources,
+        });
     }, every);
     teardown.defer('sampler', () => clearInterval(sampler));
     await sleep(every * 2 + 20);
     t0 = performance.now();
-    const start = t0;
     const loadEnd = baselineMs + stallMs + drainMs;
-    // Open model: read n is due at t0 + n / rate, whatever earlier reads are doing; bounded by loadEnd and maxPending.
-    const gapMs = 1000 / rate;
-    let next = 0;
-    const sender = setInterval(() => {
-      const now = performance.now() - start;
-      for (; next * gapMs <= Math.min(now, loadEnd); next++) {
-        if (door.pending >= maxPending) {
-          reads.withheld++;
-          continue;
-        }
-        reads.sent++;
-        const key = keys[next % keys.length]!;
-        let read: Promise<unknown>;
-        try {
-          read = Promise.resolve(client.get(key));
-        } catch (err) {
-          read = Promise.reject(err);
-        }
-        door.track(read).then(
-          () => reads.resolved++,
-          () => reads.rejected++,
-        );
-      }
-    }, 5);
+    const sender = load(loadEnd);
     teardown.defer('sender', () => clearInterval(sender));
 
     const stall = { type: 'stall' } as const;
@@ -215,6 +301,11 @@ export async function checkClientForLeaks(
         quiesceEndMs: loadEnd + quiesceMs,
       },
       idle,
+      {
+        tolerance,
+        ...(options.ignoreResources ? { ignoreResources: options.ignoreResources } : {}),
+        ...(clientTimeoutMs !== undefined ? { clientTimeoutMs } : {}),
+      },
     );
     return { verdict, samples, reads: { ...reads, pendingAtEnd: door.pending }, idle };
   } finally {

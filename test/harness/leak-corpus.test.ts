@@ -4,7 +4,7 @@
  * at its concurrency ceiling) and the project's own controls (`leaky-without-abort`, `fixed`), each under a real
  * Toxiproxy stall in front of a real Consul, twice (interleaved). Every run's verdict must be the expected one.
  * (The controls were tested alone in leak-controls.test.ts before the corpus; their assertions are here now.)
- * The stalls run in the open model at a modest rate, seven runs side by side (see {@link GROUPS}).
+ * The stalls run in the open model at a modest rate, eight runs side by side (see {@link GROUPS}).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -33,11 +33,13 @@ const CORPUS: Readonly<Record<string, 'leak' | 'no-leak'>> = {
   'http-destroy-on-timeout': 'no-leak',
   'consul-npm-timeout': 'no-leak',
   'polling-cache': 'no-leak',
+  'watch-respawn-on-error': 'leak',
+  'watch-backoff': 'no-leak',
 };
 
 const base = loadScenario('network-stall');
 /**
- * Arrivals a second in every run: the open model at a modest rate, so seven stalls side by side leave the two cores
+ * Arrivals a second in every run: the open model at a modest rate, so eight stalls side by side leave the two cores
  * about a third busy each (a stall row in the closed model drives the machine as fast as it goes through its baseline
  * and drain: three such runs side by side kept both cores busy). At this rate a client without a deadline still piles
  * up 50 reads a second of the stall, and one with a 500 ms deadline holds at most about 25 reads.
@@ -45,7 +47,7 @@ const base = loadScenario('network-stall');
 const RATE = 50;
 /**
  * The scenario with these registered rows (the controls, and `pooled` as a third healthy control); none for a run
- * of corpus modules only. A 1 s warm-up: seven services start at once, and with none the first baselines' p99 was
+ * of corpus modules only. A 1 s warm-up: eight services start at once, and with none the first baselines' p99 was
  * about 1 s (one healthy client answered errors at its 500 ms deadline). The generator gives a read up after 5 s
  * (`openTimeoutS`; the scenario's 10 s made a leaking row wait up to 10 s after its drain for reads that never end),
  * and the stall plus the 4 s drain exceed it: a read the stall caught has ended at the generator before the load
@@ -63,7 +65,7 @@ const scenarioWith = (clients: string[]) => {
 };
 
 /**
- * Seven runs side by side, each with its own Toxiproxy and its rows twice (interleaved), on one Consul: most of a
+ * Eight runs side by side, each with its own Toxiproxy and its rows twice (interleaved), on one Consul: most of a
  * stall row is waiting (the stall, the quiesce), and at 50 reads a second the machine is not what slows a row. At
  * most two clients a run (the slowest alone), leaking and healthy mixed across the runs. (In the closed model in three runs, the corpus
  * took 173 s on CI; in five runs of three it got `no-leak` for two leaking clients. In thirteen runs of one client,
@@ -80,6 +82,8 @@ const GROUPS: ReadonlyArray<{ readonly controls: string[]; readonly corpus: stri
   { controls: [], corpus: ['http-timeout-no-destroy', 'consul-npm-timeout'] },
   { controls: [], corpus: ['consul-npm-no-timeout', 'http-destroy-on-timeout'] },
   { controls: [], corpus: ['fetch-abort-timeout', 'polling-cache'] },
+  // watching caches: reads served from memory, so the only thing a stall can leave is a watch loop
+  { controls: [], corpus: ['watch-respawn-on-error', 'watch-backoff'] },
 ];
 
 describe('the leak verdict on a corpus of clients under a real stall', () => {

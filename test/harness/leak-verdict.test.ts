@@ -189,4 +189,36 @@ describe('judgeLeak', () => {
     expect(v.verdict).toBe('leak');
     expect(v.establishedSockets).toBeUndefined();
   });
+
+  it('a watch loop started again on each error: blocking queries left above their number before the fault', () => {
+    // one watch before the stall; each error during it added a loop that long-polls for good; no read waits on them
+    const samples = timeline(() => 0).map((smp) => {
+      const t = smp.tMs / 1000;
+      return { ...smp, longPolls: phase(t) === 'baseline' ? 1 : phase(t) === 'fault' ? 1 + Math.floor(t - 5) : 7 };
+    });
+    const v = judgeLeak(samples, bounds, idle, { clientTimeoutMs: 1000 });
+    expect(v.verdict).toBe('leak');
+    expect(v.orphans).toMatchObject({ pending: 0, inFlight: 0, longPolls: 6, worst: 6 });
+    expect(v.reason).toMatch(/6 more blocking queries \(watches\) open than before the fault/);
+    expect(v.reason).toMatch(/longer than the client's stated timeout of 1 s/);
+    // a healthy watch: one blocking query before, during and after
+    const healthy = timeline(() => 0).map((smp) => ({ ...smp, longPolls: 1 }));
+    expect(judgeLeak(healthy, bounds, idle).verdict).toBe('no-leak');
+  });
+
+  it("goleak's options: a tolerance, resource types not judged, and the client's stated timeout", () => {
+    // a cache that keeps a ref'd timer per key (8 keys): +8 Timeouts over an idle taken before any read
+    const timers = timeline(() => 0, undefined, { extra: (t) => ({ Timeout: t < 1 ? 2 : 10 }) });
+    expect(judgeLeak(timers, bounds, idle).verdict).toBe('leak');
+    const ignored = judgeLeak(timers, bounds, idle, { ignoreResources: ['Timeout'] });
+    expect(ignored.verdict).toBe('no-leak');
+    expect(ignored.reason).toMatch(/\(Timeout not judged\)/);
+    expect(judgeLeak(timers, bounds, idle, { tolerance: 8 }).verdict).toBe('inconclusive');
+    // what is left may still end when the client's own timeout is longer than the grace
+    const slow = timeline((t) => (phase(t) === 'baseline' ? 0 : 20));
+    const early = judgeLeak(slow, bounds, idle, { clientTimeoutMs: 12_000 });
+    expect(early.verdict).toBe('inconclusive');
+    expect(early.reason).toMatch(/the client's stated timeout \(12 s\) is longer: they may still end/);
+    expect(judgeLeak(slow, bounds, idle).reason).toMatch(/the client's own timeout was not stated/);
+  });
 });

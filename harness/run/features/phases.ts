@@ -105,7 +105,10 @@ export const phasesFeature: RowFeature = {
               ...(quiesceStartedAt !== undefined ? { quiesceStartMs: quiesceStartedAt - startedAtEpochMs } : {}),
             };
             result.timeline = alignTimeline(service.timeline, startedAtEpochMs, bounds);
-            const { verdict, ...evidence } = judgeLeak(result.timeline, bounds, service.idleResources);
+            const rowTimeout = row.spec.options?.requestTimeoutMs;
+            const { verdict, ...evidence } = judgeLeak(result.timeline, bounds, service.idleResources, {
+              clientTimeoutMs: typeof rowTimeout === 'number' ? rowTimeout : scenario.clientOptions.requestTimeoutMs,
+            });
             result.leak = { verdict, evidence };
           },
         };
