@@ -302,29 +302,75 @@ func (m *meters) takeStats(extra map[string]any) map[string]any {
 	return stats
 }
 
-// connectionLoops are the functions of the goroutines net/http runs per open connection (two per HTTP/1.1
-// connection, one per HTTP/2 one), idle or busy.
+// connectionLoops are the functions of the goroutines net/http runs per open client connection (two per HTTP/1.1
+// connection, one per HTTP/2 one). Idle, they are no more orphaned work than Node's unref'd idle keep-alive sockets
+// (not counted there either); see idleStack for when one is busy.
 var connectionLoops = []string{
 	"net/http.(*persistConn).readLoop", "net/http.(*persistConn).writeLoop", "net/http.(*http2ClientConn).readLoop",
 	"golang.org/x/net/http2.(*ClientConn).readLoop",
 }
 
-// workGoroutines counts goroutines other than the transport's per-connection loops: a pooled transport keeps idle
-// keep-alive connections, each with its loops, which are no more orphaned work than Node's unref'd idle sockets
-// (not counted there either); a read stuck on a stalled connection still counts, by its own goroutine.
+// harnessFrames mark goroutines of the service itself, never of the client: the goroutine counting (the sampler's
+// tick, or the idle request's handler), the sampler's loop, and a server connection's background read.
+var harnessFrames = []string{
+	"main.workGoroutines", "main.(*meters).startSampler", "net/http.(*connReader).backgroundRead",
+}
+
+// idleStack says whether one goroutine record of a profile (its "#" frame lines) is not the client's work:
+//   - the service's own goroutines (harnessFrames);
+//   - a server connection between requests (net/http.(*conn).serve with no handler running): the load generator's
+//     keep-alive connections, or the harness's own idle request, which Node does not count either;
+//   - a client connection's loops, unless its readLoop waits in a select: net/http's readLoop parks there from
+//     handing a response to its caller until the body is read to EOF or closed, so a body never closed keeps it
+//     there for good (the connection is busy; Node counts the equivalent socket too). Idle, it waits in a read
+//     (bufio Peek) for the next response; a request waiting for its answer is counted by its caller's goroutine.
+//     (A readLoop between a response's arrival and its hand-over parks briefly too: the verdict reads the minimum
+//     over a second.)
+func idleStack(frames []string) bool {
+	has := func(f string) bool {
+		for _, line := range frames {
+			if strings.Contains(line, f+"+") {
+				return true
+			}
+		}
+		return false
+	}
+	for _, f := range harnessFrames {
+		if has(f) {
+			return true
+		}
+	}
+	if has("net/http.(*conn).serve") && !has("net/http.serverHandler.ServeHTTP") {
+		return true
+	}
+	if has("net/http.(*persistConn).readLoop") {
+		// the profile hides the runtime's frames at a stack's top (gopark, selectgo): a readLoop parked in a select
+		// or a channel shows readLoop itself first; reading, it shows bufio / net / internal/poll above it
+		return !strings.Contains(frames[0], "net/http.(*persistConn).readLoop+")
+	}
+	for _, f := range connectionLoops {
+		if has(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// workGoroutines counts the client's goroutines: every goroutine of a profile but those idleStack leaves out. The
+// same rule at the idle baseline (taken while the harness's idle request is served) and in the quiesce (taken by
+// the sampler), so neither side counts the harness.
 func workGoroutines() int {
 	var buf bytes.Buffer
 	if err := pprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
 		return runtime.NumGoroutine()
 	}
-	total, loops := 0, 0
-	n, inLoop := 0, false
+	total, n := 0, 0
+	var frames []string
 	flush := func() {
-		total += n
-		if inLoop {
-			loops += n
+		if n > 0 && !idleStack(frames) {
+			total += n
 		}
-		n, inLoop = 0, false
+		n, frames = 0, frames[:0]
 	}
 	for _, line := range strings.Split(buf.String(), "\n") {
 		if count, _, ok := strings.Cut(line, " @ "); ok && !strings.HasPrefix(line, "#") {
@@ -332,15 +378,10 @@ func workGoroutines() int {
 			n, _ = strconv.Atoi(strings.TrimSpace(count))
 			continue
 		}
-		if !inLoop && strings.HasPrefix(line, "#") {
-			for _, f := range connectionLoops {
-				if strings.Contains(line, f+"+") {
-					inLoop = true
-					break
-				}
-			}
+		if strings.HasPrefix(line, "#") {
+			frames = append(frames, line)
 		}
 	}
 	flush()
-	return total - loops
+	return total
 }

@@ -7,10 +7,12 @@
  *   that must not happen (`errors`, `errorRate`) and when it says `in all runs`;
  * - a leak budget holds when **every run's** verdict does (or the verdict most runs got, `by majority`); runs that
  *   disagree are named in the note;
- * - with a baseline, a budget the baseline **held** and the head breaks **fails**, whatever the run count. A budget
+ * - with a baseline, a budget the baseline **held** and the head breaks fails, for a median budget with at least 6
+ *   head runs only when the head breaks it with confidence or is significantly worse than the baseline
+ *   ({@link heldThenBroken}); an every-run budget, or fewer runs, fail outright. A budget
  *   the baseline broke too fails only when the head is significantly worse than the baseline (p below `alpha`, ≥ 6
- *   runs a side, as benchstat: Wilcoxon signed-rank over runs paired by time when base and head were measured
- *   interleaved, else Mann–Whitney U; `testRuns`) and by more than `minEffect`; otherwise it holds, with a note
+ *   runs a side, as benchstat: Wilcoxon signed-rank over runs paired by round when base and head were measured
+ *   interleaved, else Mann–Whitney U, chosen from the design; `testRuns`) and by more than `minEffect`; otherwise it holds, with a note
  *   saying what the baseline measured;
  * - a relative budget compares two rows of the same report (same run, same machine);
  * - a budgeted row or scenario missing from the report fails the budget.
@@ -97,6 +99,61 @@ const countsText = (counts: Record<string, number>) =>
     .map(([v, n]) => `${v} ×${n}`)
     .join(', ');
 
+/**
+ * A median budget the baseline held and the head's median breaks, with at least {@link MIN_SAMPLES} head runs: near
+ * a threshold, noise alone puts a median on either side, so the head fails only when
+ * - its median is past the threshold **with confidence**: the whole distribution-free 95% interval of the head's
+ *   median ({@link medianCi}) lies past it; or
+ * - it is **significantly worse than the baseline** ({@link testRuns}, p below `alpha`, ≥ {@link MIN_SAMPLES} runs a
+ *   side) by more than `minEffect`, and past the threshold.
+ * Otherwise it holds, and the note says why. `calibrate` measures this path's false alarms with a budget set at the
+ * median of identical runs.
+ */
+function heldThenBroken(
+  b: Extract<Budget, { kind: 'absolute' }>,
+  values: readonly number[],
+  basePoints: ReturnType<typeof points>,
+  headPoints: ReturnType<typeof points>,
+  budgets: Budgets,
+  figures: FigureRegistry,
+  result: Omit<BudgetResult, 'pass' | 'note'>,
+  headNote: string,
+  baseNote: string,
+): BudgetResult {
+  const ci = medianCi(values);
+  const unit = unitOf(b.metric, figures);
+  const ciText = `95% interval of the head's median ${fmt(ci.low)}–${fmt(ci.high)}${unit}`;
+  // the interval's end nearest the threshold breaks it too
+  const nearest = b.op === '<' || b.op === '<=' ? ci.low : ci.high;
+  if (!compare(nearest, b.op, b.value))
+    return {
+      ...result,
+      pass: false,
+      note: `${headNote}${baseNote}, which held it: the head breaks it with confidence (${ciText})`,
+    };
+  if (basePoints.length >= MIN_SAMPLES) {
+    const test = testRuns(basePoints, headPoints);
+    const worse = figures.figure(b.metric)!.better === 'higher' ? test.change < 0 : test.change > 0;
+    const how = test.method === 'paired' ? `, ${values.length} pairs` : '';
+    if (worse && test.p < budgets.alpha && Math.abs(test.change) > budgets.minEffect)
+      return {
+        ...result,
+        pass: false,
+        note: `${headNote}${baseNote}, which held it: the head breaks it and is worse than the baseline by ${(test.change * 100).toFixed(1)}% (p=${test.p.toFixed(3)}${how})`,
+      };
+    return {
+      ...result,
+      pass: true,
+      note: `${headNote}${baseNote}, which held it: the head's median is past the threshold, but not with confidence (${ciText}) nor significantly worse than the baseline (p=${test.p.toFixed(3)}${how}): noise near the threshold`,
+    };
+  }
+  return {
+    ...result,
+    pass: true,
+    note: `${headNote}${baseNote}, which held it: the head's median is past the threshold, but not with confidence (${ciText}); ${basePoints.length} baseline runs cannot show it worse (need ≥ ${MIN_SAMPLES})`,
+  };
+}
+
 /** An absolute budget on some runs' values: whether it holds, and the value shown (median, or the worst run). */
 function judgeValues(
   b: Extract<Budget, { kind: 'absolute' }>,
@@ -107,8 +164,9 @@ function judgeValues(
     const med = medianCi(values).median;
     return { holds: compare(med, b.op, b.value), shown: med, broken };
   }
-  // every run: show the worst one (the first that breaks it, or the one closest to the threshold)
-  const worst = values.find((v) => !compare(v, b.op, b.value)) ?? values[0]!;
+  // every run: show the worst one (furthest past the threshold, or the nearest to it when all hold)
+  const lowerIsWorse = b.op === '>' || b.op === '>=';
+  const worst = values.reduce((w, v) => (lowerIsWorse ? (v < w ? v : w) : v > w ? v : w), values[0]!);
   return { holds: broken === 0, shown: worst, broken };
 }
 
@@ -123,7 +181,7 @@ function describeRuns(
     return `median ${fmt(j.shown)}${unitOf(b.metric, figures)} of ${values.length} run${values.length > 1 ? 's' : ''}`;
   return j.broken === 0
     ? `all ${values.length} runs held it`
-    : `${j.broken} of ${values.length} runs broke it (e.g. ${fmt(j.shown)}${unitOf(b.metric, figures)})`;
+    : `${j.broken} of ${values.length} runs broke it (worst ${fmt(j.shown)}${unitOf(b.metric, figures)})`;
 }
 
 /** Evaluates every budget. */
@@ -209,7 +267,24 @@ export function evaluateBudgets(budgets: Budgets, head: Report, baseline?: Repor
       return { ...result, pass: false, note: `${headNote}no baseline values to compare with` };
     const baseNote = `baseline: ${describeRuns(b, baseValues, figures)}`;
     if (judgeValues(b, baseValues).holds) {
-      return { ...result, pass: false, note: `${headNote}${baseNote}, which held it: the head breaks it` };
+      // every-run budgets count things that must not happen; with too few runs there is no test to make
+      if (b.runs === 'all' || values.length < MIN_SAMPLES)
+        return {
+          ...result,
+          pass: false,
+          note: `${headNote}${baseNote}, which held it: the head breaks it${b.runs === 'median' ? ` (${values.length} runs: not tested against noise; run --repeat ${MIN_SAMPLES} or more)` : ''}`,
+        };
+      return heldThenBroken(
+        b,
+        values,
+        basePoints,
+        points(row, b.metric, figures),
+        budgets,
+        figures,
+        result,
+        headNote,
+        baseNote,
+      );
     }
     // Both break it (a busy runner slows base and head alike): fail only on a significant, large regression.
     if (values.length < MIN_SAMPLES || baseValues.length < MIN_SAMPLES) {

@@ -166,19 +166,18 @@ export function interleavedPairs(base: readonly RunPoint[], head: readonly RunPo
   return overlap ? b.map((x, i) => [x.value, h[i]!.value]) : null;
 }
 
-/** Within-pair correlation from which {@link testRuns} pairs runs: the difference is then no noisier than one run. */
-export const PAIRING_MIN_CORRELATION = 0.5;
-
 /**
- * Tests whether head runs differ from base runs.
+ * Tests whether head runs differ from base runs. The test is chosen from how the runs were **measured**, never from
+ * their values: choosing it from the same data that is then tested inflates its false alarms beyond either test's
+ * alone (docs/GATING.md).
  *
- * When the runs were measured interleaved ({@link interleavedPairs}) **and** the two runs of a pair move together
- * (Pearson correlation of the log values ≥ {@link PAIRING_MIN_CORRELATION}): the two-sided Wilcoxon signed-rank test
- * (`@stdlib/stats-wilcoxon`, exact below 50 pairs without ties) on the per-pair log ratios. A shared machine's slow
- * drift then moves both runs of a pair and cancels out, which a rank test over the pooled runs cannot do. The
- * variance of a pair's difference is 2σ²(1 − ρ): below ρ = 0.5 the pairing adds noise instead of removing it (noise
- * faster than a round, e.g. a neighbour's bursts), and the runs are pooled instead. Otherwise the two-sided
- * Mann–Whitney U test. `calibrate` measured both on this project's machine (README, "How often it is wrong").
+ * - Measured interleaved ({@link interleavedPairs}: base and head in alternating rounds, as `run --repeat` and the
+ *   pull-request job measure them): the two-sided Wilcoxon signed-rank test (`@stdlib/stats-wilcoxon`, exact below
+ *   50 pairs without ties) on the per-pair log ratios. A shared machine's slow drift moves both runs of a round and
+ *   cancels out, which a rank test over the pooled runs cannot do. The within-pair correlation is reported
+ *   (`correlation`): a pair's difference has variance 2σ²(1 − ρ), so where it is low (noise faster than a round)
+ *   pairing costs power, which `calibrate` measures.
+ * - Otherwise (base and head measured apart): the two-sided Mann–Whitney U test.
  * @throws {RangeError} when a side is empty.
  */
 export function testRuns(base: readonly RunPoint[], head: readonly RunPoint[]): RunTest {
@@ -199,15 +198,13 @@ export function testRuns(base: readonly RunPoint[], head: readonly RunPoint[]): 
             pairs.map(([, h]) => scale(h)),
           )
         : Number.NaN;
-    if (correlation >= PAIRING_MIN_CORRELATION) {
-      const md = median(d);
-      return {
-        p: wilcoxon(d).pValue,
-        change: positive ? Math.expm1(md) : relative(md),
-        method: 'paired',
-        correlation,
-      };
-    }
+    const md = median(d);
+    return {
+      p: wilcoxon(d).pValue,
+      change: positive ? Math.expm1(md) : relative(md),
+      method: 'paired',
+      correlation,
+    };
   }
   const h = head.map((x) => x.value);
   return {

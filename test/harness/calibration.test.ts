@@ -4,7 +4,7 @@
  * machine drift larger than the slowdown, runs paired by round catch it where pooled runs cannot.
  */
 import { describe, expect, it } from 'vitest';
-import { calibrateGate, combinations } from '../../harness/gate/calibration.ts';
+import { calibrateGate, combinations, upperBound95 } from '../../harness/gate/calibration.ts';
 import { createLatencyHistogram, encodeHistogram } from '../../harness/load/latency-histogram.ts';
 import type { Report, RunSummary } from '../../harness/report/report-schema.ts';
 import { report as reportOf, row } from '../report-fixtures.ts';
@@ -85,6 +85,34 @@ describe('calibrateGate', () => {
     expect(p50.falseAlarmRate).toBeLessThanOrEqual(0.1);
     expect(p50.power).toBe(1);
     expect(p50.change).toBeGreaterThan(0.2);
+  });
+
+  it('every gate path: budgets both sides break, and budgets at the median of identical runs; disjoint gates apart', () => {
+    const c = calibrateGate(
+      report({ pooled: noisy(10, 7), 'pooled-twin': noisy(10, 5), 'pooled-slowed': noisy(13, 3) }),
+      'light',
+      names,
+      settings,
+    );
+    expect(c.paths.map((p) => p.path)).toEqual(['both-broken', 'at-median']);
+    const [broken, atMedian] = c.paths;
+    expect(broken!.budgets).toEqual(['p50 < 0', 'p99 < 0', `rps > ${Number.MAX_SAFE_INTEGER}`]);
+    // the thresholds of the second path sit at pooled's median: the baseline holds them in about half the splits
+    expect(atMedian!.budgets[0]).toMatch(/^p50 < 9\.\d+|^p50 < 10(\.\d+)?$/);
+    expect(atMedian!.anyMetric.falseAlarmRate).toBeLessThanOrEqual(0.05);
+    expect(atMedian!.anyMetric.power).toBe(1);
+    // 12 rounds cut into gates of 6: two independent experiments, and the bound they support
+    expect(atMedian!.independent.experiments).toBe(2);
+    expect(atMedian!.independent.caught).toBe(2);
+    expect(c.metrics).toEqual(broken!.metrics);
+  });
+
+  it('the 95% upper bound of a false-alarm rate from independent experiments (Clopper–Pearson, one-sided)', () => {
+    expect(upperBound95(0, 10)).toBeCloseTo(1 - 0.05 ** (1 / 10), 6);
+    expect(upperBound95(0, 59)).toBeLessThan(0.05); // 59 clean experiments are what "≤ 5%" at 95% takes
+    expect(upperBound95(0, 58)).toBeGreaterThan(0.05);
+    expect(upperBound95(1, 20)).toBeCloseTo(0.2161, 3);
+    expect(upperBound95(3, 3)).toBe(1);
   });
 
   it('a slowdown within minEffect is rarely caught', () => {
