@@ -19,7 +19,7 @@ import {
   historyMarkdown,
   historyTable,
 } from '../gate/gate-output.ts';
-import { appendHistory, historyEntry, judgeHistory, readHistory } from '../gate/history.ts';
+import { appendHistory, historyEntry, historyFalseAlarm, judgeHistory, readHistory } from '../gate/history.ts';
 import { renderTrendHtml } from '../gate/history-html.ts';
 import { readReport } from '../report/read-report.ts';
 import { mergeReports } from '../results/merge.ts';
@@ -39,7 +39,10 @@ export interface GateFlags {
   record?: boolean;
   /** `--history-window <n>`: runs in the rolling window. Default 10. */
   historyWindow: number;
-  /** `--history-fail`: a regression against history fails the gate (default: reported only). */
+  /**
+   * `--history-fail`: a regression against history fails the gate (default: reported only), when the checks'
+   * false-alarm bound is within the budgets' `alpha` (`historyFalseAlarm`); else they are reported.
+   */
   historyFail?: boolean;
   /** `--trend <file.html>`: the trend page. Default `<history>.html` beside the history file. */
   trend?: string;
@@ -70,12 +73,19 @@ export async function gateCommand(reportFiles: readonly string[], flags: GateFla
     await appendFile(process.env.GITHUB_STEP_SUMMARY, `${gateMarkdown(results, context)}\n`);
   }
   let historyRegressions = 0;
+  let historyCanFail = false;
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   if (flags.history) {
     const abs = path.resolve(cwd, flags.history);
     const history = await readHistory(flags.history, abs);
     const judged = judgeHistory(budgets, head, history, { window: flags.historyWindow });
     historyRegressions = judged.filter((r) => r.verdict === 'regression').length;
+    const fa = historyFalseAlarm(judged, budgets.alpha);
+    historyCanFail = fa.checks > 0 && fa.family <= budgets.alpha;
     process.stdout.write(`${historyTable(judged)}\n`);
+    process.stdout.write(
+      `history false alarms: at most ${pct(fa.perCheck)} a check, ${pct(fa.family)} over ${fa.checks} check(s) (rank test; a window of ${fa.windowForAlpha} runs keeps it within alpha ${budgets.alpha})${flags.historyFail && !historyCanFail ? ': too high for --history-fail to fail the gate, regressions are reported' : ''}\n`,
+    );
     process.stdout.write(
       `history: ${judged.length} row metric(s) against the last ${Math.min(flags.historyWindow, history.length)} recorded run(s); ${historyRegressions} regression(s)${historyRegressions && !flags.historyFail ? ' (reported; --history-fail makes them fail the gate)' : ''}\n`,
     );
@@ -99,7 +109,7 @@ export async function gateCommand(reportFiles: readonly string[], flags: GateFla
     await writeFile(out, gateJunit(results));
     process.stdout.write(`JUnit XML: ${out}\n`);
   }
-  return results.every((r) => r.pass) && !(flags.historyFail && historyRegressions > 0) ? 0 : 1;
+  return results.every((r) => r.pass) && !(flags.historyFail && historyCanFail && historyRegressions > 0) ? 0 : 1;
 }
 
 /** Adds `gate` to the program. */

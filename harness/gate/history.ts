@@ -4,8 +4,14 @@
  * measured); on a pull request the head is judged against the **rolling median of the last N runs** of the same
  * row and metric, beside the same-run baseline. A head value is a regression against history when it is worse than
  * the rolling median by more than the budgets' `minEffect` **and** worse than every run in the window: history
- * comes from other runs, often other runners, so only a value outside everything seen lately counts. Reads and
- * writes JSON lines; measures nothing.
+ * comes from other runs, often other runners, so only a value outside everything seen lately counts.
+ *
+ * **Its false-alarm rate is known, not assumed.** With nothing changed, the head and the N runs of the window are
+ * exchangeable, so the head is worse than all N with probability 1/(N + 1) (a rank test: the head's rank among
+ * N + 1); the `minEffect` condition only lowers it. Over k checks (row metrics) of one gate the union bound gives at
+ * most k/(N + 1) ({@link historyFalseAlarm}). `gate --history-fail` fails the gate on a history regression only when
+ * that bound is at most the budgets' `alpha`; with a shorter window it reports them, saying what window it would
+ * take. Reads and writes JSON lines; measures nothing.
  *
  * @module
  */
@@ -103,6 +109,27 @@ export interface HistoryResult {
   readonly max: number | null;
   readonly verdict: 'ok' | 'regression' | 'too-few';
   readonly note: string;
+}
+
+/**
+ * The false-alarm rate of history checks, from the window actually used: per check 1/(N + 1) for the smallest
+ * window N judged, across the `checks` judged at most checks/(N + 1) (union bound), and the window that would bring
+ * the latter to `alpha`: ⌈checks/alpha⌉ − 1. `perCheck` and `family` are 0 when nothing was judged.
+ */
+export function historyFalseAlarm(
+  results: readonly HistoryResult[],
+  alpha: number,
+): { checks: number; perCheck: number; family: number; windowForAlpha: number } {
+  const judged = results.filter((r) => r.verdict !== 'too-few');
+  const checks = judged.length;
+  const n = checks ? Math.min(...judged.map((r) => r.runs)) : 0;
+  const perCheck = checks ? 1 / (n + 1) : 0;
+  return {
+    checks,
+    perCheck,
+    family: Math.min(1, checks * perCheck),
+    windowForAlpha: Math.max(0, Math.ceil(Math.max(1, checks) / alpha) - 1),
+  };
 }
 
 /**

@@ -2,14 +2,14 @@
  * Gate history: entries from reports, the rolling-median judgement (a regression must be beyond minEffect and
  * outside the window's range; too few runs are not judged), and `gate --history --record` end to end on report
  * files: it appends a line per run, judges a head against them, writes the trend page, and fails only with
- * `--history-fail`.
+ * `--history-fail` and a window long enough that the checks' false-alarm bound is within alpha.
  */
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBudgets } from '../../harness/gate/budgets.ts';
-import { type HistoryEntry, historyEntry, judgeHistory } from '../../harness/gate/history.ts';
+import { type HistoryEntry, historyEntry, historyFalseAlarm, judgeHistory } from '../../harness/gate/history.ts';
 import { cli } from '../helpers.ts';
 import { report, row, run } from '../report-fixtures.ts';
 
@@ -36,6 +36,15 @@ describe('judgeHistory', () => {
     // rps: higher is better
     expect(judgeHistory(budgets, at(21, 500), history).find((r) => r.metric === 'rps')!.verdict).toBe('regression');
     expect(judgeHistory(budgets, at(21, 1500), history).find((r) => r.metric === 'rps')!.verdict).toBe('ok');
+  });
+
+  it('the false-alarm rate of the checks, from the window used: 1/(N + 1) a check, the union bound over them', () => {
+    const judged = judgeHistory(budgets, at(30), history);
+    expect(historyFalseAlarm(judged, 0.05)).toEqual({ checks: 2, perCheck: 1 / 8, family: 2 / 8, windowForAlpha: 39 });
+    expect(historyFalseAlarm(judgeHistory(budgets, at(30), history.slice(0, 2)), 0.05)).toMatchObject({
+      checks: 0,
+      family: 0,
+    });
   });
 
   it('the window is the last N runs, and fewer than minRuns are not judged', () => {
@@ -78,16 +87,32 @@ describe('gate --history', () => {
     expect(trend).toContain('data-chart="trend-0"');
     expect(trend).toMatch(/regression: head 35/);
     expect(trend).not.toMatch(/<script/);
-    const failed = await cli([
-      'gate',
-      '--budgets',
-      path.join(dir, 'budgets.yml'),
-      head,
-      '--history',
-      history,
-      '--history-fail',
-    ]);
+    // 5 runs: a head worse than all of them by chance 1 time in 6, above alpha: --history-fail still only reports
+    const fail = () =>
+      cli([
+        'gate',
+        '--budgets',
+        path.join(dir, 'budgets.yml'),
+        head,
+        '--history',
+        history,
+        '--history-window',
+        '19',
+        '--history-fail',
+      ]);
+    const short = await fail();
+    expect(short.exitCode, short.stderr).toBe(0);
+    expect(short.stdout).toMatch(
+      /history false alarms: at most 16\.7% a check, 16\.7% over 1 check\(s\) \(rank test; a window of 19 runs keeps it within alpha 0\.05\): too high for --history-fail to fail the gate/,
+    );
+    // 19 runs: 1 in 20, within alpha: the regression fails the gate
+    const more = [21, 20, 22, 19, 21, 20, 22, 21, 19, 20, 21, 22, 20, 21].map((p99, i) =>
+      JSON.stringify({ ...historyEntry(at(p99)), createdAt: `2026-11-2${i % 10}T0${Math.floor(i / 10)}:00:00Z` }),
+    );
+    await writeFile(history, `${(await readFile(history, 'utf8')).trim()}\n${more.join('\n')}\n`);
+    const failed = await fail();
     expect(failed.exitCode).toBe(1);
+    expect(failed.stdout).toMatch(/at most 5\.0% a check, 5\.0% over 1 check\(s\)/);
     const noFile = await cli(['gate', '--budgets', path.join(dir, 'budgets.yml'), head, '--record']);
     expect(noFile.exitCode).toBe(2);
     expect(noFile.stderr).toMatch(/--record appends to a history file: add --history/);
