@@ -113,7 +113,7 @@ func run() error {
 	}
 	build, ok := strategies[cfg.Client]
 	if !ok {
-		return fmt.Errorf("unknown Go client %s", cfg.Client)
+		return fmt.Errorf("unknown Go client %s (a --client .go file registers strategies[%q] in an init())", cfg.Client, cfg.Client)
 	}
 	m := newMeters(cfg.SampleSockets)
 	s, err := build(cfg.ClientOptions, m)

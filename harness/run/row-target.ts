@@ -65,7 +65,11 @@ export async function startTarget(ctx: TargetContext): Promise<RowTarget> {
     prefix,
     valueBytes: scenario.keys.valueBytes,
   };
-  const go = !spec.module && isClientName(spec.client) && (CLIENTS[spec.client] as ClientEntry).runtime === 'go';
+  // a Go row: a registered one, or a user's .go file built into the Go config service (see startGoService)
+  const goModule = spec.module?.endsWith('.go') ? spec.module : undefined;
+  const go =
+    goModule !== undefined ||
+    (!spec.module && isClientName(spec.client) && (CLIENTS[spec.client] as ClientEntry).runtime === 'go');
   if (go && (ctx.launch || ctx.nodeOptions.length > 0)) {
     throw new BenchError(
       'USAGE',
@@ -75,6 +79,7 @@ export async function startTarget(ctx: TargetContext): Promise<RowTarget> {
   const service = go
     ? await startGoService({
         client: spec.client,
+        ...(goModule ? { extraSources: [goModule] } : {}),
         clientOptions,
         onProgress: (line) => ctx.env.events.emit('notice', line),
         signal: ctx.env.signal,

@@ -21,8 +21,13 @@ import { type ServiceStats, writeServiceConfig } from './service-protocol.ts';
 
 /** Options of {@link startGoService}. */
 export interface StartGoServiceOptions {
-  /** A Go row's name, e.g. `go-default`. */
+  /** A Go row's name, e.g. `go-default`, or the strategy a file of {@link extraSources} registers. */
   readonly client: string;
+  /**
+   * A user's Go files (absolute paths) built into the service beside `clients/go/` (`package main`, registering
+   * `strategies["<client>"]` in an `init()`; see `clients/examples/go-client.go`). Default: none.
+   */
+  readonly extraSources?: readonly string[];
   /** The row's client options (`consulUrl`, `token`, `ca`, `prefix`, `requestTimeoutMs`, `maxConnections`, `watchWaitMs`). */
   readonly clientOptions: KvClientOptions;
   /** How long to wait for the service (and go-watch's first snapshot), ms. Default 30 000. */
@@ -52,6 +57,7 @@ export async function startGoService(options: StartGoServiceOptions): Promise<St
   const bin = await resolveGoServiceBinary({
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     signal: options.signal,
+    ...(options.extraSources ? { extraSources: options.extraSources } : {}),
   });
   // The ready file has a folder of its own: the service deletes its configuration's folder once it has read it.
   const readyDir = await mkdtemp(path.join(os.tmpdir(), 'consul-kv-bench-go-ready-'));

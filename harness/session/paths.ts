@@ -24,13 +24,13 @@ export function resolveCustomClients(paths: readonly string[], cwd: string): Cus
   const out: CustomClient[] = [];
   for (const p of paths) {
     const abs = path.resolve(cwd, p);
-    if (!/\.(ts|js|mjs)$/.test(abs)) {
+    if (!/\.(ts|js|mjs|go)$/.test(abs)) {
       throw usageError(
-        `--client ${p}: give a .ts, .js or .mjs file that exports a client factory (see clients/examples/)`,
+        `--client ${p}: give a .ts, .js or .mjs file that exports a client factory, or a .go file that registers a strategy (see clients/examples/)`,
       );
     }
     if (!existsSync(abs)) throw usageError(`--client ${p}: no such file (${abs})`);
-    const name = path.basename(abs).replace(/\.(ts|js|mjs)$/, '');
+    const name = path.basename(abs).replace(/\.(ts|js|mjs|go)$/, '');
     if (Object.hasOwn(CLIENTS, name) || out.some((c) => c.name === name)) {
       throw usageError(`--client ${p}: the name ${name} is taken; rename the file`);
     }
