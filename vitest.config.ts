@@ -19,6 +19,7 @@ const WAITING = [
   'test/harness/article-reproduction.test.ts',
   'test/harness/calibration.test.ts',
   'test/harness/compare-stats.test.ts',
+  'test/harness/consul-monitor.test.ts',
   'test/harness/figures.test.ts',
   'test/harness/freshness.test.ts',
   'test/harness/gate.test.ts',

@@ -92,6 +92,33 @@ export function adminRequest(
   );
 }
 
+/**
+ * A streaming admin GET (e.g. `/v1/agent/monitor`): its body as lines, until `signal` aborts or Consul ends it.
+ * @throws {BenchError} `CONSUL_UNREACHABLE` when Consul answers other than 200 (the status and body in the message).
+ */
+export async function adminStream(
+  ep: ConsulEndpoint,
+  pathAndQuery: string,
+  signal: AbortSignal,
+): Promise<AsyncIterable<string>> {
+  const res = await request(`${ep.httpUrl}${pathAndQuery}`, { headers: headers(ep), signal }, ep.caPem);
+  if (res.statusCode !== 200) {
+    const text = (await res.body.text()).slice(0, 200);
+    throw new BenchError('CONSUL_UNREACHABLE', `GET ${pathAndQuery}: Consul answered ${res.statusCode} ${text}`);
+  }
+  const body = res.body;
+  return (async function* lines() {
+    let rest = '';
+    for await (const chunk of body) {
+      const text = rest + (chunk as Buffer).toString('utf8');
+      const parts = text.split('\n');
+      rest = parts.pop() ?? '';
+      yield* parts;
+    }
+    if (rest) yield rest;
+  })();
+}
+
 function headers(ep: ConsulEndpoint): Record<string, string> {
   return ep.token ? { 'x-consul-token': ep.token } : {};
 }

@@ -78,6 +78,11 @@ export interface OrphanEvidence {
    * loop started again on an error while the old one lives on. Absent in evidence recorded before it was judged.
    */
   longPolls?: number;
+  /**
+   * The row's KV reads a second at Consul, idle before the load and at the end of the quiesce, and the excess
+   * judged (0 unless it is above both {@link CONSUL_RATE_LIMIT_PER_S} and the idle rate again). Absent: not measured.
+   */
+  consulReadsPerS?: { idle: number; quiesce: number; excess: number };
   /** Active resource types above the idle baseline, by how many (min over the last second; only those above). */
   resources: Record<string, number>;
   /** The largest of the above: the orphaned work judged. */
@@ -96,7 +101,17 @@ export interface JudgeOptions {
    * reason says the timeout was not stated.
    */
   readonly clientTimeoutMs?: number;
+  /**
+   * The row's KV reads a second as Consul counted them (`harness/consul/consul-monitor.ts`), with no load: before
+   * the warm-up (`idlePerS`) and over the quiesce's last seconds (`quiescePerS`). More after the fault than before
+   * it, by over {@link CONSUL_RATE_LIMIT_PER_S} and twice over, is background work the fault left running. Absent:
+   * not judged (Consul's log stream unavailable).
+   */
+  readonly consulRates?: { readonly idlePerS: number; readonly quiescePerS: number };
 }
+
+/** Consul reads a second above the idle rate (and above twice it) that a fault may leave running: more is a leak. */
+export const CONSUL_RATE_LIMIT_PER_S = 2;
 
 /** Minimum samples per phase to judge (at 250 ms per sample: 1 s of baseline, 2 s of fault, the last 1 s of drain). */
 export const VERDICT_MIN_SAMPLES = { baseline: 4, fault: 8, drainTail: 4 } as const;
@@ -194,6 +209,15 @@ export function orphansAfterQuiesce(
   return { graceMs, samples: quiesce.length, pending, inFlight, longPolls, resources, worst };
 }
 
+/** Adds Consul's rates to what the quiesce left: the excess counts as orphaned work when it is judged a leak. */
+function withConsulRates(o: OrphanEvidence, r: NonNullable<JudgeOptions['consulRates']>): OrphanEvidence {
+  const over = r.quiescePerS - r.idlePerS;
+  const excess = over > CONSUL_RATE_LIMIT_PER_S && r.quiescePerS > 2 * r.idlePerS ? over : 0;
+  // a rate above the limit is judged as more than the tolerance of things left: one more than it
+  const judged = excess > 0 ? Math.max(o.worst, Math.ceil(excess)) : o.worst;
+  return { ...o, consulReadsPerS: { idle: r.idlePerS, quiesce: r.quiescePerS, excess }, worst: judged };
+}
+
 /**
  * What the quiesce left, in words (only what is above 0): `12 reads still pending in the client, 10 requests still in
  * flight to Consul, TCPSocketWrap +10 over idle`, or `nothing`.
@@ -203,6 +227,11 @@ export function describeOrphans(o: OrphanEvidence): string {
     ...(o.pending > 0 ? [`${o.pending} reads still pending in the client`] : []),
     ...(o.inFlight > 0 ? [`${o.inFlight} requests still in flight to Consul`] : []),
     ...((o.longPolls ?? 0) > 0 ? [`${o.longPolls} more blocking queries (watches) open than before the fault`] : []),
+    ...(o.consulReadsPerS && o.consulReadsPerS.excess > 0
+      ? [
+          `Consul served ${fmt(o.consulReadsPerS.quiesce)} of its reads a second with no load, against ${fmt(o.consulReadsPerS.idle)} idle before it`,
+        ]
+      : []),
     ...Object.entries(o.resources).map(([type, n]) => `${type} +${n} over idle`),
   ];
   return parts.length ? parts.join(', ') : 'nothing';
@@ -261,13 +290,14 @@ export function judgeLeak(
   const evidence = { inFlight, establishedSockets, grownResources, samples: counts };
   const trend = `${describe('requests in flight to Consul', inFlight)}`;
 
-  const orphans = orphansAfterQuiesce(
+  const quiesced = orphansAfterQuiesce(
     quiesce,
     idle,
     quiesceEnd - bounds.endMs,
     options.ignoreResources,
     median(base.map((s) => s.longPolls ?? 0)),
   );
+  const orphans = quiesced && options.consulRates ? withConsulRates(quiesced, options.consulRates) : quiesced;
   if (!orphans) {
     return {
       verdict: 'inconclusive',

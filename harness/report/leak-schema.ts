@@ -28,6 +28,12 @@ const OrphanEvidenceSchema = z
     longPolls: count
       .optional()
       .describe('blocking queries (watches) open above their median before the fault (min over the last second)'),
+    consulReadsPerS: z
+      .object({ idle: z.number().min(0), quiesce: z.number().min(0), excess: z.number().min(0) })
+      .optional()
+      .describe(
+        "the row's KV reads a second at Consul (its log stream): idle before the load, at the end of the quiesce, and the excess judged",
+      ),
     resources: z
       .record(z.string(), count)
       .describe('active resource types above the idle baseline, by how many (min over the last second)'),

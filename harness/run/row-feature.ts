@@ -126,6 +126,8 @@ export interface RowMeasurement {
 export interface RowHooks {
   /** Before the target starts: seed keys, put a proxy in front of Consul, choose node flags. */
   beforeTarget?(): Promise<void>;
+  /** After the target is up and took its idle baseline, before the warm-up: measure the target idle. */
+  afterTarget?(): Promise<void>;
   /** After the warm-up, as the measured window starts: start helpers, add steps to the timeline. */
   beforeMeasure?(): Promise<void>;
   /** After the load, before the service's statistics are taken: stop the harness's own helpers (the prober), then the quiesce, while the service keeps sampling. Called in registry order. */

@@ -59,6 +59,7 @@ export async function runRow(
     await each(hooks, (h) => h.beforeTarget?.());
     const target = await startTarget(ctx);
     ctx.target = target;
+    await each(hooks, (h) => h.afterTarget?.());
     /**
      * Readies one load and returns its start: the open model's workers are loaded first, so the measured window,
      * its phases and the fault's timeline start when the schedule does, not a worker's boot time earlier.

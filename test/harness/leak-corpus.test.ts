@@ -35,6 +35,7 @@ const CORPUS: Readonly<Record<string, 'leak' | 'no-leak'>> = {
   'polling-cache': 'no-leak',
   'watch-respawn-on-error': 'leak',
   'watch-backoff': 'no-leak',
+  'poll-respawn-unref': 'leak',
 };
 
 const base = loadScenario('network-stall');
@@ -83,7 +84,7 @@ const GROUPS: ReadonlyArray<{ readonly controls: string[]; readonly corpus: stri
   { controls: [], corpus: ['consul-npm-no-timeout', 'http-destroy-on-timeout'] },
   { controls: [], corpus: ['fetch-abort-timeout', 'polling-cache'] },
   // watching caches: reads served from memory, so the only thing a stall can leave is a watch loop
-  { controls: [], corpus: ['watch-respawn-on-error', 'watch-backoff'] },
+  { controls: [], corpus: ['watch-respawn-on-error', 'watch-backoff', 'poll-respawn-unref'] },
 ];
 
 describe('the leak verdict on a corpus of clients under a real stall', () => {

@@ -221,4 +221,16 @@ describe('judgeLeak', () => {
     expect(early.reason).toMatch(/the client's stated timeout \(12 s\) is longer: they may still end/);
     expect(judgeLeak(slow, bounds, idle).reason).toMatch(/the client's own timeout was not stated/);
   });
+
+  it("Consul's rate of the row's reads with no load: more after the fault than before it is background work left running", () => {
+    // nothing pending, nothing in flight, no blocking query held: duplicated short polls on unref'd timers
+    const quiet = timeline(() => 0);
+    const v = judgeLeak(quiet, bounds, idle, { consulRates: { idlePerS: 1, quiescePerS: 6.3 } });
+    expect(v.verdict).toBe('leak');
+    expect(v.orphans?.consulReadsPerS).toEqual({ idle: 1, quiesce: 6.3, excess: 5.3 });
+    expect(v.reason).toMatch(/Consul served 6\.3 of its reads a second with no load, against 1 idle before it/);
+    // a poller at its own rate before and after: not a leak; a small rise is within the limit
+    expect(judgeLeak(quiet, bounds, idle, { consulRates: { idlePerS: 1, quiescePerS: 1.3 } }).verdict).toBe('no-leak');
+    expect(judgeLeak(quiet, bounds, idle, { consulRates: { idlePerS: 3, quiescePerS: 5.5 } }).verdict).toBe('no-leak');
+  });
 });

@@ -16,6 +16,7 @@ import { okCount } from '../../results/build-row.ts';
 import { measuredSeconds } from '../../scenario/scenario-schema.ts';
 import type { ServiceSample } from '../../service/service-meters.ts';
 import type { RowFeature } from '../row-feature.ts';
+import { CONSUL_RATE_WINDOW_MS, ConsulRateMeter } from './consul-rate-meter.ts';
 
 /** The service's samples as offsets of the window, each with its phase; samples outside the window are left out. */
 export function alignTimeline(
@@ -60,9 +61,15 @@ export const phasesFeature: RowFeature = {
     return {
       forRow: (row) => {
         let quiesceStartedAt: number | undefined;
+        let quiesceEndedAt: number | undefined;
+        const consul = new ConsulRateMeter(row.consul, row.prefix, (m) => env.events.emit('notice', m));
         return {
+          async afterTarget() {
+            await consul.measureIdle(CONSUL_RATE_WINDOW_MS, env.signal);
+          },
           async settle() {
             quiesceStartedAt = Date.now();
+            await consul.open();
             env.events.emit('phase', {
               scenario: scenario.name,
               client: row.spec.name,
@@ -71,6 +78,11 @@ export const phasesFeature: RowFeature = {
               connections: 0,
             });
             await sleep(quiesceMs, undefined, env.signal ? { signal: env.signal } : undefined).catch(() => {});
+            quiesceEndedAt = Date.now();
+            await consul.close();
+          },
+          async afterRow() {
+            await consul.close();
           },
           addResults(result, { load, service, startedAtEpochMs }) {
             const marks = row.phases ?? [];
@@ -106,8 +118,13 @@ export const phasesFeature: RowFeature = {
             };
             result.timeline = alignTimeline(service.timeline, startedAtEpochMs, bounds);
             const rowTimeout = row.spec.options?.requestTimeoutMs;
+            const consulRates =
+              quiesceEndedAt === undefined
+                ? undefined
+                : consul.rates(quiesceEndedAt - CONSUL_RATE_WINDOW_MS, quiesceEndedAt);
             const { verdict, ...evidence } = judgeLeak(result.timeline, bounds, service.idleResources, {
               clientTimeoutMs: typeof rowTimeout === 'number' ? rowTimeout : scenario.clientOptions.requestTimeoutMs,
+              ...(consulRates ? { consulRates } : {}),
             });
             result.leak = { verdict, evidence };
           },
