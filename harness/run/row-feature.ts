@@ -44,6 +44,8 @@ export interface RowTarget {
   readonly flags: readonly string[];
   /** The service's statistics since the previous call (a window); absent for consul-direct. */
   readonly stats: (() => Promise<ServiceStats>) | undefined;
+  /** Takes the service's idle baseline again (after the warm-up); absent for consul-direct. */
+  readonly idle?: (() => Promise<void>) | undefined;
   /** consul-direct: the load generator's connections to Consul. */
   readonly directMeter: ConsulConnectionMeter | undefined;
   /** The service's process id (its CPU over the load counts in the row's machine CPU); absent for consul-direct. */
@@ -128,6 +130,8 @@ export interface RowHooks {
   beforeTarget?(): Promise<void>;
   /** After the target is up and took its idle baseline, before the warm-up: measure the target idle. */
   afterTarget?(): Promise<void>;
+  /** After the warm-up load ended, before the measured load is readied: e.g. retake the idle baseline, warm. */
+  afterWarmup?(): Promise<void>;
   /** After the warm-up, as the measured window starts: start helpers, add steps to the timeline. */
   beforeMeasure?(): Promise<void>;
   /** After the load, before the service's statistics are taken: stop the harness's own helpers (the prober), then the quiesce, while the service keeps sampling. Called in registry order. */

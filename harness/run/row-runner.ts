@@ -87,6 +87,7 @@ export async function runRow(
     };
 
     if (s.load.warmupS > 0) await (await prepareLoad('warm-up', s.load.warmupS))(performance.now());
+    await each(hooks, (h) => h.afterWarmup?.());
     await target.stats?.(); // discard the warm-up window
     const before = await consulRequestCounts(ctx.consul);
     target.directMeter?.reset();

@@ -102,6 +102,7 @@ export async function startTarget(ctx: TargetContext): Promise<RowTarget> {
     connections: scenario.load.connections,
     flags: [],
     stats: () => service.stats(),
+    idle: () => service.idle(),
     directMeter: undefined,
     stop,
   };

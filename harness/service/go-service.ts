@@ -104,6 +104,9 @@ export async function startGoService(options: StartGoServiceOptions): Promise<St
   };
   await get('/__bench/idle');
   return {
+    idle: async () => {
+      await get('/__bench/idle');
+    },
     url,
     pid: proc.pid,
     stats: async () => (await get('/__bench/stats')) as ServiceStats,

@@ -36,6 +36,7 @@ const CORPUS: Readonly<Record<string, 'leak' | 'no-leak'>> = {
   'watch-respawn-on-error': 'leak',
   'watch-backoff': 'no-leak',
   'poll-respawn-unref': 'leak',
+  'ttl-cache': 'no-leak',
 };
 
 const base = loadScenario('network-stall');
@@ -76,7 +77,7 @@ const scenarioWith = (clients: string[]) => {
  */
 const GROUPS: ReadonlyArray<{ readonly controls: string[]; readonly corpus: string[] }> = [
   { controls: ['leaky-without-abort'], corpus: ['pool-bounded-timeout'] },
-  { controls: ['fixed'], corpus: ['fetch-race-timeout'] },
+  { controls: ['fixed'], corpus: ['fetch-race-timeout', 'ttl-cache'] },
   { controls: ['pooled'], corpus: ['timer-per-read'] },
   // its quiesce waits up to the generator's 10 s timeout for reads that never end: 28 s a row, so alone
   { controls: [], corpus: ['pool-no-timeouts'] },

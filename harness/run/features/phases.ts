@@ -51,6 +51,9 @@ export function alignTimeline(
     .filter((smp) => smp.tMs >= 0 && smp.tMs <= bounds.quiesceEndMs);
 }
 
+/** The longest the warm idle baseline waits for the warm-up's reads to settle, ms. */
+const WARM_SETTLE_MAX_MS = 3000;
+
 export const phasesFeature: RowFeature = {
   name: 'phases',
   forScenario({ scenario }, env) {
@@ -66,6 +69,14 @@ export const phasesFeature: RowFeature = {
         return {
           async afterTarget() {
             await consul.measureIdle(CONSUL_RATE_WINDOW_MS, env.signal);
+          },
+          async afterWarmup() {
+            // the idle baseline, warm: once the warm-up's reads settled, what the client keeps on purpose (a timer
+            // per cached key, a watch) is in it, as goleak's IgnoreCurrent() and assertNoLeaks' warm snapshot
+            if (scenario.load.warmupS <= 0) return;
+            const settleMs = Math.min(WARM_SETTLE_MAX_MS, scenario.clientOptions.requestTimeoutMs + 500);
+            await sleep(settleMs, undefined, env.signal ? { signal: env.signal } : undefined).catch(() => {});
+            await row.target?.idle?.();
           },
           async settle() {
             quiesceStartedAt = Date.now();
