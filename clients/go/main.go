@@ -5,7 +5,8 @@
 //
 // Started with the path of its configuration (JSON, the Node service's shape; deleted once read) as its one
 // argument. When ready it writes `{"port","pid"}` to the configuration's readyFile; `GET /__bench/idle` takes the
-// idle baseline (goroutines when ready and before any load) and `GET /__bench/stats` returns the figures of the
+// idle baseline (goroutines when ready and before any load, again after a warm-up, with the heap retained after a
+// full GC), `GET /__bench/retained` the heap retained now, and `GET /__bench/stats` returns the figures of the
 // window since the previous call, in the Node service's ServiceStats shape. SIGTERM or SIGINT stops it.
 package main
 
@@ -130,7 +131,11 @@ func run() error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	mux.HandleFunc("/__bench/idle", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, m.takeIdle())
+		idle := m.takeIdle()
+		writeJSON(w, map[string]any{"resources": idle, "heapBytes": retainedHeap()})
+	})
+	mux.HandleFunc("/__bench/retained", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, map[string]any{"heapBytes": retainedHeap()})
 	})
 	mux.HandleFunc("/__bench/stats", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, m.takeStats(s.Stats()))

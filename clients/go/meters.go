@@ -233,6 +233,16 @@ func (m *meters) sampledGoroutines() int {
 	return runtime.NumGoroutine()
 }
 
+// retainedHeap is the heap the process retains, bytes: HeapAlloc after two full collections (what a client keeps
+// per failed read stays in it). Called idle and after the quiesce, never under load.
+func retainedHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
 // takeIdle records the idle baseline: goroutines when ready and before any load.
 func (m *meters) takeIdle() map[string]int {
 	m.mu.Lock()

@@ -83,6 +83,8 @@ export interface OrphanEvidence {
    * judged (0 unless it is above both {@link CONSUL_RATE_LIMIT_PER_S} and the idle rate again). Absent: not measured.
    */
   consulReadsPerS?: { idle: number; quiesce: number; excess: number };
+  /** The heap retained after full GCs, bytes: warm and idle, after the quiesce, and the growth judged (0 within {@link RETAINED_HEAP_LIMIT}). */
+  retainedHeapBytes?: { idle: number; after: number; growth: number };
   /** Active resource types above the idle baseline, by how many (min over the last second; only those above). */
   resources: Record<string, number>;
   /** The largest of the above: the orphaned work judged. */
@@ -108,10 +110,21 @@ export interface JudgeOptions {
    * not judged (Consul's log stream unavailable).
    */
   readonly consulRates?: { readonly idlePerS: number; readonly quiescePerS: number };
+  /**
+   * The heap the service retained after full GCs, bytes: warm and idle before the load, and after the quiesce.
+   * Growth beyond {@link RETAINED_HEAP_LIMIT} is judged a leak. Absent: not judged.
+   */
+  readonly retainedHeap?: { readonly idleBytes: number; readonly afterBytes: number };
 }
 
 /** Consul reads a second above the idle rate (and above twice it) that a fault may leave running: more is a leak. */
 export const CONSUL_RATE_LIMIT_PER_S = 2;
+
+/**
+ * Heap a fault may leave retained above the warm idle heap (after full GCs), bytes, and as a share of it: more than
+ * both is a leak (what a client keeps per failed read).
+ */
+export const RETAINED_HEAP_LIMIT = { bytes: 4 * 1024 * 1024, share: 0.25 } as const;
 
 /** Minimum samples per phase to judge (at 250 ms per sample: 1 s of baseline, 2 s of fault, the last 1 s of drain). */
 export const VERDICT_MIN_SAMPLES = { baseline: 4, fault: 8, drainTail: 4 } as const;
@@ -218,6 +231,21 @@ function withConsulRates(o: OrphanEvidence, r: NonNullable<JudgeOptions['consulR
   return { ...o, consulReadsPerS: { idle: r.idlePerS, quiesce: r.quiescePerS, excess }, worst: judged };
 }
 
+/** Adds the retained heap to what the quiesce left: growth beyond {@link RETAINED_HEAP_LIMIT} is judged a leak. */
+function withRetainedHeap(
+  o: OrphanEvidence,
+  h: NonNullable<JudgeOptions['retainedHeap']>,
+  tolerance: number,
+): OrphanEvidence {
+  const over = h.afterBytes - h.idleBytes;
+  const growth = over > RETAINED_HEAP_LIMIT.bytes && over > RETAINED_HEAP_LIMIT.share * h.idleBytes ? over : 0;
+  return {
+    ...o,
+    retainedHeapBytes: { idle: h.idleBytes, after: h.afterBytes, growth },
+    worst: growth > 0 ? Math.max(o.worst, tolerance + 1) : o.worst,
+  };
+}
+
 /**
  * What the quiesce left, in words (only what is above 0): `12 reads still pending in the client, 10 requests still in
  * flight to Consul, TCPSocketWrap +10 over idle`, or `nothing`.
@@ -227,6 +255,11 @@ export function describeOrphans(o: OrphanEvidence): string {
     ...(o.pending > 0 ? [`${o.pending} reads still pending in the client`] : []),
     ...(o.inFlight > 0 ? [`${o.inFlight} requests still in flight to Consul`] : []),
     ...((o.longPolls ?? 0) > 0 ? [`${o.longPolls} more blocking queries (watches) open than before the fault`] : []),
+    ...(o.retainedHeapBytes && o.retainedHeapBytes.growth > 0
+      ? [
+          `the heap retained after full GCs grew from ${mib(o.retainedHeapBytes.idle)} to ${mib(o.retainedHeapBytes.after)} MiB`,
+        ]
+      : []),
     ...(o.consulReadsPerS && o.consulReadsPerS.excess > 0
       ? [
           `Consul served ${fmt(o.consulReadsPerS.quiesce)} of its reads a second with no load, against ${fmt(o.consulReadsPerS.idle)} idle before it`,
@@ -297,7 +330,8 @@ export function judgeLeak(
     options.ignoreResources,
     median(base.map((s) => s.longPolls ?? 0)),
   );
-  const orphans = quiesced && options.consulRates ? withConsulRates(quiesced, options.consulRates) : quiesced;
+  const rated = quiesced && options.consulRates ? withConsulRates(quiesced, options.consulRates) : quiesced;
+  const orphans = rated && options.retainedHeap ? withRetainedHeap(rated, options.retainedHeap, tolerance) : rated;
   if (!orphans) {
     return {
       verdict: 'inconclusive',
@@ -360,6 +394,10 @@ function graceText(graceMs: number, quiesceMs: number): string {
 function describe(name: string, e: SignalEvidence): string {
   const slope = `${e.faultSlopePerS >= 0 ? '+' : ''}${fmt(e.faultSlopePerS)}/s`;
   return `${name} went from ${fmt(e.baseline)} to a peak of ${fmt(e.faultPeak)} during the fault (${slope}) and ended the drain at ${fmt(e.drainEnd)}`;
+}
+
+function mib(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1);
 }
 
 function fmt(n: number): string {

@@ -34,6 +34,10 @@ const OrphanEvidenceSchema = z
       .describe(
         "the row's KV reads a second at Consul (its log stream): idle before the load, at the end of the quiesce, and the excess judged",
       ),
+    retainedHeapBytes: z
+      .object({ idle: count, after: count, growth: count })
+      .optional()
+      .describe('the heap retained after full GCs, bytes: warm and idle, after the quiesce, and the growth judged'),
     resources: z
       .record(z.string(), count)
       .describe('active resource types above the idle baseline, by how many (min over the last second)'),

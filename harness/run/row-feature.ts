@@ -44,8 +44,10 @@ export interface RowTarget {
   readonly flags: readonly string[];
   /** The service's statistics since the previous call (a window); absent for consul-direct. */
   readonly stats: (() => Promise<ServiceStats>) | undefined;
-  /** Takes the service's idle baseline again (after the warm-up); absent for consul-direct. */
-  readonly idle?: (() => Promise<void>) | undefined;
+  /** Takes the service's idle baseline again (after the warm-up), with its retained heap; absent for consul-direct. */
+  readonly idle?: (() => Promise<{ heapBytes?: number | undefined }>) | undefined;
+  /** The heap the service retains now, after a full GC, bytes; absent for consul-direct. */
+  readonly retainedHeap?: (() => Promise<number | undefined>) | undefined;
   /** consul-direct: the load generator's connections to Consul. */
   readonly directMeter: ConsulConnectionMeter | undefined;
   /** The service's process id (its CPU over the load counts in the row's machine CPU); absent for consul-direct. */

@@ -103,6 +103,7 @@ export async function startTarget(ctx: TargetContext): Promise<RowTarget> {
     flags: [],
     stats: () => service.stats(),
     idle: () => service.idle(),
+    retainedHeap: () => service.retainedHeap(),
     directMeter: undefined,
     stop,
   };

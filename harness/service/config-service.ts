@@ -11,7 +11,8 @@
  * Started by `service-process.ts` with the path of its configuration (a JSON file only its user can read, deleted
  * once read, so an ACL token never shows in `ps`) in argv[2]; talks to the harness over execa's
  * IPC: it sends `{ type: 'ready', port }`, then answers `{ type: 'idle' }` (the idle baseline of active resources,
- * taken before any load) and `{ type: 'stats' }` with a {@link ServiceStats}; SIGTERM stops it.
+ * taken before any load and again after a warm-up, with the retained heap), `{ type: 'retained' }` (the heap after
+ * a full GC) and `{ type: 'stats' }` with a {@link ServiceStats}; SIGTERM stops it.
  * Run directly only for debugging.
  *
  * @module
@@ -42,6 +43,18 @@ import {
   windowMeter,
 } from './service-meters.ts';
 import { readServiceConfig, type ServiceConfig, type ServiceStats } from './service-protocol.ts';
+
+/**
+ * The heap the process retains, bytes: `heapUsed` after two full GCs (the service runs with `--expose-gc`); what a
+ * client keeps per failed read stays in it. `undefined` without `gc` (a launcher that dropped the flag).
+ */
+function retainedHeapBytes(): number | undefined {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return undefined;
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
 
 /** The factory of a registered client, or of a user's module (its default export or `createClient`). */
 async function loadFactory(config: ServiceConfig): Promise<KvClientFactory> {
@@ -130,7 +143,12 @@ async function main(): Promise<void> {
     if (config.readyFile && url === '/__bench/idle') {
       idleResources = activeResourceCounts();
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify(idleResources));
+      res.end(JSON.stringify({ resources: idleResources, heapBytes: retainedHeapBytes() }));
+      return;
+    }
+    if (config.readyFile && url === '/__bench/retained') {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ heapBytes: retainedHeapBytes() }));
       return;
     }
     if (config.readyFile && url === '/__bench/stats') {
@@ -210,8 +228,9 @@ async function main(): Promise<void> {
     if (m.type === 'stats') await sendMessage({ type: 'stats', stats: takeStats() });
     if (m.type === 'idle') {
       idleResources = activeResourceCounts();
-      await sendMessage({ type: 'idle', resources: idleResources });
+      await sendMessage({ type: 'idle', resources: idleResources, heapBytes: retainedHeapBytes() });
     }
+    if (m.type === 'retained') await sendMessage({ type: 'retained', heapBytes: retainedHeapBytes() });
   }
   // The harness stops the service with SIGTERM (handled above); the IPC channel closing ends the loop too.
   await shutdown();

@@ -102,11 +102,11 @@ export async function startGoService(options: StartGoServiceOptions): Promise<St
     const res = await fetch(url + route, { signal: AbortSignal.timeout(10_000) });
     return res.json();
   };
+  const heap = (o: unknown) => (o as { heapBytes?: number | undefined }).heapBytes;
   await get('/__bench/idle');
   return {
-    idle: async () => {
-      await get('/__bench/idle');
-    },
+    idle: async () => ({ heapBytes: heap(await get('/__bench/idle')) }),
+    retainedHeap: async () => heap(await get('/__bench/retained')),
     url,
     pid: proc.pid,
     stats: async () => (await get('/__bench/stats')) as ServiceStats,

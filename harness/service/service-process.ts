@@ -28,9 +28,12 @@ export interface StartedService {
   stats(): Promise<ServiceStats>;
   /**
    * Takes the idle baseline (active resources, or the Go service's work goroutines) again, e.g. after a warm-up
-   * once its reads settled, so what the client keeps on purpose (a timer per cached key) is in it.
+   * once its reads settled, so what the client keeps on purpose (a timer per cached key) is in it; with the heap
+   * retained then (bytes, after a full GC; absent when the service cannot force one).
    */
-  idle(): Promise<void>;
+  idle(): Promise<{ heapBytes?: number | undefined }>;
+  /** The heap the service retains now, bytes, after a full GC (Node `--expose-gc`, Go `runtime.GC()`); absent when unknown. */
+  retainedHeap(): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -76,7 +79,8 @@ export async function startConfigService(options: StartServiceOptions): Promise<
     file: SERVICE_FILE,
     args: [configFile],
     node: true,
-    nodeOptions: options.nodeOptions ?? [],
+    // gc() for the retained heap the leak verdict reads (idle and after the quiesce, never under load)
+    nodeOptions: ['--expose-gc', ...(options.nodeOptions ?? [])],
     tailLines: 30,
   });
   // the IPC channel's methods (sendMessage, getOneMessage) are there: started with `node: true`
@@ -110,14 +114,16 @@ export async function startConfigService(options: StartServiceOptions): Promise<
     );
   }
   // The idle baseline, now that the IPC channel is in use and before any load.
-  const takeIdle = async () => {
-    const idle = child.getOneMessage({ filter: (m) => (m as { type?: string }).type === 'idle' });
-    await child.sendMessage({ type: 'idle' });
-    await idle;
+  const ask = async (type: 'idle' | 'retained'): Promise<{ heapBytes?: number | undefined }> => {
+    const reply = child.getOneMessage({ filter: (m) => (m as { type?: string }).type === type });
+    await child.sendMessage({ type });
+    return (await reply) as { heapBytes?: number | undefined };
   };
+  const takeIdle = () => ask('idle');
   await takeIdle();
   return {
     idle: takeIdle,
+    retainedHeap: async () => (await ask('retained')).heapBytes,
     url: `http://127.0.0.1:${port}`,
     pid: child.pid,
     async stats() {
@@ -152,6 +158,7 @@ async function startLaunchedService(
   let launchError: unknown;
   const done = launch([
     process.execPath,
+    '--expose-gc',
     ...(options.nodeOptions ?? []),
     SERVICE_FILE,
     await writeServiceConfig(config),
@@ -184,15 +191,16 @@ async function startLaunchedService(
   const { port, pid } = ready;
   const unwatch = watchChild(pid);
   // The idle baseline, before any load (see config-service.ts).
-  const takeIdle = async () => {
-    await (
-      await fetch(`http://127.0.0.1:${port}/__bench/idle`, { signal: AbortSignal.timeout(10_000) })
-    ).body?.cancel();
-  };
+  const get = async (route: string) =>
+    (await (
+      await fetch(`http://127.0.0.1:${port}${route}`, { signal: AbortSignal.timeout(10_000) })
+    ).json()) as { heapBytes?: number | undefined };
+  const takeIdle = () => get('/__bench/idle');
   await takeIdle();
   let stopped: Promise<void> | undefined;
   return {
     idle: takeIdle,
+    retainedHeap: async () => (await get('/__bench/retained')).heapBytes,
     url: `http://127.0.0.1:${port}`,
     pid,
     async stats() {

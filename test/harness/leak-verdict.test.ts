@@ -233,4 +233,20 @@ describe('judgeLeak', () => {
     expect(judgeLeak(quiet, bounds, idle, { consulRates: { idlePerS: 1, quiescePerS: 1.3 } }).verdict).toBe('no-leak');
     expect(judgeLeak(quiet, bounds, idle, { consulRates: { idlePerS: 3, quiescePerS: 5.5 } }).verdict).toBe('no-leak');
   });
+
+  it('the heap retained after full GCs: growth past 4 MiB and a quarter of the warm idle heap is a leak', () => {
+    const quiet = timeline(() => 0);
+    const MiB = 1024 * 1024;
+    const v = judgeLeak(quiet, bounds, idle, { retainedHeap: { idleBytes: 10 * MiB, afterBytes: 30 * MiB } });
+    expect(v.verdict).toBe('leak');
+    expect(v.orphans?.retainedHeapBytes).toEqual({ idle: 10 * MiB, after: 30 * MiB, growth: 20 * MiB });
+    expect(v.reason).toMatch(/the heap retained after full GCs grew from 10\.0 to 30\.0 MiB/);
+    // within either bound: not judged a leak
+    expect(
+      judgeLeak(quiet, bounds, idle, { retainedHeap: { idleBytes: 10 * MiB, afterBytes: 13 * MiB } }).verdict,
+    ).toBe('no-leak');
+    expect(
+      judgeLeak(quiet, bounds, idle, { retainedHeap: { idleBytes: 40 * MiB, afterBytes: 48 * MiB } }).verdict,
+    ).toBe('no-leak');
+  });
 });

@@ -65,6 +65,8 @@ export const phasesFeature: RowFeature = {
       forRow: (row) => {
         let quiesceStartedAt: number | undefined;
         let quiesceEndedAt: number | undefined;
+        /** The service's retained heap, bytes: warm and idle, and after the quiesce. */
+        const heap: { idleBytes?: number | undefined; afterBytes?: number | undefined } = {};
         const consul = new ConsulRateMeter(row.consul, row.prefix, (m) => env.events.emit('notice', m));
         return {
           async afterTarget() {
@@ -76,7 +78,7 @@ export const phasesFeature: RowFeature = {
             if (scenario.load.warmupS <= 0) return;
             const settleMs = Math.min(WARM_SETTLE_MAX_MS, scenario.clientOptions.requestTimeoutMs + 500);
             await sleep(settleMs, undefined, env.signal ? { signal: env.signal } : undefined).catch(() => {});
-            await row.target?.idle?.();
+            heap.idleBytes = (await row.target?.idle?.())?.heapBytes;
           },
           async settle() {
             quiesceStartedAt = Date.now();
@@ -91,6 +93,7 @@ export const phasesFeature: RowFeature = {
             await sleep(quiesceMs, undefined, env.signal ? { signal: env.signal } : undefined).catch(() => {});
             quiesceEndedAt = Date.now();
             await consul.close();
+            heap.afterBytes = await row.target?.retainedHeap?.();
           },
           async afterRow() {
             await consul.close();
@@ -136,6 +139,9 @@ export const phasesFeature: RowFeature = {
             const { verdict, ...evidence } = judgeLeak(result.timeline, bounds, service.idleResources, {
               clientTimeoutMs: typeof rowTimeout === 'number' ? rowTimeout : scenario.clientOptions.requestTimeoutMs,
               ...(consulRates ? { consulRates } : {}),
+              ...(heap.idleBytes !== undefined && heap.afterBytes !== undefined
+                ? { retainedHeap: { idleBytes: heap.idleBytes, afterBytes: heap.afterBytes } }
+                : {}),
             });
             result.leak = { verdict, evidence };
           },
