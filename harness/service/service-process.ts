@@ -192,9 +192,9 @@ async function startLaunchedService(
   const unwatch = watchChild(pid);
   // The idle baseline, before any load (see config-service.ts).
   const get = async (route: string) =>
-    (await (
-      await fetch(`http://127.0.0.1:${port}${route}`, { signal: AbortSignal.timeout(10_000) })
-    ).json()) as { heapBytes?: number | undefined };
+    (await (await fetch(`http://127.0.0.1:${port}${route}`, { signal: AbortSignal.timeout(10_000) })).json()) as {
+      heapBytes?: number | undefined;
+    };
   const takeIdle = () => get('/__bench/idle');
   await takeIdle();
   let stopped: Promise<void> | undefined;
