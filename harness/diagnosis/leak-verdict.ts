@@ -87,8 +87,35 @@ export interface OrphanEvidence {
   retainedHeapBytes?: { idle: number; after: number; growth: number };
   /** Active resource types above the idle baseline, by how many (min over the last second; only those above). */
   resources: Record<string, number>;
+  /** The meters past their thresholds, which made the verdict a leak (set on `leak` only). */
+  decidedBy?: LeakMeter[];
   /** The largest of the above: the orphaned work judged. */
   worst: number;
+}
+
+/** A meter of what a fault left: the evidence's field that holds it. */
+export type LeakMeter = 'pending' | 'inFlight' | 'longPolls' | 'resources' | 'retainedMemory' | 'consulReads';
+
+/** What each meter is, in a reason's words. */
+const METER_WORDS: Readonly<Record<LeakMeter, string>> = {
+  pending: "the client's pending reads",
+  inFlight: 'requests in flight to Consul',
+  longPolls: 'blocking queries open',
+  resources: 'active resources',
+  retainedMemory: 'memory retained after full GCs',
+  consulReads: "Consul's count of the row's reads",
+};
+
+/** The meters of `o` past their thresholds (`tolerance` for the counts; the judged growth or excess above 0). */
+export function metersOver(o: OrphanEvidence, tolerance: number): LeakMeter[] {
+  return [
+    ...(o.pending > tolerance ? (['pending'] as const) : []),
+    ...(o.inFlight > tolerance ? (['inFlight'] as const) : []),
+    ...((o.longPolls ?? 0) > tolerance ? (['longPolls'] as const) : []),
+    ...(Object.values(o.resources).some((n) => n > tolerance) ? (['resources'] as const) : []),
+    ...((o.retainedHeapBytes?.growth ?? 0) > 0 ? (['retainedMemory'] as const) : []),
+    ...((o.consulReadsPerS?.excess ?? 0) > 0 ? (['consulReads'] as const) : []),
+  ];
 }
 
 /** Options of {@link judgeLeak}, in the spirit of goleak's. */
@@ -111,8 +138,9 @@ export interface JudgeOptions {
    */
   readonly consulRates?: { readonly idlePerS: number; readonly quiescePerS: number };
   /**
-   * The heap the service retained after full GCs, bytes: warm and idle before the load, and after the quiesce.
-   * Growth beyond {@link RETAINED_HEAP_LIMIT} is judged a leak. Absent: not judged.
+   * The memory the service retained after full GCs, bytes (Node: `heapUsed + external`, so Buffers count; Go:
+   * `HeapAlloc`): warm and idle before the load, and after the quiesce. Growth beyond {@link RETAINED_HEAP_LIMIT}
+   * is judged a leak. Absent: not judged.
    */
   readonly retainedHeap?: { readonly idleBytes: number; readonly afterBytes: number };
 }
@@ -121,8 +149,10 @@ export interface JudgeOptions {
 export const CONSUL_RATE_LIMIT_PER_S = 2;
 
 /**
- * Heap a fault may leave retained above the warm idle heap (after full GCs), bytes, and as a share of it: more than
- * both is a leak (what a client keeps per failed read).
+ * Memory a fault may leave retained above the warm idle figure (after full GCs), bytes, and as a share of it: more
+ * than both is a leak (what a client keeps per failed read). On the corpus (docs/LEAK-DIAGNOSIS.md) healthy Node
+ * clients retained at most about 0.8 MiB more after a 4 s stall and healthy Go clients about 0.1 MiB, so 4 MiB is
+ * about five times the noise; a client must keep about 20 KiB per failed read for 200 failures to pass it.
  */
 export const RETAINED_HEAP_LIMIT = { bytes: 4 * 1024 * 1024, share: 0.25 } as const;
 
@@ -257,7 +287,7 @@ export function describeOrphans(o: OrphanEvidence): string {
     ...((o.longPolls ?? 0) > 0 ? [`${o.longPolls} more blocking queries (watches) open than before the fault`] : []),
     ...(o.retainedHeapBytes && o.retainedHeapBytes.growth > 0
       ? [
-          `the heap retained after full GCs grew from ${mib(o.retainedHeapBytes.idle)} to ${mib(o.retainedHeapBytes.after)} MiB`,
+          `the memory retained after full GCs grew from ${mib(o.retainedHeapBytes.idle)} to ${mib(o.retainedHeapBytes.after)} MiB`,
         ]
       : []),
     ...(o.consulReadsPerS && o.consulReadsPerS.excess > 0
@@ -355,11 +385,12 @@ export function judgeLeak(
       timeout === undefined
         ? "the client's own timeout was not stated"
         : `longer than the client's stated timeout of ${fmt(timeout / 1000)} s`;
+    const decidedBy = metersOver(orphans, tolerance);
     return {
       verdict: 'leak',
-      reason: `${grace} (${longer}), ${describeOrphans(orphans)}${ignored}: nothing is left to end them; ${trend}`,
+      reason: `${grace} (${longer}), ${describeOrphans(orphans)}${ignored}: nothing is left to end them (decided by ${decidedBy.map((m) => METER_WORDS[m]).join(', ')}); ${trend}`,
       ...evidence,
-      orphans,
+      orphans: { ...orphans, decidedBy },
     };
   }
   if (orphans.worst === 0) {

@@ -37,7 +37,13 @@ const OrphanEvidenceSchema = z
     retainedHeapBytes: z
       .object({ idle: count, after: count, growth: count })
       .optional()
-      .describe('the heap retained after full GCs, bytes: warm and idle, after the quiesce, and the growth judged'),
+      .describe(
+        'the memory retained after full GCs, bytes (Node: heapUsed + external; Go: HeapAlloc): warm and idle, after the quiesce, and the growth judged',
+      ),
+    decidedBy: z
+      .array(z.enum(['pending', 'inFlight', 'longPolls', 'resources', 'retainedMemory', 'consulReads']))
+      .optional()
+      .describe('the meters past their thresholds, which made the verdict a leak (absent on other verdicts)'),
     resources: z
       .record(z.string(), count)
       .describe('active resource types above the idle baseline, by how many (min over the last second)'),

@@ -58,6 +58,14 @@ export function phasesTable(report: Report, source: string, scenario: string, li
   return [`${measuredHow(report, s, source, link)} ${note}`, '', ...table].join('\n').trimEnd();
 }
 
+const MIB = 1024 * 1024;
+
+/** Growth of the memory retained after full GCs, with the idle figure it grew from, MiB (`+0.51 (21.7)`). */
+function retainedText(h: { idle: number; after: number }): string {
+  const growth = (h.after - h.idle) / MIB;
+  return `${growth >= 0 ? '+' : '−'}${Math.abs(growth).toFixed(2)} (${(h.idle / MIB).toFixed(1)})`;
+}
+
 /**
  * The verdicts table of `scenario` in `report`.
  * @param source the report's path, as the table names it.
@@ -77,6 +85,10 @@ export function verdictsTable(report: Report, source: string, scenario: string, 
         .map((run) => run.leak ?? '–')
         .join(', '),
       `${peakPending} / ${r.leak?.evidence.inFlight?.faultPeak ?? '–'}`,
+      orphans?.consulReadsPerS
+        ? `${orphans.consulReadsPerS.idle.toFixed(1)} → ${orphans.consulReadsPerS.quiesce.toFixed(1)}`
+        : '–',
+      orphans?.retainedHeapBytes ? retainedText(orphans.retainedHeapBytes) : '–',
       orphans ? describeOrphans(orphans) : '–',
     ];
   });
@@ -89,11 +101,13 @@ export function verdictsTable(report: Report, source: string, scenario: string, 
           'client',
           `verdicts (${runs} run${runs === 1 ? '' : 's'})`,
           'peak pending / in flight during the fault',
+          "Consul's reads/s: idle → quiesce",
+          'memory retained after full GCs: growth (of idle), MiB',
           'left after the quiesce',
         ],
         ...rows,
       ],
-      { align: ['l', 'l', 'r', 'l'] },
+      { align: ['l', 'l', 'r', 'r', 'r', 'l'] },
     ),
   ].join('\n');
 }

@@ -45,15 +45,18 @@ import {
 import { readServiceConfig, type ServiceConfig, type ServiceStats } from './service-protocol.ts';
 
 /**
- * The heap the process retains, bytes: `heapUsed` after two full GCs (the service runs with `--expose-gc`); what a
- * client keeps per failed read stays in it. `undefined` without `gc` (a launcher that dropped the flag).
+ * The memory the process retains, bytes: `heapUsed + external` after two full GCs (the service runs with
+ * `--expose-gc`). What a client keeps per failed read stays in it, on the V8 heap (objects, closures) or outside it
+ * (`external`: the ArrayBuffers behind Buffers and typed arrays, which `heapUsed` alone does not count).
+ * `undefined` without `gc` (a launcher that dropped the flag).
  */
 function retainedHeapBytes(): number | undefined {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return undefined;
   gc();
   gc();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
 }
 
 /** The factory of a registered client, or of a user's module (its default export or `createClient`). */

@@ -20,6 +20,13 @@ import { type ServiceConfig, type ServiceStats, writeServiceConfig } from './ser
 const SERVICE_FILE = fileURLToPath(siblingModule(import.meta.url, './config-service'));
 
 /** A running config service. */
+/**
+ * How long the harness waits for the service's answer to one of its requests (stats, idle, retained), ms: a service
+ * whose client blocked its event loop or ran it out of memory fails its row with `SERVICE_FAILED` instead of holding
+ * the run forever (a client whose watch loops doubled on each error did, for five minutes, before this bound).
+ */
+export const SERVICE_REPLY_TIMEOUT_MS = 30_000;
+
 export interface StartedService {
   /** e.g. `http://127.0.0.1:39123`. */
   readonly url: string;
@@ -114,16 +121,35 @@ export async function startConfigService(options: StartServiceOptions): Promise<
     );
   }
   // The idle baseline, now that the IPC channel is in use and before any load.
-  const ask = async (type: 'idle' | 'retained'): Promise<{ heapBytes?: number | undefined }> => {
+  const ask = async (type: 'idle' | 'retained' | 'stats'): Promise<unknown> => {
     const reply = child.getOneMessage({ filter: (m) => (m as { type?: string }).type === type });
+    reply.catch(() => {}); // a reply that never comes is the timeout's error, not an unhandled rejection
     await child.sendMessage({ type });
-    return (await reply) as { heapBytes?: number | undefined };
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new BenchError(
+              'SERVICE_FAILED',
+              `the config service with client ${options.client} did not answer '${type}' within ${SERVICE_REPLY_TIMEOUT_MS / 1000} s: its event loop is blocked or it ran out of memory (see --verbose for its output)`,
+              { details: proc.logTail() },
+            ),
+          ),
+        SERVICE_REPLY_TIMEOUT_MS,
+      );
+    });
+    try {
+      return await Promise.race([reply, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   };
-  const takeIdle = () => ask('idle');
+  const takeIdle = async () => (await ask('idle')) as { heapBytes?: number | undefined };
   await takeIdle();
   return {
     idle: takeIdle,
-    retainedHeap: async () => (await ask('retained')).heapBytes,
+    retainedHeap: async () => ((await ask('retained')) as { heapBytes?: number }).heapBytes,
     url: `http://127.0.0.1:${port}`,
     pid: child.pid,
     async stats() {
@@ -133,9 +159,7 @@ export async function startConfigService(options: StartServiceOptions): Promise<
           `the config service with client ${options.client} exited during the run`,
           { details: proc.logTail() },
         );
-      const reply = child.getOneMessage({ filter: (m) => (m as { type?: string }).type === 'stats' });
-      await child.sendMessage({ type: 'stats' });
-      return ((await reply) as unknown as { stats: ServiceStats }).stats;
+      return ((await ask('stats')) as { stats: ServiceStats }).stats;
     },
     stop,
   };

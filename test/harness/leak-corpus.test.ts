@@ -12,13 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEDGED_RETRY } from '../../clients/support/hedged-retry.ts';
 import type { StartedConsul } from '../../harness/consul/consul-types.ts';
 import { startLocalConsul } from '../../harness/consul/local-consul.ts';
+import { CONSUL_RATE_LIMIT_PER_S } from '../../harness/diagnosis/leak-verdict.ts';
 import { startToxiproxy } from '../../harness/faults/toxiproxy-server.ts';
 import { Teardown } from '../../harness/lifecycle.ts';
 import type { Report, ResultRow } from '../../harness/report/report-schema.ts';
 import { mergeReports, runsOf } from '../../harness/results/merge.ts';
 import { BenchRun } from '../../harness/run/bench-run.ts';
 import { loadScenario } from '../../harness/scenario/load-scenario.ts';
-import { parseScenario } from '../../harness/scenario/scenario-schema.ts';
+import { parseScenario, type Scenario } from '../../harness/scenario/scenario-schema.ts';
 import { ROOT } from '../helpers.ts';
 
 /** Every client of the corpus and its expected verdict (see test/fixtures/clients/README.md). */
@@ -37,6 +38,14 @@ const CORPUS: Readonly<Record<string, 'leak' | 'no-leak'>> = {
   'watch-backoff': 'no-leak',
   'poll-respawn-unref': 'leak',
   'ttl-cache': 'no-leak',
+  'abort-listener-per-failure': 'leak',
+  'abort-listener-removed': 'no-leak',
+};
+
+/** The watching caches again against a Consul over TLS, where undici negotiates HTTP/2 (one connection, streams). */
+const OVER_TLS: Readonly<Record<string, 'leak' | 'no-leak'>> = {
+  'watch-respawn-on-error': 'leak',
+  'watch-backoff': 'no-leak',
 };
 
 const base = loadScenario('network-stall');
@@ -55,6 +64,7 @@ const RATE = 50;
  * and the stall plus the 4 s drain exceed it: a read the stall caught has ended at the generator before the load
  * stops.
  */
+const overTls = (s: Scenario): Scenario => ({ ...s, name: 'leak-corpus-tls', consul: { ...s.consul, tls: true } });
 const scenarioWith = (clients: string[]) => {
   const s = parseScenario({
     ...base,
@@ -67,61 +77,75 @@ const scenarioWith = (clients: string[]) => {
 };
 
 /**
- * Eight runs side by side, each with its own Toxiproxy and its rows twice (interleaved), on one Consul: most of a
- * stall row is waiting (the stall, the quiesce), and at 50 reads a second the machine is not what slows a row. At
- * most two clients a run (the slowest alone), leaking and healthy mixed across the runs. (In the closed model in three runs, the corpus
+ * Ten runs side by side (eleven with the TLS run below), each with its own Toxiproxy and its rows twice
+ * (interleaved), on one Consul: most of a stall row is waiting (the stall, the quiesce), and at 50 reads a second
+ * the machine is not what slows a row. At most two clients a run (the slowest alone), leaking and healthy mixed
+ * across the runs, so the file takes about as long as four rows. (In the closed model in three runs, the corpus
  * took 173 s on CI; in five runs of three it got `no-leak` for two leaking clients. In thirteen runs of one client,
- * 79 s here instead of about 100, the first runs of `fixed` and `pooled` were `inconclusive`, 7 fault samples of the 8
- * needed, and `pooled` answered 137 of 478 reads in its first run: thirteen services starting at once overload two
- * cores.)
+ * the first runs of `fixed` and `pooled` were `inconclusive`, 7 fault samples of the 8 needed: thirteen services
+ * starting at once overload two cores, so the runs start {@link STAGGER_MS} apart.)
  */
 const GROUPS: ReadonlyArray<{ readonly controls: string[]; readonly corpus: string[] }> = [
   { controls: ['leaky-without-abort'], corpus: ['pool-bounded-timeout'] },
-  { controls: ['fixed'], corpus: ['fetch-race-timeout', 'ttl-cache'] },
+  { controls: ['fixed'], corpus: ['fetch-race-timeout'] },
   { controls: ['pooled'], corpus: ['timer-per-read'] },
-  // its quiesce waits up to the generator's 10 s timeout for reads that never end: 28 s a row, so alone
+  // its quiesce waits up to the generator's timeout for reads that never end: the longest row, so alone
   { controls: [], corpus: ['pool-no-timeouts'] },
   { controls: [], corpus: ['http-timeout-no-destroy', 'consul-npm-timeout'] },
   { controls: [], corpus: ['consul-npm-no-timeout', 'http-destroy-on-timeout'] },
   { controls: [], corpus: ['fetch-abort-timeout', 'polling-cache'] },
   // watching caches: reads served from memory, so the only thing a stall can leave is a watch loop
-  { controls: [], corpus: ['watch-respawn-on-error', 'watch-backoff', 'poll-respawn-unref'] },
+  { controls: [], corpus: ['watch-respawn-on-error', 'watch-backoff'] },
+  { controls: [], corpus: ['poll-respawn-unref', 'ttl-cache'] },
+  // memory kept per failed read, and its twin
+  { controls: [], corpus: ['abort-listener-per-failure', 'abort-listener-removed'] },
 ];
+/** Between one run's start and the next, ms: the services' starts spread over a few seconds. */
+const STAGGER_MS = 700;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fixture = (name: string) => ({ name, path: path.join(ROOT, 'test/fixtures/clients', `${name}.ts`) });
 
 describe('the leak verdict on a corpus of clients under a real stall', () => {
   let teardown: Teardown;
   let report: Report;
+  let tlsReport: Report;
   beforeAll(async () => {
     teardown = new Teardown();
     // A Consul of its own with the scenario's connection limit, as `run network-stall` starts: the stalled
     // connections the leaking clients hold (up to about 150 each) stay open at Consul through Toxiproxy, and with
     // the shared Consul's 200 per client address they refused the healthy clients' new connections after the stall.
-    const consul: StartedConsul = await startLocalConsul({
-      backend: 'local',
-      httpMaxConnsPerClient: base.consul.httpMaxConnsPerClient,
-    });
-    teardown.defer('the corpus Consul', () => consul.stop());
+    // And one over TLS (HTTPS only, as `--tls` starts it) for the watching caches over HTTP/2.
+    const [consul, tlsConsul]: StartedConsul[] = await Promise.all([
+      startLocalConsul({ backend: 'local', httpMaxConnsPerClient: base.consul.httpMaxConnsPerClient }),
+      startLocalConsul({ backend: 'local', tls: true, httpMaxConnsPerClient: base.consul.httpMaxConnsPerClient }),
+    ]);
+    teardown.defer('the corpus Consul', () => consul!.stop());
+    teardown.defer('the corpus Consul over TLS', () => tlsConsul!.stop());
+    const runs = [
+      ...GROUPS.map((g) => ({ consul: consul!, scenario: scenarioWith(g.controls), corpus: g.corpus })),
+      { consul: tlsConsul!, scenario: overTls(scenarioWith([])), corpus: Object.keys(OVER_TLS) },
+    ];
     const reports = await Promise.all(
-      GROUPS.map((g) =>
-        new BenchRun({
-          consul,
-          scenarios: [scenarioWith(g.controls)],
+      runs.map(async (r, i) => {
+        await sleep(i * STAGGER_MS);
+        return new BenchRun({
+          consul: r.consul,
+          scenarios: [r.scenario],
           command: 'vitest run test/harness/leak-corpus.test.ts',
           teardown,
           repeat: 2,
           startToxiproxy: () => startToxiproxy(),
-          customClients: g.corpus.map((name) => ({
-            name,
-            path: path.join(ROOT, 'test/fixtures/clients', `${name}.ts`),
-          })),
-        }).run(),
-      ),
+          customClients: r.corpus.map(fixture),
+        }).run();
+      }),
     );
-    report = mergeReports(reports);
-    // Kept beside vitest's results (CI keeps .vitest-artifacts/); docs/LEAK-DIAGNOSIS.md's table is rendered from a
-    // copy committed as reports/leak-corpus/report.json.
+    report = mergeReports(reports.slice(0, -1));
+    tlsReport = reports.at(-1)!;
+    // Kept beside vitest's results (CI keeps .vitest-artifacts/); docs/LEAK-DIAGNOSIS.md's tables are rendered from
+    // copies committed as reports/leak-corpus/report.json and tls.json.
     await mkdir(path.join(ROOT, '.vitest-artifacts'), { recursive: true });
     await writeFile(path.join(ROOT, '.vitest-artifacts', 'leak-corpus.json'), JSON.stringify(report, null, 2));
+    await writeFile(path.join(ROOT, '.vitest-artifacts', 'leak-corpus-tls.json'), JSON.stringify(tlsReport, null, 2));
   }, 15 * 60_000);
   afterAll(() => teardown.runAll());
 
@@ -133,6 +157,7 @@ describe('the leak verdict on a corpus of clients under a real stall', () => {
 
   it('runs every client twice without a failure', () => {
     expect(report.failures).toEqual([]);
+    expect(tlsReport.failures).toEqual([]);
     expect(report.scenarios).toHaveLength(1);
     expect(GROUPS.flatMap((g) => g.corpus).sort()).toEqual(Object.keys(CORPUS).sort());
     for (const r of report.scenarios[0]!.results) expect(runsOf(r), r.client).toHaveLength(2);
@@ -180,5 +205,29 @@ describe('the leak verdict on a corpus of clients under a real stall', () => {
     const o = row('pool-no-timeouts').leak?.evidence.orphans;
     expect(o?.inFlight).toBeLessThanOrEqual(8);
     expect(o?.pending).toBeGreaterThan(8);
+  });
+
+  it("a watch loop respawned on errors is judged by Consul's own count of its reads: more after the stall than before", () => {
+    const o = row('watch-respawn-on-error').leak;
+    expect(o?.evidence.orphans?.consulReadsPerS?.excess).toBeGreaterThan(CONSUL_RATE_LIMIT_PER_S);
+    expect(o?.evidence.orphans?.pending).toBe(0);
+    expect(o?.evidence.orphans?.decidedBy).toContain('consulReads');
+  });
+
+  it('memory kept per failed read is judged by the memory retained after full GCs, nothing else being left', () => {
+    const o = row('abort-listener-per-failure').leak?.evidence.orphans;
+    expect(o?.retainedHeapBytes?.growth).toBeGreaterThan(0);
+    expect(o).toMatchObject({ pending: 0, inFlight: 0, decidedBy: ['retainedMemory'] });
+    expect(row('abort-listener-removed').leak?.evidence.orphans?.retainedHeapBytes?.growth).toBe(0);
+  });
+
+  it.each(Object.entries(OVER_TLS))('over TLS (HTTP/2), %s is judged %s on every run', (name, expected) => {
+    const r = tlsReport.scenarios[0]!.results.find((x) => x.client === name);
+    expect(r, JSON.stringify(tlsReport.failures)).toBeDefined();
+    expect(
+      runsOf(r!).map((run) => run.leak),
+      r!.leak?.evidence.reason,
+    ).toEqual([expected, expected]);
+    if (expected === 'leak') expect(r!.leak?.evidence.orphans?.decidedBy).toContain('consulReads');
   });
 });

@@ -229,6 +229,9 @@ describe('judgeLeak', () => {
     expect(v.verdict).toBe('leak');
     expect(v.orphans?.consulReadsPerS).toEqual({ idle: 1, quiesce: 6.3, excess: 5.3 });
     expect(v.reason).toMatch(/Consul served 6\.3 of its reads a second with no load, against 1 idle before it/);
+    // the evidence says which meter decided
+    expect(v.orphans?.decidedBy).toEqual(['consulReads']);
+    expect(v.reason).toMatch(/decided by Consul's count of the row's reads/);
     // a poller at its own rate before and after: not a leak; a small rise is within the limit
     expect(judgeLeak(quiet, bounds, idle, { consulRates: { idlePerS: 1, quiescePerS: 1.3 } }).verdict).toBe('no-leak');
     expect(judgeLeak(quiet, bounds, idle, { consulRates: { idlePerS: 3, quiescePerS: 5.5 } }).verdict).toBe('no-leak');
@@ -240,7 +243,8 @@ describe('judgeLeak', () => {
     const v = judgeLeak(quiet, bounds, idle, { retainedHeap: { idleBytes: 10 * MiB, afterBytes: 30 * MiB } });
     expect(v.verdict).toBe('leak');
     expect(v.orphans?.retainedHeapBytes).toEqual({ idle: 10 * MiB, after: 30 * MiB, growth: 20 * MiB });
-    expect(v.reason).toMatch(/the heap retained after full GCs grew from 10\.0 to 30\.0 MiB/);
+    expect(v.reason).toMatch(/the memory retained after full GCs grew from 10\.0 to 30\.0 MiB/);
+    expect(v.orphans?.decidedBy).toEqual(['retainedMemory']);
     // within either bound: not judged a leak
     expect(
       judgeLeak(quiet, bounds, idle, { retainedHeap: { idleBytes: 10 * MiB, afterBytes: 13 * MiB } }).verdict,
