@@ -115,7 +115,7 @@ describe.concurrent('bad input exits 2 with one line naming the fix', () => {
     [['run', '--profile', 'perf'], /Allowed choices are flame, cpu, doctor/],
     [['run', '--repeat', '0'], /--repeat takes a whole number from 1 to 100/],
     [['gate', 'report.json'], /required option '--budgets <file>' not specified/],
-    [['calibrate', '--runs', '13'], /--runs takes an even whole number from 12 to 40/],
+    [['calibrate', '--runs', '13'], /--runs takes an even whole number from 12 to 240/],
     [['calibrate', '--duration', '0'], /--duration takes whole seconds from 1 to 600/],
   ])('%j', async (args, message) => {
     const r = await cli(args);
@@ -145,20 +145,29 @@ describe.concurrent('bad input exits 2 with one line naming the fix', () => {
   });
 });
 
-describe.concurrent('calibrate --from the committed calibration', () => {
+describe.concurrent('calibrate --from a committed calibration', () => {
   it('recomputes the false alarms and the power from the raw runs, paired by round, with the pooled figures beside', async () => {
     const out = await tmp();
     const from = path.join(out, 'report.json');
-    await writeFile(from, await readFile(path.join(ROOT, 'reports/calibration/report.json')));
+    // the 12-round one (reports/calibration has 240 rounds: a minute of gating)
+    await writeFile(from, await readFile(path.join(ROOT, 'reports/calibration-noisy-10s/report.json')));
     const r = await cli(['calibrate', '--from', from]);
     expect([0, 1], r.stderr).toContain(r.exitCode);
-    expect(r.stdout).toMatch(/│ p50 +│ [\d.]+ → [\d.]+ \(\+[\d.]+%\)/);
+    expect(r.stdout).toMatch(/│ p50 < 0 +│ [\d.]+ → [\d.]+ \(\+[\d.]+%\)/);
+    expect(r.stdout).toMatch(/budgets at pooled's median: held-then-broken/);
+    expect(r.stdout).toMatch(/disjoint gates +│ 2 independent/);
     expect(r.stdout).toMatch(/any, unpaired/);
-    expect(r.stdout).toMatch(/12 rounds; every choice of 6 of them gated as 6 \+ 6 runs, runs paired by round/);
+    expect(r.stdout).toMatch(/12 rounds; every choice of 6 of them gated as 6 \+ 6 runs \(.*\), runs paired by round/);
     const c = JSON.parse(await readFile(path.join(out, 'calibration.json'), 'utf8'));
     expect(c.paired).toBe(true);
     expect(c.metrics[0].splits).toBe(924);
-    expect(r.exitCode).toBe(c.anyMetric.falseAlarmRate <= 0.05 && c.anyMetric.power >= 0.95 ? 0 : 1);
+    expect(c.paths.map((p: { path: string }) => p.path)).toEqual(['both-broken', 'at-median']);
+    expect(c.paths[0].independent.experiments).toBe(2);
+    const met = c.paths.every(
+      (p: { anyMetric: { falseAlarmRate: number; power: number } }) =>
+        p.anyMetric.falseAlarmRate <= 0.05 && p.anyMetric.power >= 0.95,
+    );
+    expect(r.exitCode).toBe(met ? 0 : 1);
   });
 });
 
