@@ -42,8 +42,10 @@ export function fmt(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(1);
 }
 
-/** A meter of what a fault left: the evidence's field that holds it. */
-export type LeakMeter = 'pending' | 'inFlight' | 'longPolls' | 'resources' | 'retainedMemory' | 'consulReads';
+/** The meters of what a fault left, each named after the evidence's field that holds it. */
+export const LEAK_METERS = ['pending', 'inFlight', 'longPolls', 'resources', 'retainedMemory', 'consulReads'] as const;
+/** A meter of what a fault left. */
+export type LeakMeter = (typeof LEAK_METERS)[number];
 
 /** What each meter is, in a reason's words. */
 export const METER_WORDS: Readonly<Record<LeakMeter, string>> = {

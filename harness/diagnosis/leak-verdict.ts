@@ -28,7 +28,7 @@
  *
  * @module
  */
-import { describeOrphans, fmt, type LeakMeter, METER_WORDS, metersOver, type OrphanEvidence } from './leak-evidence.ts';
+import { describeOrphans, fmt, METER_WORDS, metersOver, type OrphanEvidence } from './leak-evidence.ts';
 
 export { describeOrphans, type LeakMeter, metersOver, type OrphanEvidence } from './leak-evidence.ts';
 

@@ -4,7 +4,9 @@
  *
  * @module
  */
+
 import { z } from 'zod';
+import { LEAK_METERS } from '../diagnosis/leak-evidence.ts';
 
 const count = z.int().min(0);
 
@@ -41,7 +43,7 @@ const OrphanEvidenceSchema = z
         'the memory retained after full GCs, bytes (Node: heapUsed + external; Go: HeapAlloc): warm and idle, after the quiesce, and the growth judged',
       ),
     decidedBy: z
-      .array(z.enum(['pending', 'inFlight', 'longPolls', 'resources', 'retainedMemory', 'consulReads']))
+      .array(z.enum(LEAK_METERS))
       .optional()
       .describe('the meters past their thresholds, which made the verdict a leak (absent on other verdicts)'),
     resources: z
