@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -130,8 +131,9 @@ func run() error {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
-	mux.HandleFunc("/__bench/idle", func(w http.ResponseWriter, _ *http.Request) {
-		idle := m.takeIdle()
+	mux.HandleFunc("/__bench/idle", func(w http.ResponseWriter, r *http.Request) {
+		spanMs, _ := strconv.Atoi(r.URL.Query().Get("spanMs"))
+		idle := m.takeIdle(time.Duration(spanMs) * time.Millisecond)
 		writeJSON(w, map[string]any{"resources": idle, "heapBytes": retainedHeap()})
 	})
 	mux.HandleFunc("/__bench/retained", func(w http.ResponseWriter, _ *http.Request) {

@@ -243,11 +243,21 @@ func retainedHeap() uint64 {
 	return ms.HeapAlloc
 }
 
-// takeIdle records the idle baseline: goroutines when ready and before any load.
-func (m *meters) takeIdle() map[string]int {
+// idleSnapshotEvery is how often takeIdle looks over its span.
+const idleSnapshotEvery = 100 * time.Millisecond
+
+// takeIdle records the idle baseline: work goroutines when ready and before any load, and again after a warm-up;
+// the most seen in snapshots every 100 ms over span (0: one snapshot), so a poller's goroutine that comes and goes
+// is in it whenever it is taken (as the Node service's idleResourceCounts).
+func (m *meters) takeIdle(span time.Duration) map[string]int {
+	most := workGoroutines()
+	for waited := time.Duration(0); waited < span; waited += idleSnapshotEvery {
+		time.Sleep(idleSnapshotEvery)
+		most = max(most, workGoroutines())
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.idle = map[string]int{"goroutines": workGoroutines()}
+	m.idle = map[string]int{"goroutines": most}
 	return m.idle
 }
 

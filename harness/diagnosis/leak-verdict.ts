@@ -12,7 +12,9 @@
  * - blocking queries (`longPolls`) above their median before the fault: a watch loop started again on an error
  *   while the old one lives on holds one more each time, with no read waiting on it;
  * - active resources (`process.getActiveResourcesInfo()`: ref'd sockets, timers …) above what the service held when
- *   it was ready and idle, before any load (idle keep-alive sockets are unref'd and not listed).
+ *   it was ready and idle, before any load and again after the warm-up: the most of each type over a second, so a
+ *   poll's timer absent while the poll is in flight does not lower it (idle keep-alive sockets are unref'd and not
+ *   listed).
  * Each is the minimum over the quiesce's last second (settle and retry: what is on its way out is not counted).
  * - **leak**: any of them is more than the tolerance ({@link ORPHAN_LIMIT} unless given), whatever the client's
  *   concurrency ceiling;

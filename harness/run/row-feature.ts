@@ -44,8 +44,11 @@ export interface RowTarget {
   readonly flags: readonly string[];
   /** The service's statistics since the previous call (a window); absent for consul-direct. */
   readonly stats: (() => Promise<ServiceStats>) | undefined;
-  /** Takes the service's idle baseline again (after the warm-up), with its retained heap; absent for consul-direct. */
-  readonly idle?: (() => Promise<{ heapBytes?: number | undefined }>) | undefined;
+  /**
+   * Takes the service's idle baseline again (after the warm-up), the most of each resource type over `spanMs` (ms,
+   * default 0: one snapshot), with its retained heap; absent for consul-direct.
+   */
+  readonly idle?: ((spanMs?: number) => Promise<{ heapBytes?: number | undefined }>) | undefined;
   /** The heap the service retains now, after a full GC, bytes; absent for consul-direct. */
   readonly retainedHeap?: (() => Promise<number | undefined>) | undefined;
   /** consul-direct: the load generator's connections to Consul. */

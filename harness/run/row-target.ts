@@ -102,7 +102,7 @@ export async function startTarget(ctx: TargetContext): Promise<RowTarget> {
     connections: scenario.load.connections,
     flags: [],
     stats: () => service.stats(),
-    idle: () => service.idle(),
+    idle: (spanMs) => service.idle(spanMs),
     retainedHeap: () => service.retainedHeap(),
     directMeter: undefined,
     stop,

@@ -10,8 +10,9 @@
  *
  * Started by `service-process.ts` with the path of its configuration (a JSON file only its user can read, deleted
  * once read, so an ACL token never shows in `ps`) in argv[2]; talks to the harness over execa's
- * IPC: it sends `{ type: 'ready', port }`, then answers `{ type: 'idle' }` (the idle baseline of active resources,
- * taken before any load and again after a warm-up, with the retained heap), `{ type: 'retained' }` (the heap after
+ * IPC: it sends `{ type: 'ready', port }`, then answers `{ type: 'idle', spanMs? }` (the idle baseline of active
+ * resources, the most of each type over `spanMs`, taken before any load and again after a warm-up, with the retained
+ * heap), `{ type: 'retained' }` (the heap after
  * a full GC) and `{ type: 'stats' }` with a {@link ServiceStats}; SIGTERM stops it.
  * Run directly only for debugging.
  *
@@ -36,6 +37,7 @@ import {
   activeResourceCounts,
   ConsulConnectionMeter,
   InFlightMeter,
+  idleResourceCounts,
   ProcessMeter,
   ServiceSampler,
   takeWindows,
@@ -143,10 +145,13 @@ async function main(): Promise<void> {
       res.end('ok');
       return;
     }
-    if (config.readyFile && url === '/__bench/idle') {
-      idleResources = activeResourceCounts();
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ resources: idleResources, heapBytes: retainedHeapBytes() }));
+    if (config.readyFile && url.startsWith('/__bench/idle')) {
+      const spanMs = Number(new URL(url, 'http://service').searchParams.get('spanMs') ?? 0);
+      void idleResourceCounts(spanMs).then((counts) => {
+        idleResources = counts;
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ resources: idleResources, heapBytes: retainedHeapBytes() }));
+      });
       return;
     }
     if (config.readyFile && url === '/__bench/retained') {
@@ -230,7 +235,7 @@ async function main(): Promise<void> {
     const m = message as { type?: string };
     if (m.type === 'stats') await sendMessage({ type: 'stats', stats: takeStats() });
     if (m.type === 'idle') {
-      idleResources = activeResourceCounts();
+      idleResources = await idleResourceCounts((m as { spanMs?: number }).spanMs ?? 0);
       await sendMessage({ type: 'idle', resources: idleResources, heapBytes: retainedHeapBytes() });
     }
     if (m.type === 'retained') await sendMessage({ type: 'retained', heapBytes: retainedHeapBytes() });

@@ -105,7 +105,9 @@ export async function startGoService(options: StartGoServiceOptions): Promise<St
   const heap = (o: unknown) => (o as { heapBytes?: number | undefined }).heapBytes;
   await get('/__bench/idle');
   return {
-    idle: async () => ({ heapBytes: heap(await get('/__bench/idle')) }),
+    idle: async (spanMs?: number) => ({
+      heapBytes: heap(await get(`/__bench/idle${spanMs ? `?spanMs=${spanMs}` : ''}`)),
+    }),
     retainedHeap: async () => heap(await get('/__bench/retained')),
     url,
     pid: proc.pid,

@@ -37,8 +37,11 @@ export interface StartedService {
    * Takes the idle baseline (active resources, or the Go service's work goroutines) again, e.g. after a warm-up
    * once its reads settled, so what the client keeps on purpose (a timer per cached key) is in it; with the heap
    * retained then (bytes, after a full GC; absent when the service cannot force one).
+   * @param spanMs how long the service looks, ms: the baseline is the most of each resource type (goroutines for
+   *   Go) seen over it, every 100 ms, so a periodic client's idle work is in it whenever it is taken. Default 0 (one
+   *   snapshot).
    */
-  idle(): Promise<{ heapBytes?: number | undefined }>;
+  idle(spanMs?: number): Promise<{ heapBytes?: number | undefined }>;
   /** The heap the service retains now, bytes, after a full GC (Node `--expose-gc`, Go `runtime.GC()`); absent when unknown. */
   retainedHeap(): Promise<number | undefined>;
   stop(): Promise<void>;
@@ -121,10 +124,10 @@ export async function startConfigService(options: StartServiceOptions): Promise<
     );
   }
   // The idle baseline, now that the IPC channel is in use and before any load.
-  const ask = async (type: 'idle' | 'retained' | 'stats'): Promise<unknown> => {
+  const ask = async (type: 'idle' | 'retained' | 'stats', spanMs?: number): Promise<unknown> => {
     const reply = child.getOneMessage({ filter: (m) => (m as { type?: string }).type === type });
     reply.catch(() => {}); // a reply that never comes is the timeout's error, not an unhandled rejection
-    await child.sendMessage({ type });
+    await child.sendMessage(spanMs ? { type, spanMs } : { type });
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -145,7 +148,7 @@ export async function startConfigService(options: StartServiceOptions): Promise<
       clearTimeout(timer);
     }
   };
-  const takeIdle = async () => (await ask('idle')) as { heapBytes?: number | undefined };
+  const takeIdle = async (spanMs?: number) => (await ask('idle', spanMs)) as { heapBytes?: number | undefined };
   await takeIdle();
   return {
     idle: takeIdle,
@@ -219,7 +222,7 @@ async function startLaunchedService(
     (await (await fetch(`http://127.0.0.1:${port}${route}`, { signal: AbortSignal.timeout(10_000) })).json()) as {
       heapBytes?: number | undefined;
     };
-  const takeIdle = () => get('/__bench/idle');
+  const takeIdle = (spanMs?: number) => get(`/__bench/idle${spanMs ? `?spanMs=${spanMs}` : ''}`);
   await takeIdle();
   let stopped: Promise<void> | undefined;
   return {

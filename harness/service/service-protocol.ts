@@ -62,7 +62,8 @@ export interface ServiceStats {
   pendingPeak: number;
   /**
    * Active resources by type (`process.getActiveResourcesInfo()`) when the service was ready and idle: after the
-   * client's `start()` and the server's `listen()`, before any load. What a row leaves above this is orphaned.
+   * client's `start()` and the server's `listen()`, before any load, and again after a warm-up (the most of each
+   * type seen over a second then). What a row leaves above this is orphaned.
    */
   idleResources: Record<string, number>;
   /** Samples taken every 250 ms in the window. */

@@ -1,8 +1,12 @@
 /**
  * The results model: repeated runs merged into a row keep what every run showed (the worst leak verdict with its
  * evidence, the highest peaks, the generator's busiest run, phases added up), and the service's memory meter counts
- * what is allocated outside the V8 heap (Buffers) as well as inside it.
+ * what is allocated outside the V8 heap (Buffers) as well as inside it; the idle baseline of active resources holds a
+ * poller's next-poll timer even when taken while the poll is in flight.
  */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { createLatencyHistogram, encodeHistogram, recordMs } from '../../harness/load/latency-histogram.ts';
 import type { ResultRow } from '../../harness/report/report-schema.ts';
@@ -99,5 +103,26 @@ describe('ProcessMeter', () => {
     } finally {
       meter.dispose();
     }
+  });
+});
+
+describe('idleResourceCounts', () => {
+  it("a poller's next-poll timer is in the idle baseline though one snapshot in its poll misses it", async () => {
+    // as the polling-cache fixture: a ref'd timer to the next poll, none while the poll (here 60 ms) is in flight;
+    // in a process of its own (the test runner's own timers come and go)
+    const meters = pathToFileURL(path.resolve('harness/service/service-meters.ts')).href;
+    const script = `
+      import { activeResourceCounts, idleResourceCounts } from '${meters}';
+      let stopped = false;
+      let next;
+      const poll = () => { setTimeout(() => { if (!stopped) next = setTimeout(poll, 150); }, 60).unref(); };
+      poll();
+      const inPoll = activeResourceCounts().Timeout ?? 0;
+      const over = (await idleResourceCounts(1000)).Timeout ?? 0;
+      stopped = true;
+      clearTimeout(next);
+      console.log(JSON.stringify({ inPoll, over }));`;
+    const { stdout } = await execa(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000 });
+    expect(JSON.parse(stdout)).toEqual({ inPoll: 0, over: 1 });
   });
 });

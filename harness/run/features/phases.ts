@@ -54,6 +54,12 @@ export function alignTimeline(
 /** The longest the warm idle baseline waits for the warm-up's reads to settle, ms. */
 const WARM_SETTLE_MAX_MS = 3000;
 
+/**
+ * The last part of that wait, ms, over which the service takes its warm idle baseline: the most of each resource
+ * type seen, so a poll in flight at one moment does not lower it (see `idleResourceCounts`).
+ */
+const IDLE_SPAN_MS = 1000;
+
 export const phasesFeature: RowFeature = {
   name: 'phases',
   forScenario({ scenario }, env) {
@@ -77,8 +83,9 @@ export const phasesFeature: RowFeature = {
             // per cached key, a watch) is in it, as goleak's IgnoreCurrent() and assertNoLeaks' warm snapshot
             if (scenario.load.warmupS <= 0) return;
             const settleMs = Math.min(WARM_SETTLE_MAX_MS, scenario.clientOptions.requestTimeoutMs + 500);
-            await sleep(settleMs, undefined, env.signal ? { signal: env.signal } : undefined).catch(() => {});
-            heap.idleBytes = (await row.target?.idle?.())?.heapBytes;
+            const spanMs = Math.min(IDLE_SPAN_MS, settleMs);
+            await sleep(settleMs - spanMs, undefined, env.signal ? { signal: env.signal } : undefined).catch(() => {});
+            heap.idleBytes = (await row.target?.idle?.(spanMs))?.heapBytes;
           },
           async settle() {
             quiesceStartedAt = Date.now();
