@@ -1,8 +1,11 @@
 /**
  * `consul-kv-bench capacity <scenario> --slo "p99<50ms,errors<0.1%"`: per row, the highest open-model arrival rate
  * that holds the SLO as an interval (`harness/capacity/capacity-search.ts`: ×2 ramp, then binary search, rates near
- * the knee judged on repeats), with every step as evidence; rows whose intervals overlap are not ranked. Each step is one open-model run of the row at that rate (a fresh service, a warm-up, `--step` seconds
- * measured) on one Consul shared by the whole search. Writes `capacity.json` (the verdicts and every step's raw
+ * the knee judged on repeats), with every step as evidence; rows whose intervals overlap are not ranked. Each step
+ * is one open-model run of the row at that rate (a fresh service, a warm-up, `--step` seconds measured) on one
+ * Consul shared by the whole search. The rows' searches take turns, one step each in a fixed order, so a drift of
+ * the machine over the search's hours falls on every row alike (two back-to-back runs of `articles` had three of
+ * eleven rows' intervals apart when each row was searched to its end before the next began). Writes `capacity.json` (the verdicts and every step's raw
  * row) and `capacity.md`.
  *
  * @module
@@ -11,6 +14,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Table from 'cli-table3';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import pLimit from 'p-limit';
 import { intervalText, overlapping, ratesText } from '../capacity/capacity-report.ts';
 import {
   type CapacityResult,
@@ -107,6 +111,16 @@ export function stepLengthText(stepS: number, warmupS: number, slo: readonly Slo
   return `Steps of ${stepS} s measured after ${warmupS} s of warm-up${terms.length > 0 ? `: one pause longer than ${terms.join(', one longer than ')} on its own (latency counts from the intended send time)` : ''}.`;
 }
 
+/**
+ * The progress line that says how the rows share the search: in turns, one step each (e.g. `11 rows take turns,
+ * one step at a time: …`).
+ */
+export function interleaveNote(rows: number): string {
+  return rows > 1
+    ? `${rows} rows take turns, one step at a time: a drift of the machine during the search falls on every row alike`
+    : 'one row';
+}
+
 /** The verdict table: one line per row. */
 export function capacityTable(results: readonly RowCapacity[], slo: readonly SloTerm[]): string {
   const table = new Table({
@@ -189,7 +203,13 @@ export async function capacityCommand(scenarioName: string, flags: CapacityFlags
   const results: RowCapacity[] = [];
   const createdAt = new Date().toISOString();
   let environment: Environment | undefined;
-  const write = async () => {
+  // one write at a time: the rows' searches end at different times and each writes what is known
+  let writing: Promise<string> = Promise.resolve('');
+  const write = (): Promise<string> => {
+    writing = writing.catch(() => '').then(writeNow);
+    return writing;
+  };
+  const writeNow = async () => {
     const json = path.join(out, 'capacity.json');
     await writeFile(
       json,
@@ -220,29 +240,35 @@ export async function capacityCommand(scenarioName: string, flags: CapacityFlags
     async ({ consul, teardown, signal, progress, signalled }) => {
       environment = describeEnvironment(consul);
       progress(stepLengthText(stepS, flags.warmup, flags.slo));
-      for (const row of scenario.clients.map(rowName)) {
-        if (signal.aborted) break;
+      const rows = scenario.clients.map(rowName);
+      // The rows take turns, one step at a time (a FIFO of one): a drift of the machine over the hours of a search
+      // falls on every row alike instead of on whichever rows were searched then (see interleaveNote).
+      const turn = pLimit(1);
+      const byRow = new Map<string, RowCapacity>();
+      const searchRow = async (row: string): Promise<void> => {
         const raw: ResultRow[] = [];
         progress(`${row}: searching for the highest rate that holds ${flags.slo.map((t) => t.text).join(', ')}`);
-        const probe = async (rate: number) => {
-          const step: Scenario = applyOverrides(scenario, { clients: [row], rate });
-          const run = new BenchRun({
-            consul,
-            scenarios: [step],
-            command: ['consul-kv-bench', ...argv].join(' '),
-            teardown,
-            signal,
-            ...scenarioConsuls(consul, progress, signal),
+        const probe = (rate: number) =>
+          turn(async () => {
+            if (signal.aborted) throw new BenchError('SERVICE_FAILED', `${row} at ${rate} req/s: interrupted`);
+            const step: Scenario = applyOverrides(scenario, { clients: [row], rate });
+            const run = new BenchRun({
+              consul,
+              scenarios: [step],
+              command: ['consul-kv-bench', ...argv].join(' '),
+              teardown,
+              signal,
+              ...scenarioConsuls(consul, progress, signal),
+            });
+            const report = await run.run();
+            const measured = report.scenarios[0]?.results[0];
+            if (!measured) {
+              const why = report.failures[0]?.message ?? (signal.aborted ? 'interrupted' : 'no result');
+              throw new BenchError('SERVICE_FAILED', `${row} at ${rate} req/s: ${why}`);
+            }
+            raw.push(measured);
+            return stepMeasure(measured);
           });
-          const report = await run.run();
-          const measured = report.scenarios[0]?.results[0];
-          if (!measured) {
-            const why = report.failures[0]?.message ?? (signal.aborted ? 'interrupted' : 'no result');
-            throw new BenchError('SERVICE_FAILED', `${row} at ${rate} req/s: ${why}`);
-          }
-          raw.push(measured);
-          return stepMeasure(measured);
-        };
         try {
           const r = await searchCapacity(probe, flags.slo, {
             startRate: flags.startRate,
@@ -255,17 +281,20 @@ export async function capacityCommand(scenarioName: string, flags: CapacityFlags
                 `  ${row} ${s.phase} ${int(s.rate)} req/s #${s.repeat}: p99 ${s.latencyMs.p99.toFixed(1)} ms, errors ${(s.errorShare * 100).toFixed(2)}%, ${s.holds ? 'holds' : `broken (${s.broken.join('; ') || 'generator behind'})`}${s.counted ? '' : ', re-run (the machine or the generator set the pace)'}`,
               ),
           });
-          results.push({ row, ...r, raw });
+          byRow.set(row, { row, ...r, raw });
+          results.splice(0, results.length, ...rows.flatMap((x) => byRow.get(x) ?? []));
           progress(
             `${row}: ${intervalText(r)} req/s (held in every repeat – broken in most; stopped by ${r.stoppedBy})`,
           );
         } catch (err) {
-          if (signal.aborted) break;
+          if (signal.aborted) return;
           failures++;
           progress(`${row}: failed: ${(err as Error).message}`);
         }
         await write();
-      }
+      };
+      progress(interleaveNote(rows.length));
+      await Promise.all(rows.map(searchRow));
       const json = await write();
       process.stdout.write(`${capacityTable(results, flags.slo)}\ncapacity: ${json}\n`);
       const sig = signalled();

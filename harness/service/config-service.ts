@@ -33,11 +33,10 @@ import {
 } from '../../clients/index.ts';
 import { isEntryPoint } from '../package-paths.ts';
 import { DoorMeter } from './door-meter.ts';
+import { activeResourceCounts, idleResourceCounts } from './idle-resources.ts';
 import {
-  activeResourceCounts,
   ConsulConnectionMeter,
   InFlightMeter,
-  idleResourceCounts,
   ProcessMeter,
   ServiceSampler,
   takeWindows,

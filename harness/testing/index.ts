@@ -36,7 +36,8 @@ import { startToxiproxy } from '../faults/toxiproxy-server.ts';
 import { Teardown } from '../lifecycle.ts';
 import { assertLoopback } from '../loopback.ts';
 import { DoorMeter } from '../service/door-meter.ts';
-import { activeResourceCounts, InFlightMeter } from '../service/service-meters.ts';
+import { activeResourceCounts } from '../service/idle-resources.ts';
+import { InFlightMeter } from '../service/service-meters.ts';
 
 /** The part of a client the check uses: `get` and `close` (and `start`, awaited before any load, when present). */
 export interface CheckedClient {

@@ -87,6 +87,15 @@ describe('capacity on a real Consul', () => {
       ]);
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/pooled ramp 200 req\/s #1: p99 [\d.]+ ms, errors [\d.]+%, (holds|broken)/);
+      // the rows take turns, one step each: while both search, their step lines alternate
+      expect(r.stderr).toContain('2 rows take turns, one step at a time');
+      const stepRows = [...r.stderr.matchAll(/^ {2}(no-consul|pooled) (?:ramp|search|repeat)\S* /gm)].map((m) => m[1]);
+      const both = Math.min(...['no-consul', 'pooled'].map((x) => stepRows.filter((y) => y === x).length));
+      expect(both, r.stderr).toBeGreaterThan(0);
+      expect(
+        stepRows.slice(0, 2 * both).every((x, i) => x === stepRows[i % 2]),
+        stepRows.join(' '),
+      ).toBe(true);
       expect(r.stdout).toMatch(/│ no-consul +│/);
       expect(r.stdout).toMatch(/held–broken req\/s/);
       expect(r.stdout).toContain('SLO: p99<100ms, errors<1% (open model');

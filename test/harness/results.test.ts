@@ -110,7 +110,7 @@ describe('idleResourceCounts', () => {
   it("a poller's next-poll timer is in the idle baseline though one snapshot in its poll misses it", async () => {
     // as the polling-cache fixture: a ref'd timer to the next poll, none while the poll (here 60 ms) is in flight;
     // in a process of its own (the test runner's own timers come and go)
-    const meters = pathToFileURL(path.resolve('harness/service/service-meters.ts')).href;
+    const meters = pathToFileURL(path.resolve('harness/service/idle-resources.ts')).href;
     const script = `
       import { activeResourceCounts, idleResourceCounts } from '${meters}';
       let stopped = false;
