@@ -221,7 +221,17 @@ describe('a Consul restart', () => {
       await new Promise((r) => setTimeout(r, 2500));
       await consul.restart!.up({ freshData: !keepData });
       if (keepData) await putKey(consul, key, text(value));
-      else expect(await putAtIndex(key, value, oldIndex), 'the new value at the old ModifyIndex').toBe(oldIndex);
+      else {
+        // a fresh server's own writes (its catalog entry, autopilot …) can land between the filler and the key (a
+        // fresh-clone CI run: 46 for 45): then it starts over on a fresh data dir, twice at most
+        let at = await putAtIndex(key, value, oldIndex);
+        for (let retry = 0; at !== oldIndex && retry < 2; retry++) {
+          await consul.restart!.down();
+          await consul.restart!.up({ freshData: true });
+          at = await putAtIndex(key, value, oldIndex);
+        }
+        expect(at, 'the new value at the old ModifyIndex').toBe(oldIndex);
+      }
       // The npm package's watch retries with the last index it had and never re-lists: a write that lands at that
       // very index is missed until the next write under the prefix (a finding, see clients/consul-npm-watch.ts),
       // so it is given one. (Writing the same value again would not do: Consul keeps the index of an unchanged key.)
