@@ -5,8 +5,8 @@
  * is one open-model run of the row at that rate (a fresh service, a warm-up, `--step` seconds measured) on one
  * Consul shared by the whole search. The rows' searches take turns, one step each in a fixed order, so a drift of
  * the machine over the search's hours falls on every row alike (two back-to-back runs of `articles` had three of
- * eleven rows' intervals apart when each row was searched to its end before the next began). Writes `capacity.json` (the verdicts and every step's raw
- * row) and `capacity.md`.
+ * eleven rows' intervals apart when each row was searched to its end before the next began). Writes
+ * `capacity.json` (the verdicts and every step's raw row) and `capacity.md`.
  *
  * @module
  */
@@ -113,12 +113,12 @@ export function stepLengthText(stepS: number, warmupS: number, slo: readonly Slo
 
 /**
  * The progress line that says how the rows share the search: in turns, one step each (e.g. `11 rows take turns,
- * one step at a time: …`).
+ * one step at a time: …`); `undefined` for one row (nothing to say).
  */
-export function interleaveNote(rows: number): string {
+export function interleaveNote(rows: number): string | undefined {
   return rows > 1
     ? `${rows} rows take turns, one step at a time: a drift of the machine during the search falls on every row alike`
-    : 'one row';
+    : undefined;
 }
 
 /** The verdict table: one line per row. */
@@ -293,7 +293,8 @@ export async function capacityCommand(scenarioName: string, flags: CapacityFlags
         }
         await write();
       };
-      progress(interleaveNote(rows.length));
+      const note = interleaveNote(rows.length);
+      if (note) progress(note);
       await Promise.all(rows.map(searchRow));
       const json = await write();
       process.stdout.write(`${capacityTable(results, flags.slo)}\ncapacity: ${json}\n`);
