@@ -20,7 +20,7 @@
  * @module
  */
 import Consul from 'consul';
-import type { KvClient, KvClientOptions } from './kv-client.ts';
+import type { KvClientOptions, StrategyClient } from './kv-client.ts';
 import { BaseKvClient } from './support/base-client.ts';
 import { KvClientError, tlsErrorCode } from './support/client-errors.ts';
 import { DEFAULT_CLIENT_OPTIONS } from './support/client-options.ts';
@@ -104,4 +104,4 @@ class ConsulNpmWatchClient extends BaseKvClient {
  */
 export const createConsulNpmWatchClient = (
   options: KvClientOptions,
-): KvClient & { readonly stats: ConsulNpmWatchStats } => new ConsulNpmWatchClient(options);
+): StrategyClient & { readonly stats: ConsulNpmWatchStats } => new ConsulNpmWatchClient(options);

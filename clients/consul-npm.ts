@@ -13,7 +13,7 @@
  * @module
  */
 import Consul from 'consul';
-import type { KvClient, KvClientOptions } from './kv-client.ts';
+import type { KvClientOptions, StrategyClient } from './kv-client.ts';
 import { BaseKvClient } from './support/base-client.ts';
 import { consulNpmOptions, npmKvGet } from './support/consul-npm-support.ts';
 
@@ -38,4 +38,4 @@ class ConsulNpmClient extends BaseKvClient {
  * Factory of the `consul-npm` strategy. Options used: `consulUrl`, `token`, `consistency`, `rateLimit` (waits for
  * its token without a limit: the package has no deadline by default). `requestTimeoutMs` is not applied.
  */
-export const createConsulNpmClient = (options: KvClientOptions): KvClient => new ConsulNpmClient(options);
+export const createConsulNpmClient = (options: KvClientOptions): StrategyClient => new ConsulNpmClient(options);

@@ -12,7 +12,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
-import type { KvClient, KvClientOptions } from './kv-client.ts';
+import type { KvClientOptions, StrategyClient } from './kv-client.ts';
 import { BaseKvClient } from './support/base-client.ts';
 import { KvClientError, transportError } from './support/client-errors.ts';
 import { DEFAULT_CLIENT_OPTIONS } from './support/client-options.ts';
@@ -93,4 +93,4 @@ class FixedClient extends BaseKvClient {
 }
 
 /** Factory of the `fixed` strategy. Options used: `consulUrl`, `token`, `requestTimeoutMs`, `consistency`, `rateLimit`. */
-export const createFixedClient = (options: KvClientOptions): KvClient => new FixedClient(options);
+export const createFixedClient = (options: KvClientOptions): StrategyClient => new FixedClient(options);

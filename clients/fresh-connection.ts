@@ -10,7 +10,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { KvClient, KvClientOptions } from './kv-client.ts';
+import type { KvClientOptions, StrategyClient } from './kv-client.ts';
 import { BaseKvClient } from './support/base-client.ts';
 import { consulStatusError, transportError } from './support/client-errors.ts';
 import { DEFAULT_CLIENT_OPTIONS } from './support/client-options.ts';
@@ -59,4 +59,5 @@ class FreshConnectionClient extends BaseKvClient {
 }
 
 /** Factory of the `fresh-connection` strategy. Options used: `consulUrl`, `token`, `ca`, `requestTimeoutMs`, `consistency`, `rateLimit`. */
-export const createFreshConnectionClient = (options: KvClientOptions): KvClient => new FreshConnectionClient(options);
+export const createFreshConnectionClient = (options: KvClientOptions): StrategyClient =>
+  new FreshConnectionClient(options);

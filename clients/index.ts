@@ -12,7 +12,7 @@ import { createConsulNpmClient } from './consul-npm.ts';
 import { createConsulNpmWatchClient } from './consul-npm-watch.ts';
 import { createFixedClient } from './fixed.ts';
 import { createFreshConnectionClient } from './fresh-connection.ts';
-import type { KvClientFactory } from './kv-client.ts';
+import type { StrategyFactory } from './kv-client.ts';
 import { createLeakyWithoutAbortClient } from './leaky-without-abort.ts';
 import { createNaiveFetchClient } from './naive-fetch.ts';
 import { createNoConsulClient } from './no-consul.ts';
@@ -38,7 +38,7 @@ export { type RateLimit, RateLimitWaitError, TokenBucket } from './support/token
 export interface ClientEntry {
   readonly kind: 'client' | 'baseline';
   readonly description: string;
-  readonly factory?: KvClientFactory;
+  readonly factory?: StrategyFactory;
   /**
    * `go`: the row runs the Go config service (`clients/go/`, one strategy a file, built on
    * `github.com/hashicorp/consul/api`) instead of the Node one. Go rows are not in a scenario's default rows:

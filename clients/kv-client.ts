@@ -48,30 +48,51 @@ export interface KvClientCounters {
 }
 
 /**
- * A Consul KV read strategy.
+ * A Consul KV client as the harness runs it: what a user's module returns (`--client`, `consul-kv-bench/testing`).
+ * Only `get` and `close` are required; a client without `counters` is counted by the service around it.
  *
  * Lifecycle: create with a factory → optional `start()` (pre-warm; resolves when the client is ready to serve)
- * → any number of `get()` → `close()` (idempotent). `get()` after `close()` rejects with `KvClientError` code
- * `CLIENT_CLOSED`.
+ * → any number of `get()` → `close()`.
  */
 export interface KvClient {
-  /** Registry name of the strategy, e.g. `pooled`. */
-  readonly name: string;
-  /** Live counters (see {@link KvClientCounters}). */
-  readonly counters: Readonly<KvClientCounters>;
-  /** Resolves when the client is ready (e.g. the watch has its first snapshot). Optional work; default no-op. */
-  start(): Promise<void>;
+  /** A name for logs. Optional: the row is named after the module's file. */
+  readonly name?: string;
+  /** Live counters (see {@link KvClientCounters}). Optional. */
+  readonly counters?: Readonly<KvClientCounters>;
+  /** Resolves when the client is ready (e.g. the watch has its first snapshot). Optional; awaited before any load. */
+  start?(): Promise<void> | void;
   /**
    * Read one key.
    * @param key full key, e.g. `consul-kv-bench/articles/key-0001` (not URL-encoded).
    * @returns the value's exact bytes (empty for an empty value), or `undefined` when the key does not exist.
-   * @throws {KvClientError} with one of the codes of `clients/support/client-errors.ts` (`ERROR_CAUSES`), e.g.
-   *   `CLIENT_TIMEOUT`, `CONSUL_TOO_MANY_CONNECTIONS`, `CONSUL_UNREACHABLE`, `CACHE_TOO_STALE`.
+   * @throws an error whose `code` names its cause to be counted by it in the report, e.g. `CLIENT_TIMEOUT`,
+   *   `CONSUL_HTTP_ERROR`, `CONSUL_UNREACHABLE` (the codes of `clients/support/client-errors.ts`); other errors
+   *   count as `other`.
    */
   get(key: string): Promise<Uint8Array | undefined>;
-  /** Releases sockets, timers and watches. Idempotent: later calls return the first call's promise. */
+  /** Releases sockets, timers and watches. */
+  close(): Promise<void> | void;
+}
+
+/**
+ * A factory of {@link KvClient}: the default export of a user's client module. A minimal client, a `get` and a
+ * `close`, satisfies it.
+ */
+export type KvClientFactory = (options: KvClientOptions) => KvClient;
+
+/**
+ * One of the harness's own read strategies (`clients/*.ts`): a {@link KvClient} with its registry name, counters
+ * and `start()`. `get()` after `close()` rejects with `KvClientError` code `CLIENT_CLOSED`; `close()` is
+ * idempotent (later calls return the first call's promise).
+ */
+export interface StrategyClient extends KvClient {
+  /** Registry name of the strategy, e.g. `pooled`. */
+  readonly name: string;
+  /** Live counters (see {@link KvClientCounters}). */
+  readonly counters: Readonly<KvClientCounters>;
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** A client strategy's factory: the one export a strategy file (or a user's own module) must provide. */
-export type KvClientFactory = (options: KvClientOptions) => KvClient;
+/** A strategy's factory: the one export a strategy file provides. */
+export type StrategyFactory = (options: KvClientOptions) => StrategyClient;

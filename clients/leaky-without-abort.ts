@@ -13,7 +13,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
-import type { KvClient, KvClientOptions } from './kv-client.ts';
+import type { KvClientOptions, StrategyClient } from './kv-client.ts';
 import { BaseKvClient } from './support/base-client.ts';
 import { transportError } from './support/client-errors.ts';
 import { kvPath, rawBody, tlsConnect } from './support/consul-http.ts';
@@ -71,5 +71,5 @@ class LeakyWithoutAbortClient extends BaseKvClient {
 }
 
 /** Factory of the `leaky-without-abort` strategy. Options used: `consulUrl`, `token`. */
-export const createLeakyWithoutAbortClient = (options: KvClientOptions): KvClient =>
+export const createLeakyWithoutAbortClient = (options: KvClientOptions): StrategyClient =>
   new LeakyWithoutAbortClient(options);

@@ -13,7 +13,7 @@
  * @module
  */
 import { Agent, fetch as undiciFetch } from 'undici';
-import type { KvClient, KvClientOptions } from './kv-client.ts';
+import type { KvClientOptions, StrategyClient } from './kv-client.ts';
 import { BaseKvClient } from './support/base-client.ts';
 import { consulStatusError, transportError } from './support/client-errors.ts';
 import { type ConsulKvEntry, decodeEntryValue, kvPath, kvQuery, tlsConnect } from './support/consul-http.ts';
@@ -56,4 +56,4 @@ class NaiveFetchClient extends BaseKvClient {
 }
 
 /** Factory of the `naive-fetch` strategy. Options used: `consulUrl`, `token`, `consistency`, `rateLimit` (waits for its token without a limit, as it has no deadline). */
-export const createNaiveFetchClient = (options: KvClientOptions): KvClient => new NaiveFetchClient(options);
+export const createNaiveFetchClient = (options: KvClientOptions): StrategyClient => new NaiveFetchClient(options);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { KvClient, KvClientOptions } from './kv-client.ts';
+import type { KvClientOptions, StrategyClient } from './kv-client.ts';
 import { BaseKvClient } from './support/base-client.ts';
 import { DEFAULT_CLIENT_OPTIONS } from './support/client-options.ts';
 
@@ -18,4 +18,4 @@ class NoConsulClient extends BaseKvClient {
 }
 
 /** Factory of the `no-consul` baseline. Options used: `valueBytes`. */
-export const createNoConsulClient = (options: KvClientOptions): KvClient => new NoConsulClient(options);
+export const createNoConsulClient = (options: KvClientOptions): StrategyClient => new NoConsulClient(options);

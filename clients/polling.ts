@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KvClient, KvClientOptions } from './kv-client.ts';
+import type { KvClientOptions, StrategyClient } from './kv-client.ts';
 import { consulStatusError, KvClientError, transportError } from './support/client-errors.ts';
 import { DEFAULT_CLIENT_OPTIONS } from './support/client-options.ts';
 import { type ConsulKvEntry, kvPath, kvQuery } from './support/consul-http.ts';
@@ -104,5 +104,5 @@ class PollingClient extends SnapshotKvClient {
  * `pollIntervalMs` (default 1000 ms), `requestTimeoutMs` (per poll and fallback read), `maxConnections`
  * (fallback pool), `consistency`, `staleIfErrorMs`. `start()` resolves after the first successful poll.
  */
-export const createPollingClient = (options: KvClientOptions): KvClient & { readonly stats: PollingStats } =>
+export const createPollingClient = (options: KvClientOptions): StrategyClient & { readonly stats: PollingStats } =>
   new PollingClient(options);

@@ -9,7 +9,7 @@
  */
 
 import type { Pool } from 'undici';
-import type { KvClient, KvClientOptions } from './kv-client.ts';
+import type { KvClientOptions, StrategyClient } from './kv-client.ts';
 import { BaseKvClient } from './support/base-client.ts';
 import { DEFAULT_CLIENT_OPTIONS } from './support/client-options.ts';
 import { createConsulPool, rawRead } from './support/consul-http.ts';
@@ -42,4 +42,4 @@ class PooledClient extends BaseKvClient {
  * Factory of the `pooled` strategy. Options used: `consulUrl`, `token`, `maxConnections`, `requestTimeoutMs`,
  * `consistency`, `rateLimit` (a token wait longer than `requestTimeoutMs` is refused with `CLIENT_RATE_LIMITED`).
  */
-export const createPooledClient = (options: KvClientOptions): KvClient => new PooledClient(options);
+export const createPooledClient = (options: KvClientOptions): StrategyClient => new PooledClient(options);

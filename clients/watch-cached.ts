@@ -27,7 +27,7 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'undici';
-import type { KvClient, KvClientOptions } from './kv-client.ts';
+import type { KvClientOptions, StrategyClient } from './kv-client.ts';
 import { consulStatusError, KvClientError, transportError } from './support/client-errors.ts';
 import { DEFAULT_CLIENT_OPTIONS } from './support/client-options.ts';
 import { type ConsulKvEntry, kvPath, kvQuery, tlsConnect } from './support/consul-http.ts';
@@ -181,5 +181,5 @@ class WatchCachedClient extends SnapshotKvClient {
  */
 export const createWatchCachedClient = (
   options: KvClientOptions,
-): KvClient & { readonly stats: WatchStats; readonly events: EventEmitter<WatchEvents> } =>
+): StrategyClient & { readonly stats: WatchStats; readonly events: EventEmitter<WatchEvents> } =>
   new WatchCachedClient(options);

@@ -28,6 +28,8 @@ export type BenchErrorCode =
   | 'TOXIPROXY_UNAVAILABLE'
   /** The Go config service (go-* rows) could not be built (no Go) or found. */
   | 'GO_SERVICE_UNAVAILABLE'
+  /** A downloaded release's SHA-256 is not the published one (nothing was installed). */
+  | 'CHECKSUM_MISMATCH'
   /** No Chromium for the browser check of report.html, and no way to install it. */
   | 'CHROMIUM_UNAVAILABLE'
   /** No wrk for `ceiling` to compare the closed generator with (`provision --wrk`), and no way to install it. */

@@ -30,6 +30,11 @@ function findPackageRoot(from: string): string {
 /** Absolute path of the package's root folder (holds package.json). */
 export const PACKAGE_ROOT: string = findPackageRoot(import.meta.dirname);
 
+/** The package's version, from its package.json (what `--version` prints and reports record). */
+export const PACKAGE_VERSION: string = (
+  JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
+
 /**
  * The URL of a module beside the caller, with the caller's own extension: `siblingModule(import.meta.url,
  * './config-service')` is `config-service.ts` when run from sources, `config-service.js` when compiled.

@@ -2,23 +2,39 @@
  * The reaper: a small process of its own that stops the harness's children once the harness is gone, however it
  * went (SIGKILL, the OOM killer, a CI runner's hard stop), as testcontainers' Ryuk does for containers. Started
  * detached by `reaper.ts`; reads lines from its stdin, a pipe whose other end only the harness holds:
- * - `+<pid>`: watch this child (its start time is read from `/proc/<pid>/stat` now, so a reused pid is never hit);
+ * - `+<pid>`: watch this child (its start time is read now, from `/proc/<pid>/stat` or `ps`, so a reused pid is
+ *   never hit);
  * - `-<pid>`: the harness stopped it itself; forget it.
  * When the pipe closes (the harness exited, cleanly or not), every child still watched gets SIGTERM, then SIGKILL
  * after {@link GRACE_MS}, and the reaper exits. It starts nothing and sends nothing anywhere.
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 
 /** How long a child has to exit after SIGTERM before SIGKILL, ms. */
 const GRACE_MS = 3000;
 
-/** Field 22 of `/proc/<pid>/stat` (start time in clock ticks since boot), or undefined when the pid is gone. */
+/**
+ * Where a process's start time is read: `/proc/<pid>/stat` (Linux), else `ps -o lstart=` (macOS and the BSDs, whose
+ * `ps` has it: POSIX leaves `lstart` out, but every system Node supports outside Windows prints it).
+ * `CONSUL_KV_BENCH_REAPER_PS=1` takes `ps` on Linux too (the tests try that path).
+ */
+const USE_PS = process.env.CONSUL_KV_BENCH_REAPER_PS === '1' || !existsSync('/proc/self/stat');
+
+/** The start time of `pid` (an opaque text, compared for equality), or undefined when the pid is gone. */
 function startTime(pid: number): string | undefined {
   try {
+    if (USE_PS) {
+      const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
+      return out === '' ? undefined : out;
+    }
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // comm (field 2) may hold spaces and parentheses: count fields after its closing parenthesis.
+    // Field 22 (clock ticks since boot). comm (field 2) may hold spaces and parentheses: count after its ')'.
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
   } catch {
     return undefined;

@@ -4,13 +4,12 @@
  * is still registered once the harness is gone, even after SIGKILL, which runs no handler of the harness's own.
  * The reaper starts on the first registration, detached, holding the read end of a pipe the harness writes; the
  * pipe closing is how it learns the harness exited. A child the harness stops itself is unregistered, so on a
- * clean exit the reaper finds nothing to do. Linux (and any system with `/proc`); elsewhere registration is a
- * no-op and the harness's own SIGINT/SIGTERM/exit handling is all there is.
+ * clean exit the reaper finds nothing to do. Linux (start times from `/proc`) and macOS and the BSDs (from `ps`); on
+ * Windows registration is a no-op and the harness's own SIGINT/SIGTERM/exit handling is all there is.
  *
  * @module
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { siblingModule } from './package-paths.ts';
 
@@ -20,7 +19,7 @@ let reaper: ChildProcess | undefined;
 
 function ensureReaper(): ChildProcess | undefined {
   if (reaper?.stdin?.writable) return reaper;
-  if (!existsSync('/proc/self/stat')) return undefined;
+  if (process.platform === 'win32') return undefined;
   const child = spawn(process.execPath, [REAPER_FILE], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],

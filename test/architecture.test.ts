@@ -82,6 +82,32 @@ describe('architecture', () => {
     expect(runner).toEqual([]);
   });
 
+  it('--help and an unknown command load no command module: no statistics, charts, schemas or measuring code', async () => {
+    const probe = `
+      import { registerHooks } from 'node:module';
+      const seen = new Set();
+      registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); seen.add(r.url); return r; } });
+      const { buildProgram } = await import(process.argv[1]);
+      await buildProgram(['node', 'consul-kv-bench', ...process.argv.slice(2)]);
+      process.stdout.write(JSON.stringify([...seen]));`;
+    const entry = pathToFileURL(path.join(ROOT, 'harness/cli.ts')).href;
+    const heavy =
+      /\/harness\/commands\/|\/node_modules\/(zod|simple-statistics|@stdlib|echarts|undici|hdr-histogram-js|yaml)\//;
+    for (const args of [['--help'], ['frobnicate']]) {
+      const { stdout } = await execa(process.execPath, ['--input-type=module', '-e', probe, entry, ...args], {
+        cwd: ROOT,
+      });
+      const loaded = JSON.parse(stdout) as string[];
+      expect(loaded.some((u) => u.includes('/node_modules/commander/'))).toBe(true);
+      expect(loaded.filter((u) => heavy.test(u))).toEqual([]);
+    }
+    // the named command is loaded in full (its options and help)
+    const run = await execa(process.execPath, ['--input-type=module', '-e', probe, entry, 'run', '--help'], {
+      cwd: ROOT,
+    });
+    expect((JSON.parse(run.stdout) as string[]).some((u) => u.endsWith('/harness/commands/run.ts'))).toBe(true);
+  });
+
   it("the library (import 'consul-kv-bench') loads no CLI code: no commander, nothing of harness/commands/", async () => {
     const probe = `
       import { registerHooks } from 'node:module';

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { KvClient, KvClientCounters, KvClientOptions } from '../kv-client.ts';
+import type { KvClientCounters, KvClientOptions, StrategyClient } from '../kv-client.ts';
 import { KvClientError, transportError } from './client-errors.ts';
 import { consistencyParam, consulHeaders } from './consul-http.ts';
 import { TokenBucket } from './token-bucket.ts';
@@ -19,7 +19,7 @@ function busyWork(us: number): void {
 }
 
 /** Shared base of every strategy (see the module comment). */
-export abstract class BaseKvClient implements KvClient {
+export abstract class BaseKvClient implements StrategyClient {
   abstract readonly name: string;
   readonly counters: KvClientCounters = { gets: 0, hits: 0, misses: 0, errors: 0 };
   readonly options: KvClientOptions;

@@ -8,19 +8,22 @@
  *
  * @module
  */
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Table from 'cli-table3';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { fmt } from '../compare/compare-reports.ts';
 import { CONSUL_BACKENDS, type ConsulBackendChoice } from '../consul/consul-types.ts';
+import { usageError } from '../errors.ts';
 import { loadBudgets } from '../gate/budgets.ts';
 import { type Calibration, calibrateGate } from '../gate/calibration.ts';
+import { INIT_FILES } from '../init/templates.ts';
 import { readReport } from '../report/read-report.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
 import { applyOverrides } from '../scenario/scenario-overrides.ts';
 import { parseScenario } from '../scenario/scenario-schema.ts';
-import { userCwd } from './cli-options.ts';
+import { seconds as durationSeconds, userCwd } from './cli-options.ts';
 import { measureScenarios } from './run.ts';
 
 /** Options of `calibrate`. */
@@ -35,8 +38,11 @@ export interface CalibrateFlags {
   slowdown: number;
   /** Measured seconds per run. Default: light's quick window (2 s). Longer windows average out short noise. */
   duration?: number;
-  /** Budgets file whose `alpha` and `minEffect` the gate uses. Default: .github/consul-kv-bench-budgets.yml. */
-  budgets: string;
+  /**
+   * Budgets file whose `alpha` and `minEffect` the gate uses. Default: the one `init` writes
+   * (`consul-kv-bench/budgets.yml`), else `.github/consul-kv-bench-budgets.yml` (this repository's).
+   */
+  budgets?: string;
   consul: ConsulBackendChoice;
   /** Output directory. Default `reports/calibration`. */
   out: string;
@@ -102,6 +108,23 @@ export function calibrationTable(c: Calibration): string {
   return `${table.toString()}\n${c.runs} rounds; every choice of ${c.half} of them gated as ${c.half} + ${c.half} runs (a seeded sample of 5 000 when there are more; these overlap, so they are not independent experiments: the disjoint gates are), ${test}; alpha ${c.alpha}, minEffect ${(c.minEffect * 100).toFixed(0)}%. Goals on every path: false alarms ≤ 5%, power ≥ 95%.`;
 }
 
+/** Where `calibrate` looks for budgets when `--budgets` is not given, in order (relative to the current directory). */
+const BUDGETS_DEFAULTS = [INIT_FILES.budgets, '.github/consul-kv-bench-budgets.yml'] as const;
+
+/**
+ * The first of {@link BUDGETS_DEFAULTS} that exists under `cwd`.
+ * @throws {BenchError} `USAGE` when none does.
+ */
+function defaultBudgets(cwd: string): string {
+  const found = BUDGETS_DEFAULTS.find((f) => existsSync(path.resolve(cwd, f)));
+  if (!found) {
+    throw usageError(
+      `calibrate: no budgets file (${BUDGETS_DEFAULTS.join(' or ')}): run init, or pass --budgets <file>`,
+    );
+  }
+  return found;
+}
+
 /**
  * Runs `calibrate`.
  * @returns 0 when both goals are met, 1 when one is not (the figures are printed either way), 130/143 interrupted.
@@ -109,7 +132,8 @@ export function calibrationTable(c: Calibration): string {
 export async function calibrateCommand(flags: CalibrateFlags): Promise<number> {
   const cwd = userCwd();
   const out = path.resolve(cwd, flags.out);
-  const budgets = await loadBudgets(flags.budgets, path.resolve(cwd, flags.budgets));
+  const budgetsFile = flags.budgets ?? defaultBudgets(cwd);
+  const budgets = await loadBudgets(budgetsFile, path.resolve(cwd, budgetsFile));
   let reportFile = flags.from ? path.resolve(cwd, flags.from) : path.join(out, 'report.json');
   if (!flags.from) {
     const base = applyOverrides(loadScenario(SCENARIO), {
@@ -184,10 +208,11 @@ const share = (value: string): number => {
   return n;
 };
 
+/** `--duration`: a duration from 1 s to 10 min (`2`, `2s`, `1m`). */
 const seconds = (value: string): number => {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 600)
-    throw new InvalidArgumentError(`--duration takes whole seconds from 1 to 600 (got ${JSON.stringify(value)})`);
+  const n = durationSeconds('--duration', 1)(value);
+  if (n > 600)
+    throw new InvalidArgumentError(`--duration takes a duration from 1 s to 10 min (got ${JSON.stringify(value)})`);
   return n;
 };
 
@@ -218,12 +243,11 @@ export function registerCalibrate(program: Command): void {
     )
     .option(
       '--budgets <file>',
-      'budgets file whose alpha and minEffect the gate uses',
-      '.github/consul-kv-bench-budgets.yml',
+      `budgets file whose alpha and minEffect the gate uses (default: ${BUDGETS_DEFAULTS.join(', else ')})`,
     )
     .option(
-      '--duration <s>',
-      "measured seconds per run (default: light's quick window, 2 s); longer windows average out short noise",
+      '--duration <duration>',
+      "measured time per run, 2, 2s, 10s (default: light's quick window, 2 s); longer windows average out short noise",
       seconds,
     )
     .option('--from <report>', 'a report.json calibrate wrote: recompute without running')

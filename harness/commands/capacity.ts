@@ -342,11 +342,11 @@ export function registerCapacity(program: Command): void {
     .option('--max-rate <rps>', 'highest rate tried, req/s', arrivalRate('--max-rate'), 20_000)
     .option('--resolution <share>', 'stop when the last held and first broken rates are within this share', share, 0.1)
     .option(
-      '--step <s>',
-      'measured seconds per step (default: long enough that one pause of 4× the SLO threshold cannot break its percentile alone, 5–30 s; 15 for p99<50ms)',
+      '--step <duration>',
+      'measured time per step, 15, 15s, 1m (default: long enough that one pause of 4× the SLO threshold cannot break its percentile alone, 5–30 s; 15 for p99<50ms)',
       seconds('--step', 1),
     )
-    .option('--warmup <s>', 'warm-up seconds per step, discarded', seconds('--warmup', 0), 1)
+    .option('--warmup <duration>', 'warm-up time per step, discarded (1, 1s, 500ms)', seconds('--warmup', 0), 1)
     .option('--max-steps <n>', 'most steps per row, re-runs included', positiveInt('--max-steps'), 40)
     .option(
       '--repeat <n>',

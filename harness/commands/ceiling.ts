@@ -213,10 +213,10 @@ export function registerCeiling(program: Command): void {
       "closed-model connections of both tools (default: the scenario's)",
       positiveInt('--connections'),
     )
-    .option('--duration <s>', 'seconds per run', seconds('--duration', 1), 10)
+    .option('--duration <duration>', 'time per run: 10, 10s, 1m', seconds('--duration', 1), 10)
     .option(
-      '--warmup <s>',
-      "seconds of load on a row's fresh target before its rounds, discarded",
+      '--warmup <duration>',
+      "time of load (2, 2s, 500ms) on a row's fresh target before its rounds, discarded",
       seconds('--warmup', 0),
       2,
     )

@@ -6,6 +6,7 @@
  * @module
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { EXPORT_FORMATS } from '../report/export-formats.ts';
 import * as values from '../session/option-values.ts';
 import { RUN_OPTIONS, type RunOptionDef, type RunOptionName } from '../session/run-options.ts';
 
@@ -30,6 +31,8 @@ export const seconds = (flag: string, min: number) => cliParser(values.seconds(f
 export const rttMs = (flag: string) => cliParser(values.rttMs(flag));
 /** A parser of an arrival rate, req/s, for `flag`. */
 export const arrivalRate = (flag: string) => cliParser(values.arrivalRate(flag));
+/** A parser of a share (`5%`, `0.05`) for `flag`. */
+export const share = (flag: string) => cliParser(values.share(flag));
 /** Parses `--clients a,b,c`. */
 export const clientList = cliParser(values.clientList);
 /** Parses `--rate-limit <qps>[:<burst>]`. */
@@ -61,6 +64,22 @@ export function addRunOptions(command: Command, names?: readonly RunOptionName[]
   }
   return command;
 }
+
+/**
+ * The options that put a machine-readable form on stdout (`run`, `compare`); with either, the human tables and
+ * lines go to stderr, so `… --json > summary.json` and `… --export bmf > results.json` work.
+ */
+export const machineOptions = {
+  /** `--json`: a summary on stdout. */
+  json: (): Option =>
+    new Option('--json', 'print a JSON summary on stdout (the tables go to stderr)').conflicts('export'),
+  /** `--export <format>`: the figures in another tool's format on stdout. */
+  export: (): Option =>
+    new Option(
+      '--export <format>',
+      "print the figures on stdout for other tools: csv, bmf (Bencher Metric Format) or gab (github-action-benchmark's customSmallerIsBetter); the tables go to stderr",
+    ).choices(EXPORT_FORMATS),
+};
 
 /** Reports a subcommand's parse errors as `consul-kv-bench: <message> (see <command> --help)`. */
 export function outputErrorsAs(command: string) {

@@ -67,6 +67,7 @@ export interface PrCheckFlags {
   junit?: string;
   history?: string;
   record?: boolean;
+  historyFail?: boolean;
 }
 
 /** Runs `pr-check`. @returns 0 pass, 1 a budget failed, 130/143 interrupted. */
@@ -78,6 +79,7 @@ export async function prCheckCommand(flags: PrCheckFlags): Promise<number> {
       baseDir: flags.base === undefined ? undefined : path.resolve(cwd, flags.base),
       historyFile: flags.history === undefined ? undefined : path.resolve(cwd, flags.history),
       record: flags.record,
+      historyFail: flags.historyFail,
       headDir: path.resolve(cwd, flags.head),
       client: flags.client,
       budgets: flags.budgets,
@@ -97,7 +99,7 @@ export async function prCheckCommand(flags: PrCheckFlags): Promise<number> {
     });
     process.stdout.write(`${gateTable(result.results)}\n`);
     process.stdout.write(
-      `${result.pass ? 'pass' : 'FAIL'}: reports in ${out} (head/, base/), JUnit ${path.join(flags.out, 'junit.xml')}${result.pass ? '' : `, comment body ${flags.comment ?? path.join(flags.out, 'comment.md')}`}; ${(result.wallMs / 1000).toFixed(0)} s\n`,
+      `${result.pass ? 'pass' : 'FAIL'}: reports in ${out} (head/, base/), JUnit ${path.join(flags.out, 'junit.xml')}, comment body ${flags.comment ?? path.join(flags.out, 'comment.md')}; ${(result.wallMs / 1000).toFixed(0)} s\n`,
     );
     return result.pass ? 0 : 1;
   });
@@ -126,25 +128,25 @@ export function registerPrCheck(program: Command): void {
     .option('--rounds <n>', 'alternating rounds of base and head (1–10)', positiveInt('--rounds'), 3)
     .option('--repeat <n>', 'interleaved runs per row in each round (1–20)', positiveInt('--repeat'), 2)
     .option(
-      '--duration <s>',
-      "measured seconds per row of the steady scenarios (default: each scenario's quick block; light: 2)",
+      '--duration <duration>',
+      "measured time per row (2, 2s, 1m) of the steady scenarios (default: each scenario's quick block; light: 2)",
       seconds('--duration', 1),
     )
     .option(
-      '--warmup <s>',
-      "warm-up seconds per row of the steady scenarios, discarded (default: the scenario's quick block; light: 1)",
+      '--warmup <duration>',
+      "warm-up time per row (1, 1s, 500ms) of the steady scenarios, discarded (default: the scenario's quick block; light: 1)",
       seconds('--warmup', 0),
     )
     .addOption(
-      new Option('--consul <backend>', 'where Consul comes from (see run --help)')
+      new Option('--consul <backend>', 'where Consul comes from, as run takes it (the action passes local)')
         .choices(CONSUL_BACKENDS)
-        .default('local'),
+        .default('auto'),
     )
     .option('--out <dir>', 'output directory', 'consul-kv-bench-out')
     .option('--summary <file>', 'markdown summary to append to (default: $GITHUB_STEP_SUMMARY when set)')
     .option(
       '--comment <file>',
-      'where the pull-request comment body goes when a budget fails (default: <out>/comment.md)',
+      'where the pull-request comment body goes, its status first, pass or fail (default: <out>/comment.md)',
     )
     .option('--junit <file>', 'JUnit XML (default: <out>/junit.xml)')
     .option(
@@ -152,6 +154,10 @@ export function registerPrCheck(program: Command): void {
       'judge the head against the rolling median of the runs recorded here (see gate --history)',
     )
     .option('--record', 'append this run to --history (on the default branch)')
+    .option(
+      '--history-fail',
+      "a regression against --history fails the check when the history checks' false-alarm rate is within alpha (default: reported only)",
+    )
     .action(async (flags: PrCheckFlags) => {
       process.exitCode = await prCheckCommand(flags);
     });

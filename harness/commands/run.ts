@@ -1,6 +1,7 @@
 /**
  * `consul-kv-bench run [scenario…]`: measure every row of the given scenarios against a real Consul and write
- * `report.json`, `report.md` and `report.html`. Bad input exits 2 before anything starts; a failed row exits 1
+ * `report.json`, `report.md` and `report.html`; `--json` / `--export <format>` also put a summary or the figures on
+ * stdout (the tables then on stderr). Bad input exits 2 before anything starts; a failed row exits 1
  * with every other row kept; SIGINT exits 130 and SIGTERM 143 after stopping everything the run started and
  * writing what it measured (a second signal stops at once).
  *
@@ -13,7 +14,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { DEFAULT_SCENARIO } from '../../scenarios/index.ts';
+import { PACKAGE_VERSION } from '../package-paths.ts';
 import { attachProgress } from '../progress.ts';
+import { type ExportFormat, exportReport, jsonSummary } from '../report/export-formats.ts';
 import { renderTerminalTable } from '../report/terminal-table.ts';
 import { loadScenario, scenarioNames } from '../scenario/load-scenario.ts';
 import { applyOverrides } from '../scenario/scenario-overrides.ts';
@@ -21,10 +24,18 @@ import type { Scenario } from '../scenario/scenario-schema.ts';
 import { type MeasureOptions, measureScenarios as measure } from '../session/measure.ts';
 import { userCwd } from '../session/paths.ts';
 import { type RunOptions, scenarioOverrides } from '../session/run-options.ts';
-import { addRunOptions, outputErrorsAs } from './cli-options.ts';
+import { addRunOptions, machineOptions, outputErrorsAs } from './cli-options.ts';
 
-/** Options of `run`, as commander parses them: the run options by their library names. */
-export type RunFlags = RunOptions;
+/** Where `run` puts a machine-readable form of its results: on stdout, the tables then on stderr. */
+export interface MachineOutput {
+  /** Print a JSON summary (`jsonSummary` in `harness/report/export-formats.ts`). */
+  json?: boolean;
+  /** Print the figures in another tool's format. */
+  export?: ExportFormat;
+}
+
+/** Options of `run`, as commander parses them: the run options by their library names, and the output's form. */
+export type RunFlags = RunOptions & MachineOutput;
 
 /**
  * Runs the `run` command.
@@ -36,7 +47,7 @@ export async function runCommand(scenarioArgs: string[], flags: RunFlags, argv: 
   const names = scenarioArgs.length > 0 ? scenarioArgs : [DEFAULT_SCENARIO];
   const overrides = scenarioOverrides(flags);
   const scenarios: Scenario[] = names.map((name) => applyOverrides(loadScenario(name), overrides));
-  return measureScenarios(scenarios, flags, argv);
+  return measureScenarios(scenarios, flags, argv, flags);
 }
 
 /**
@@ -49,6 +60,7 @@ export async function measureScenarios(
   scenarios: readonly Scenario[],
   flags: Pick<RunOptions, 'consul' | 'out' | 'clientModules' | 'profile' | 'repeat' | 'acl' | 'allowRemoteConsul'>,
   argv: string[],
+  output: MachineOutput = {},
 ): Promise<number> {
   const options: MeasureOptions = {
     ...flags,
@@ -57,8 +69,18 @@ export async function measureScenarios(
     onRun: attachProgress,
   };
   const { code, report, written } = await measure(scenarios, options);
-  for (const s of report?.scenarios ?? []) process.stdout.write(renderTerminalTable(s) + '\n');
-  if (written) process.stdout.write(reportPaths(written));
+  const machine = output.json || output.export !== undefined;
+  const human = machine ? process.stderr : process.stdout;
+  for (const s of report?.scenarios ?? []) human.write(renderTerminalTable(s) + '\n');
+  if (written) human.write(reportPaths(written));
+  if (report && output.json) {
+    const summary = jsonSummary(report, {
+      version: PACKAGE_VERSION,
+      exitCode: code,
+      ...(written ? { reports: written } : {}),
+    });
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  } else if (report && output.export) process.stdout.write(exportReport(report, output.export));
   return code;
 }
 
@@ -82,6 +104,7 @@ export function registerRun(program: Command): void {
     )
     .argument('[scenario...]', `scenarios to run: ${scenarioNames().join(', ')}`);
   addRunOptions(command);
+  command.addOption(machineOptions.json()).addOption(machineOptions.export());
   command.action(async (scenarios: string[], flags: RunFlags) => {
     process.exitCode = await runCommand(scenarios, flags, process.argv.slice(2));
   });

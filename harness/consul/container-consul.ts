@@ -17,12 +17,31 @@ import type { StartConsulOptions, StartedConsul } from './consul-types.ts';
 export const CONSUL_IMAGE = `hashicorp/consul:${CONSUL_VERSION}`;
 
 /**
- * True when Testcontainers finds a working container runtime within `timeoutMs` (default 5000).
+ * Testcontainers, an optional peer dependency of the package (its dependency tree is large and only this backend
+ * uses it), or null when it is not installed.
+ */
+async function loadTestcontainers(): Promise<typeof import('testcontainers') | null> {
+  try {
+    return await import('testcontainers');
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return null;
+    throw err;
+  }
+}
+
+/** The one line for a container backend without Testcontainers installed. */
+const NOT_INSTALLED =
+  '--consul container needs the testcontainers package, an optional peer of consul-kv-bench: npm install -D testcontainers (or use --consul local)';
+
+/**
+ * True when Testcontainers is installed and finds a working container runtime within `timeoutMs` (default 5000).
  * Without one, `getContainerRuntimeClient()` throws "Could not find a working container runtime strategy".
  */
 export async function containerRuntimeAvailable(timeoutMs = 5000): Promise<boolean> {
   try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
+    const tc = await loadTestcontainers();
+    if (!tc) return false;
+    const { getContainerRuntimeClient } = tc;
     const probe = getContainerRuntimeClient().then(
       () => true,
       () => false,
@@ -42,13 +61,15 @@ export async function startContainerConsul(
   options: StartConsulOptions,
   probe: { readonly runtimeProbed?: boolean } = {},
 ): Promise<StartedConsul> {
+  const tc = await loadTestcontainers();
+  if (!tc) throw new BenchError('USAGE', NOT_INSTALLED);
   if (!probe.runtimeProbed && !(await containerRuntimeAvailable())) {
     throw new BenchError(
       'CONTAINER_RUNTIME_UNAVAILABLE',
       '--consul container needs a container runtime (Docker or compatible) and none answered: start one, or use --consul local',
     );
   }
-  const { GenericContainer, Wait } = await import('testcontainers');
+  const { GenericContainer, Wait } = tc;
   options.onProgress?.(`starting ${CONSUL_IMAGE} with Testcontainers`);
   const container = await new GenericContainer(CONSUL_IMAGE)
     .withCommand([

@@ -1,6 +1,6 @@
 /**
- * What `consul-kv-bench init` writes into a user's repository: a client module to adapt, a budgets file, a leak
- * test for `node --test`, and a GitHub workflow that runs this package's action. Plain strings, so the compiled
+ * What `consul-kv-bench init` writes into a user's repository: a client module to adapt, a budgets file and a
+ * GitHub workflow that runs this package's action (the leak test, per test runner, is `runners.ts`'s). Plain strings, so the compiled
  * package carries them; each names the command that uses it.
  *
  * @module
@@ -11,8 +11,6 @@ export const INIT_FILES = {
   client: 'consul-kv-bench/consul-kv-client.ts',
   clientJs: 'consul-kv-bench/consul-kv-client.js',
   budgets: 'consul-kv-bench/budgets.yml',
-  leakTest: 'consul-kv-bench/client-leaks.test.ts',
-  leakTestJs: 'consul-kv-bench/client-leaks.test.js',
   workflow: '.github/workflows/consul-kv-bench.yml',
 } as const;
 
@@ -94,27 +92,11 @@ scenarios:
 `;
 }
 
-/** A `node --test` leak test of the client with `consul-kv-bench/testing`. */
-export function leakTestTemplate(typed: boolean): string {
-  const ext = typed ? 'ts' : 'js';
-  return `// A leak test of your client in the spirit of goleak: run it under a real network stall (Toxiproxy in front of a
-// real Consul the harness starts), then assert nothing is left pending or in flight.
-// Run: node --test ${INIT_FILES[typed ? 'leakTest' : 'leakTestJs']}   (vitest works the same way)
-import { test } from 'node:test';
-import { assertNoLeaks } from 'consul-kv-bench/testing';
-import createClient from './consul-kv-client.${ext}';
-
-test('the Consul client leaves nothing behind a network stall', { timeout: 120_000 }, async () => {
-  await assertNoLeaks(createClient, { clientOptions: { requestTimeoutMs: 500 } });
-});
-`;
-}
-
 /** The GitHub workflow: the package's composite action, installed with the repository's dependencies. */
 export function workflowTemplate(clientPath: string): string {
   return `# consul-kv-bench on pull requests: measures the base branch and the pull request in alternating rounds on one
 # runner, gates the head on ${INIT_FILES.budgets}, writes the job summary, uploads the reports and JUnit, and
-# comments on the pull request only when a budget fails (one comment, updated).
+# keeps one comment on the pull request with the status of the last run.
 name: consul-kv-bench
 
 on:

@@ -3,13 +3,14 @@
  * client module as it is on the base branch and on the pull request (two checkouts), on one machine, in alternating
  * rounds (base then head, then head then base, …, so a runner that slows down mid-job slows both sides alike), then
  * compares them (medians, CIs, Wilcoxon/Mann–Whitney) and gates the head on the budgets file, against the base as
- * baseline. Writes every report, a markdown summary, JUnit XML and, when a budget fails, the body of the
- * pull-request comment. Emits progress lines; prints nothing itself.
+ * baseline. Writes every report, a markdown summary, JUnit XML and the body of the pull-request comment (its status
+ * first, pass or fail, so the one comment the action keeps turns green after a fix). Emits progress lines; prints
+ * nothing itself.
  *
  * @module
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { markdownTable } from 'markdown-table';
 import { compareReports, fmtChange, fmtMedian } from '../compare/compare-reports.ts';
@@ -18,7 +19,7 @@ import { usageError } from '../errors.ts';
 import { loadBudgets } from '../gate/budgets.ts';
 import { type BudgetResult, evaluateBudgets } from '../gate/gate.ts';
 import { gateHeadline, gateJunit, gateMarkdown, historyMarkdown } from '../gate/gate-output.ts';
-import { appendHistory, historyEntry, judgeHistory, readHistory } from '../gate/history.ts';
+import { appendHistory, historyEntry, historyFalseAlarm, judgeHistory, readHistory } from '../gate/history.ts';
 import { renderTrendHtml } from '../gate/history-html.ts';
 import { runScenarios } from '../index.ts';
 import type { Report } from '../report/report-schema.ts';
@@ -59,7 +60,7 @@ export interface PrCheckOptions {
   readonly out: string;
   /** Markdown summary to append to (GitHub's `$GITHUB_STEP_SUMMARY`). Optional. */
   readonly summaryFile?: string | undefined;
-  /** Written with the pull-request comment's body when a budget fails; removed when every budget holds. */
+  /** Written with the pull-request comment's body, its status first (pass or fail). */
   readonly commentFile: string;
   /** JUnit XML, one test case per budget. */
   readonly junitFile: string;
@@ -67,6 +68,11 @@ export interface PrCheckOptions {
   readonly historyFile?: string | undefined;
   /** Append this run to `historyFile` (on the default branch). Default `false`. */
   readonly record?: boolean | undefined;
+  /**
+   * A regression against the history fails the check, when the history checks' false-alarm rate is within the
+   * budgets' alpha (the rule of `gate --history-fail`, `harness/gate/history.ts`). Default `false`: reported only.
+   */
+  readonly historyFail?: boolean | undefined;
   readonly onProgress?: (line: string) => void;
   readonly signal?: AbortSignal;
 }
@@ -77,7 +83,7 @@ export interface PrCheckResult {
   readonly results: readonly BudgetResult[];
   /** Whether the base checkout had the client module (a pull request that adds it has no baseline). */
   readonly baseMeasured: boolean;
-  /** Regressions against the history's rolling median (reported, not failed: history spans runners). */
+  /** Regressions against the history's rolling median (they fail the check only with `historyFail`). */
   readonly historyRegressions: number;
   /** The summary's markdown (also in `summaryFile`). */
   readonly markdown: string;
@@ -148,7 +154,7 @@ export async function prCheck(o: PrCheckOptions): Promise<PrCheckResult> {
   await writeReport(head, path.join(o.out, 'head'));
   if (base) await writeReport(base, path.join(o.out, 'base'));
   const results = evaluateBudgets(budgets, head, base);
-  const pass = results.every((r) => r.pass);
+  const budgetsPass = results.every((r) => r.pass);
   const env = head.environment;
   const context = `Client \`${o.client}\`, budgets \`${o.budgets}\`; ${o.rounds} alternating rounds of ${o.repeat} run(s) a side (${steady.join(', ') || 'none'}), ${once.join(', ') || 'no fault scenario'} once a side; ${env.cpuModel} (${env.cpuCount} CPUs), Node ${env.node}, Consul ${env.consul.version}${base ? '' : '; no baseline (the base branch has no client module)'}.`;
   const parts = [gateMarkdown(results, context)];
@@ -175,10 +181,13 @@ export async function prCheck(o: PrCheckOptions): Promise<PrCheckResult> {
       );
   }
   let historyRegressions = 0;
+  let historyCanFail = false;
   if (o.historyFile) {
     const history = await readHistory(o.historyFile, o.historyFile);
     const judged = judgeHistory(budgets, head, history);
     historyRegressions = judged.filter((r) => r.verdict === 'regression').length;
+    const fa = historyFalseAlarm(judged, budgets.alpha);
+    historyCanFail = fa.checks > 0 && fa.family <= budgets.alpha;
     parts.push(historyMarkdown(judged, 10));
     await writeFile(path.join(o.out, 'history.html'), renderTrendHtml(history, judged));
     if (o.record) {
@@ -189,6 +198,8 @@ export async function prCheck(o: PrCheckOptions): Promise<PrCheckResult> {
       progress(`recorded this run in ${o.historyFile} (${history.length + 1} runs)`);
     }
   }
+  const historyFails = Boolean(o.historyFail) && historyCanFail && historyRegressions > 0;
+  const pass = budgetsPass && !historyFails;
   const markdown = parts.join('\n');
   if (o.summaryFile) {
     await mkdir(path.dirname(o.summaryFile), { recursive: true });
@@ -196,13 +207,11 @@ export async function prCheck(o: PrCheckOptions): Promise<PrCheckResult> {
   }
   await mkdir(path.dirname(o.junitFile), { recursive: true });
   await writeFile(o.junitFile, gateJunit(results));
-  if (pass) await rm(o.commentFile, { force: true });
-  else {
-    await mkdir(path.dirname(o.commentFile), { recursive: true });
-    await writeFile(
-      o.commentFile,
-      `${COMMENT_MARKER}\n**consul-kv-bench: ${gateHeadline(results)}** for \`${o.client}\`.\n\n${markdown}\n`,
-    );
-  }
+  await mkdir(path.dirname(o.commentFile), { recursive: true });
+  const status = `${pass ? '✅ pass' : '❌ FAIL'}: ${gateHeadline(results)}${historyFails ? `; ${historyRegressions} regression(s) against the history` : ''}`;
+  await writeFile(
+    o.commentFile,
+    `${COMMENT_MARKER}\n**consul-kv-bench ${status}** for \`${o.client}\`${process.env.GITHUB_SHA ? ` at ${process.env.GITHUB_SHA.slice(0, 7)}` : ''}.\n\n${markdown}\n`,
+  );
   return { pass, results, baseMeasured, historyRegressions, markdown, wallMs: Date.now() - started };
 }

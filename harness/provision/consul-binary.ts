@@ -1,8 +1,8 @@
 /**
- * The `consul` binary the `local` backend runs: `CONSUL_BIN`, else `consul` on `PATH`, else the user cache,
- * else built once from the Go module proxy through the wrapper module in `./consul-module/` (why a wrapper: see
- * the comment at the top of its go.mod, and docs/CONSUL-NOTES.md). Resolution is shared with Toxiproxy
- * (`go-binary.ts`).
+ * The `consul` binary the `local` backend runs: `CONSUL_BIN`, else `consul` on `PATH`, else the user cache, else
+ * HashiCorp's release archive for this OS and architecture (checked against its SHA-256 sums), else built once from
+ * the Go module proxy through the wrapper module in `./consul-module/` (why a wrapper: see the comment at the top of
+ * its go.mod, and docs/CONSUL-NOTES.md). Resolution is shared with Toxiproxy (`go-binary.ts`).
  *
  * @module
  */
@@ -53,6 +53,13 @@ export const CONSUL_BINARY: GoBinarySpec = {
   pathNames: ['consul'],
   versionOf: consulBinaryVersion,
   unavailableCode: 'CONSUL_BINARY_UNAVAILABLE',
+  release: {
+    baseUrl: (v) => `https://releases.hashicorp.com/consul/${v}/`,
+    asset: (v, p) => `consul_${v}_${p.os}_${p.arch}.zip`,
+    sums: (v) => `consul_${v}_SHA256SUMS`,
+    format: 'zip',
+    member: 'consul',
+  },
   async build(ctx) {
     await cp(MODULE_DIR, ctx.workDir, { recursive: true });
     await runGo(ctx, ['build', '-trimpath', '-o', ctx.out, 'github.com/hashicorp/consul'], {

@@ -1,8 +1,12 @@
 /**
- * Finds or builds a binary the harness runs (Consul, Toxiproxy), the same way for each:
- * `<ENV_VAR>` → a name on `PATH` → the user cache (`$XDG_CACHE_HOME/consul-kv-bench/<name>/v<version>/`, default
- * `~/.cache/…`) → built once with the machine's `go` from the Go module proxy. A lock directory keeps two harness
- * processes from building at once. Builds show progress and can be cancelled.
+ * Finds, downloads or builds a binary the harness runs (Consul, Toxiproxy, the Go config service), the same way for
+ * each: `<ENV_VAR>` → a name on `PATH` → the user cache (`$XDG_CACHE_HOME/consul-kv-bench/<name>/v<version>/<os>-<arch>/`,
+ * default `~/.cache/…`; a binary built before the cache named the architecture, in `v<version>/`, is still used) →
+ * the project's official release for this OS and architecture, checked against its published SHA-256 sums
+ * (`release-archive.ts`; a mirror with `CONSUL_KV_BENCH_MIRROR`; `CONSUL_KV_BENCH_DOWNLOAD=0` skips it) → built
+ * once with the machine's `go` from the Go module proxy where no download is possible. A checksum that does not
+ * match is refused, never built around. A lock directory keeps two harness processes from filling the cache at
+ * once. Builds show progress and can be cancelled.
  *
  * @module
  */
@@ -11,9 +15,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { BenchError } from '../errors.ts';
 import { reapOnHarnessDeath } from '../reaper.ts';
+import {
+  checksumError,
+  downloadRelease,
+  type GoPlatform,
+  goPlatform,
+  ReleaseDownloadError,
+  type ReleaseSpec,
+} from './release-archive.ts';
 
 /** Where a binary came from, recorded in reports. */
-export type BinarySource = 'env' | 'PATH' | 'cache' | 'built';
+export type BinarySource = 'env' | 'PATH' | 'cache' | 'downloaded' | 'built';
 
 /** A resolved binary. */
 export interface ResolvedBinary {
@@ -43,6 +55,8 @@ export interface GoBinarySpec {
   readonly build: (ctx: BuildContext) => Promise<void>;
   /** Error code when no binary can be had. */
   readonly unavailableCode: 'CONSUL_BINARY_UNAVAILABLE' | 'TOXIPROXY_UNAVAILABLE' | 'GO_SERVICE_UNAVAILABLE';
+  /** The project's official release archives, tried before a build. Absent: built only (our own Go service). */
+  readonly release?: ReleaseSpec;
 }
 
 /** What {@link GoBinarySpec.build} gets. */
@@ -67,6 +81,11 @@ export interface ResolveOptions {
   readonly ignorePath?: boolean;
   /** Cancels a build under way (SIGINT/SIGTERM): the build is killed and nothing is cached. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Never build from source (minutes): where no binary is found or downloaded, throw `spec.unavailableCode` naming
+   * `consul-kv-bench provision`. Default false. (`consul-kv-bench/testing` asks first, so a test can skip.)
+   */
+  readonly noBuild?: boolean;
 }
 
 /** The user cache directory of the harness: `$XDG_CACHE_HOME/consul-kv-bench`, default `~/.cache/consul-kv-bench`. */
@@ -75,11 +94,17 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'consul-kv-bench');
 }
 
-/** Cached path of a spec's binary. */
+/** Cached path of a spec's binary for an OS and architecture (default this machine's). */
 export function cachedBinaryPath(
   spec: Pick<GoBinarySpec, 'name' | 'version'>,
   env: NodeJS.ProcessEnv = process.env,
+  platform: GoPlatform = goPlatform(),
 ): string {
+  return path.join(cacheDir(env), spec.name, `v${spec.version}`, `${platform.os}-${platform.arch}`, spec.name);
+}
+
+/** Where a binary built before the cache named the architecture is (always this machine's own build). */
+function legacyCachedPath(spec: Pick<GoBinarySpec, 'name' | 'version'>, env: NodeJS.ProcessEnv): string {
   return path.join(cacheDir(env), spec.name, `v${spec.version}`, spec.name);
 }
 
@@ -139,12 +164,36 @@ export async function resolveGoBinary(spec: GoBinarySpec, options: ResolveOption
     }
   }
   const cached = cachedBinaryPath(spec, env);
-  if (await isExecutable(cached)) return { path: cached, version: await spec.versionOf(cached), source: 'cache' };
+  for (const file of [cached, legacyCachedPath(spec, env)]) {
+    if (await isExecutable(file)) return { path: file, version: await spec.versionOf(file), source: 'cache' };
+  }
+  let downloadFailed = '';
+  if (spec.release && env.CONSUL_KV_BENCH_DOWNLOAD !== '0') {
+    const release = spec.release;
+    try {
+      await withLock(cached, spec.name, progress, async () => {
+        await downloadRelease(release, spec.name, spec.version, cached, { env, progress, signal: options.signal });
+      });
+      progress(`${spec.name} v${spec.version}: SHA-256 matches the published sums → ${cached}`);
+      return { path: cached, version: await spec.versionOf(cached), source: 'downloaded' };
+    } catch (err) {
+      if (!(err instanceof ReleaseDownloadError)) throw err;
+      if (err.kind === 'checksum') throw checksumError(err, spec.envVar);
+      downloadFailed = err.message;
+      progress(`no release download (${err.message}): building ${spec.name} from source instead`);
+    }
+  }
+  if (options.noBuild) {
+    throw new BenchError(
+      spec.unavailableCode,
+      `no ${spec.name} ${spec.version} binary here${downloadFailed ? ` and no release download (${downloadFailed})` : ''}: run \`npx consul-kv-bench provision\` once (it builds one with Go), or set ${spec.envVar}`,
+    );
+  }
   const go = await findGo(env);
   if (!go) {
     throw new BenchError(
       spec.unavailableCode,
-      `no ${spec.name} binary found: set ${spec.envVar}=/path/to/${spec.pathNames[0]}, put ${spec.pathNames[0]} ${spec.version} on PATH, or install Go so the harness can build it into ${cached}`,
+      `no ${spec.name} binary found${downloadFailed ? ` and the release download failed (${downloadFailed})` : ''}: set ${spec.envVar}=/path/to/${spec.pathNames[0]}, put ${spec.pathNames[0]} ${spec.version} on PATH, set CONSUL_KV_BENCH_MIRROR to a mirror of its release, or install Go so the harness can build it into ${cached}`,
     );
   }
   await buildIntoCache(spec, go, cached, env, progress, options.signal);
@@ -159,10 +208,7 @@ async function buildIntoCache(
   progress: (line: string) => void,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const lock = `${target}.lock`;
-  await mkdir(path.dirname(target), { recursive: true });
-  await acquireLock(lock, spec.name, progress);
-  try {
+  await withLock(target, spec.name, progress, async () => {
     if (await isExecutable(target)) return; // another process built it while we waited
     const workDir = await mkdtemp(path.join(os.tmpdir(), `consul-kv-bench-build-${spec.name}-`));
     try {
@@ -192,6 +238,22 @@ async function buildIntoCache(
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }
+  });
+}
+
+/** Runs `fill` with the lock of `target` held (its folder made first); another process's fill is waited for. */
+async function withLock(
+  target: string,
+  name: string,
+  progress: (line: string) => void,
+  fill: () => Promise<void>,
+): Promise<void> {
+  const lock = `${target}.lock`;
+  await mkdir(path.dirname(target), { recursive: true });
+  await acquireLock(lock, name, progress);
+  try {
+    if (await isExecutable(target)) return; // another process filled it while we waited
+    await fill();
   } finally {
     await rm(lock, { recursive: true, force: true });
   }

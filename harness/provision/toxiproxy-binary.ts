@@ -1,6 +1,7 @@
 /**
  * The Toxiproxy server the fault scenarios run: `TOXIPROXY_BIN`, else `toxiproxy-server` on `PATH`, else the
- * user cache, else built once with `go install github.com/Shopify/toxiproxy/v2/cmd/server@v<version>` (no
+ * user cache, else the release's `toxiproxy-server-<os>-<arch>` (checked against its `checksums.txt`), else built
+ * once with `go install github.com/Shopify/toxiproxy/v2/cmd/server@v<version>` (no
  * replace directives, so a plain install works; the binary it makes is named `server`).
  *
  * @module
@@ -37,6 +38,12 @@ export const TOXIPROXY_BINARY: GoBinarySpec = {
   pathNames: ['toxiproxy-server'],
   versionOf: toxiproxyBinaryVersion,
   unavailableCode: 'TOXIPROXY_UNAVAILABLE',
+  release: {
+    baseUrl: (v) => `https://github.com/Shopify/toxiproxy/releases/download/v${v}/`,
+    asset: (_v, p) => `toxiproxy-server-${p.os}-${p.arch}`,
+    sums: () => 'checksums.txt',
+    format: 'binary',
+  },
   async build(ctx) {
     const gobin = path.join(ctx.workDir, 'bin');
     // go install leaves Version at its default ("git"); stamp the pinned one so reports can state it.

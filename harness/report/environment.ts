@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { StartedConsul } from '../consul/consul-types.ts';
-import { PACKAGE_ROOT } from '../package-paths.ts';
+import { PACKAGE_VERSION } from '../package-paths.ts';
 import type { Environment } from './report-schema.ts';
 
 const require = createRequire(import.meta.url);
@@ -38,10 +38,7 @@ export function packageVersion(name: string): string {
 
 /** This project's version (package.json). */
 export function benchVersion(): string {
-  const pkg = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+  return PACKAGE_VERSION;
 }
 
 /** Describes this machine, the runtime, the tools and the Consul in use. */

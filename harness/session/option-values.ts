@@ -6,6 +6,7 @@
  *
  * @module
  */
+import ms from 'ms';
 import { CLIENT_NAMES } from '../../clients/index.ts';
 import { usageError } from '../errors.ts';
 import { RATE_RANGE, RTT_RANGE_MS } from '../scenario/scenario-schema.ts';
@@ -24,15 +25,22 @@ export const positiveInt =
     return n;
   };
 
-/** A number of seconds ≥ `min` for `flag`. */
+/**
+ * A duration for `flag`, returned in seconds ≥ `min`: a bare number is seconds (`10`, `2.5`); with a unit it is
+ * read by the `ms` package (`500ms`, `10s`, `2m`, `1h`), as budgets and k6 write durations.
+ */
 export const seconds =
   (flag: string, min: number): ValueParser<number> =>
   (value) => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min) {
-      throw usageError(`${flag} takes a number of seconds ≥ ${min} (got ${JSON.stringify(value)})`);
+    const text = value.trim();
+    const bare = /^\d+(?:\.\d+)?$/.test(text);
+    const s = bare ? Number(text) : /^\d+(?:\.\d+)?\s*[a-zµ]+$/i.test(text) ? ms(text as ms.StringValue) / 1000 : NaN;
+    if (text === '' || !Number.isFinite(s) || s < min) {
+      throw usageError(
+        `${flag} takes a duration ≥ ${min} s, in seconds or with a unit: 30, 30s, 500ms, 2m (got ${JSON.stringify(value)})`,
+      );
     }
-    return n;
+    return s;
   };
 
 /** A round-trip time for `flag` (`--rtt`): whole ms in {@link RTT_RANGE_MS} (Toxiproxy's latency is whole ms). */
@@ -105,6 +113,19 @@ export const repeatCount: ValueParser<number> = (value) => {
   }
   return n;
 };
+
+/** A share for `flag`: `5%` or `0.05`, from 0 to 10 (1000%). */
+export const share =
+  (flag: string): ValueParser<number> =>
+  (value) => {
+    const text = value.trim();
+    const m = /^(\d+(?:\.\d+)?)\s*(%?)$/.exec(text);
+    const n = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
+    if (!(n >= 0 && n <= 10)) {
+      throw usageError(`${flag} takes a share, as 5% or 0.05 (got ${JSON.stringify(value)})`);
+    }
+    return n;
+  };
 
 /** One of `choices` for `flag`. */
 export const oneOf =

@@ -64,14 +64,14 @@ export const RUN_OPTIONS = {
     narrow: (connections) => ({ connections }),
   }),
   duration: def<number>({
-    flags: '--duration <s>',
-    description: "measured seconds per row (default: the scenario's)",
+    flags: '--duration <duration>',
+    description: "measured time per row: 30, 30s, 2m (default: the scenario's)",
     parse: seconds('--duration', 1),
     narrow: (durationS) => ({ durationS }),
   }),
   warmup: def<number>({
-    flags: '--warmup <s>',
-    description: "warm-up seconds per row, discarded (default: the scenario's)",
+    flags: '--warmup <duration>',
+    description: "warm-up time per row, discarded: 5, 5s, 500ms (default: the scenario's)",
     parse: seconds('--warmup', 0),
     narrow: (warmupS) => ({ warmupS }),
   }),

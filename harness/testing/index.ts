@@ -331,5 +331,6 @@ export async function assertNoLeaks(
   return result;
 }
 
-export type { KvClientFactory, KvClientOptions } from '../../clients/kv-client.ts';
+export type { KvClient, KvClientFactory, KvClientOptions } from '../../clients/kv-client.ts';
 export type { LeakVerdict, VerdictSample } from '../diagnosis/leak-verdict.ts';
+export { consulUnavailableReason } from './availability.ts';

@@ -4,7 +4,7 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CLIENT_NAMES, CLIENTS, type KvClient, KvClientError } from '../../clients/index.ts';
+import { CLIENT_NAMES, CLIENTS, KvClientError, type StrategyClient } from '../../clients/index.ts';
 import { deleteKeys, putKey } from '../../harness/consul/consul-admin.ts';
 
 const consulUrl = inject('consulUrl');
@@ -28,7 +28,7 @@ beforeAll(async () => {
 afterAll(() => deleteKeys({ httpUrl: consulUrl }, prefix, true));
 
 describe.each(strategies)('%s', (name) => {
-  let client: KvClient;
+  let client: StrategyClient;
   beforeAll(async () => {
     const entry = CLIENTS[name];
     if (!('factory' in entry)) throw new Error('no factory');

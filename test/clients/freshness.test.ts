@@ -13,7 +13,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsulNpmWatchClient } from '../../clients/consul-npm-watch.ts';
-import { CLIENT_NAMES, CLIENTS, type KvClient } from '../../clients/index.ts';
+import { CLIENT_NAMES, CLIENTS, type StrategyClient } from '../../clients/index.ts';
 import { createPollingClient } from '../../clients/polling.ts';
 import { createWatchCachedClient } from '../../clients/watch-cached.ts';
 import { deleteKeys, putKey } from '../../harness/consul/consul-admin.ts';
@@ -53,7 +53,12 @@ async function putAtIndex(key: string, value: string, index: number): Promise<nu
 }
 
 /** Milliseconds until `client.get(key)` returns `want` (errors count as not yet), or undefined after `limitMs`. */
-async function timeUntil(client: KvClient, key: string, want: string, limitMs: number): Promise<number | undefined> {
+async function timeUntil(
+  client: StrategyClient,
+  key: string,
+  want: string,
+  limitMs: number,
+): Promise<number | undefined> {
   const start = performance.now();
   const ok = await eventually(async () => str(await client.get(key).catch(() => undefined)) === want, limitMs);
   return ok ? performance.now() - start : undefined;
@@ -178,7 +183,7 @@ describe('a Consul restart', () => {
    */
   const boundMs = (name: string): number =>
     name === 'watch-cached' || name === 'consul-npm-watch' ? 12_000 : name === 'polling' ? 1500 : 2000;
-  let clients: Array<{ name: string; client: KvClient }>;
+  let clients: Array<{ name: string; client: StrategyClient }>;
 
   beforeAll(async () => {
     await putKey(consul, key, text('v1'));

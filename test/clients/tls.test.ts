@@ -5,7 +5,7 @@
  * `fresh-connection` read pays the handshake's round trip and the request's, a warm `pooled` read one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_NAMES, CLIENTS, type KvClient } from '../../clients/index.ts';
+import { CLIENT_NAMES, CLIENTS, type StrategyClient } from '../../clients/index.ts';
 import { deleteKeys, putKey } from '../../harness/consul/consul-admin.ts';
 import { startConsul } from '../../harness/consul/consul-server.ts';
 import type { StartedConsul } from '../../harness/consul/consul-types.ts';
@@ -54,7 +54,7 @@ describe('a Consul started with tls', () => {
 });
 
 describe.each(strategies)('%s over TLS', (name) => {
-  let client: KvClient;
+  let client: StrategyClient;
   beforeAll(async () => {
     client = factoryOf(name)({ consulUrl: consul.httpUrl, ca: consul.caPem, prefix, requestTimeoutMs: 5000 });
     await client.start();

@@ -1,12 +1,12 @@
 /**
  * The CLI's other paths as a new user meets them: a client module of one's own (and profiling), bad input (exit 2
- * with one line naming the fix), an external Consul, SIGINT/SIGTERM (everything stopped, rows kept), and compare,
- * gate and report on real quick runs.
+ * with one line naming the fix), an external Consul, and SIGINT/SIGTERM (everything stopped, rows kept). Compare,
+ * gate, report and the machine-readable output on real quick runs: cli-compare.test.ts.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { ReportSchema } from '../../harness/report/report-schema.ts';
 import { answers, cli, consulUrlFrom, eventually, processesMentioning, ROOT, tmp } from '../helpers.ts';
 
@@ -108,7 +108,18 @@ describe.concurrent('bad input exits 2 with one line naming the fix', () => {
       /consul-restart stops and starts Consul, which the harness cannot do to an external one/,
     ],
     [['run', '--connections', '0'], /--connections takes a whole number ≥ 1/],
-    [['run', '--duration', 'soon'], /--duration takes a number of seconds/],
+    [['run', '--duration', 'soon'], /--duration takes a duration ≥ 1 s, in seconds or with a unit: 30, 30s, 500ms, 2m/],
+    [['run', '--duration', '5 fortnights'], /--duration takes a duration ≥ 1 s/],
+    [['run', '--warmup', '-1s'], /--warmup takes a duration ≥ 0 s/],
+    [['run', '--export', 'xml'], /Allowed choices are csv, bmf, gab/],
+    [
+      ['compare', 'a.json', 'b.json', '--json', '--export', 'csv'],
+      /option '--json' cannot be used with option '--export/,
+    ],
+    [
+      ['compare', 'a.json', 'b.json', '--fail-on-regression', 'lots'],
+      /--fail-on-regression takes a share, as 5% or 0.05/,
+    ],
     [['run', '--consul', 'cloud'], /Allowed choices are auto, local, container, external/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['run', 'network-stall', '--duration', '5'], /--duration does not apply to network-stall/],
@@ -116,7 +127,8 @@ describe.concurrent('bad input exits 2 with one line naming the fix', () => {
     [['run', '--repeat', '0'], /--repeat takes a whole number from 1 to 100/],
     [['gate', 'report.json'], /required option '--budgets <file>' not specified/],
     [['calibrate', '--runs', '13'], /--runs takes an even whole number from 12 to 240/],
-    [['calibrate', '--duration', '0'], /--duration takes whole seconds from 1 to 600/],
+    [['calibrate', '--duration', '0'], /--duration takes a duration ≥ 1 s/],
+    [['calibrate', '--duration', '11m'], /--duration takes a duration from 1 s to 10 min/],
   ])('%j', async (args, message) => {
     const r = await cli(args);
     expect(r.exitCode).toBe(2);
@@ -243,110 +255,5 @@ describe.concurrent.each([
     const consulUrl = consulUrlFrom(stderr);
     expect(await answers(consulUrl)).toBe(false);
     expect(await processesMentioning(new URL(consulUrl).port)).toEqual([]);
-  });
-});
-
-describe.concurrent('compare and gate on a real quick run', () => {
-  let dir: string;
-  let reportFile: string;
-  beforeAll(async () => {
-    dir = await tmp();
-    const r = await cli([
-      'run',
-      'light',
-      '--quick',
-      '--clients',
-      'pooled,naive-fetch',
-      '--repeat',
-      '6',
-      // twelve row runs: 1 s each is enough for a histogram, a pairing and a gate
-      '--duration',
-      '1',
-      '--warmup',
-      '0',
-      '--consul',
-      'local',
-      '--out',
-      dir,
-    ]);
-    expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/repeat 6 of 6 \(rows interleaved\)/);
-    reportFile = path.join(dir, 'report.json');
-  }, 5 * 60_000);
-
-  it('keeps every run (interleaved) with its histogram, and compare finds no change against itself', async () => {
-    const report = ReportSchema.parse(JSON.parse(await readFile(reportFile, 'utf8')));
-    expect(report.scenarios[0]!.repeat).toBe(6);
-    for (const row of report.scenarios[0]!.results) {
-      expect(row.runs, row.client).toHaveLength(6);
-      expect(row.ok).toBe(row.runs!.reduce((n, x) => n + x.ok, 0));
-      for (const x of row.runs!) expect(x.histogram.length).toBeGreaterThan(10);
-      const starts = row.runs!.map((x) => x.startedAtMs ?? 0);
-      expect(starts.every((t, i) => i === 0 || t > starts[i - 1]!)).toBe(true); // timed, in order: pairable
-    }
-    const r = await cli(['compare', reportFile, reportFile]);
-    expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/pooled .*│ p99 \(ms\)/);
-    expect(r.stdout).not.toMatch(/[+-]\d+\.\d%/); // nothing significant
-    expect(r.stdout).toMatch(/~ \(p=1\.000 n=6\+6 paired\)/); // runs paired by start time
-  });
-
-  it('generous budgets pass (exit 0); impossible ones fail naming the budget, value and threshold (exit 1), with JUnit and a step summary', async () => {
-    const generous = path.join(dir, 'generous.yml');
-    await writeFile(
-      generous,
-      'scenarios:\n  light:\n    rows:\n      pooled: ["errors == 0", "p99 < 5s", "rps > 10"]\n    relative:\n      - pooled.p99 <= 10 * naive-fetch.p99\n',
-    );
-    const ok = await cli(['gate', '--budgets', generous, reportFile]);
-    expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/all 4 budgets hold/);
-
-    const impossible = path.join(dir, 'impossible.yml');
-    await writeFile(impossible, 'scenarios:\n  light:\n    rows:\n      pooled: ["p99 < 1us", "errors == 0"]\n');
-    const summary = path.join(dir, 'summary.md');
-    const junitFile = path.join(dir, 'junit.xml');
-    const bad = await cli(['gate', '--budgets', impossible, reportFile, '--junit', junitFile], {
-      GITHUB_STEP_SUMMARY: summary,
-    });
-    expect(bad.exitCode, bad.stderr).toBe(1);
-    expect(bad.stdout).toMatch(/✗ │ light pooled: p99 < 1us +│ \d[\d .]* ms +│ < 0\.001 ms/);
-    expect(bad.stdout).toMatch(/1 of 2 budgets failed/);
-    expect(await readFile(summary, 'utf8')).toMatch(/### consul-kv-bench gate: 1 of 2 budgets failed/);
-    expect(await readFile(junitFile, 'utf8')).toMatch(/tests="2" failures="1"/);
-  });
-
-  it('report renders report.md and report.html again from report.json alone, identical to what the run wrote', async () => {
-    const md = path.join(dir, 'report.md');
-    const html = path.join(dir, 'report.html');
-    const written = await readFile(md, 'utf8');
-    const writtenHtml = await readFile(html, 'utf8');
-    await writeFile(md, 'stale');
-    await writeFile(html, 'stale');
-    const r = await cli(['report', reportFile]);
-    expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`report: ${md}`);
-    expect(r.stdout).toContain(html);
-    expect(await readFile(md, 'utf8')).toBe(written);
-    expect(await readFile(html, 'utf8')).toBe(writtenHtml);
-    const notJson = path.join(dir, 'not-json.yml');
-    await writeFile(notJson, 'scenarios: {}\n');
-    const bad = await cli(['report', notJson]);
-    expect(bad.exitCode).toBe(2);
-    expect(bad.stderr).toMatch(/not-json\.yml: not JSON/);
-  });
-
-  it('a malformed budgets file, an unknown metric or a missing report: one line with the file and line, exit 2', async () => {
-    const broken = path.join(dir, 'broken.yml');
-    await writeFile(broken, 'scenarios:\n  light:\n    rows:\n      pooled:\n        - p98 < 5ms\n');
-    const r = await cli(['gate', '--budgets', broken, reportFile]);
-    expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/broken\.yml:5: unknown metric "p98"/);
-    const missing = await cli(['gate', '--budgets', broken.replace('broken', 'nope'), reportFile]);
-    expect(missing.exitCode).toBe(2);
-    expect(missing.stderr).toMatch(/no such budgets file/);
-    const noReport = await cli(['compare', reportFile, path.join(dir, 'none.json')]);
-    expect(noReport.exitCode).toBe(2);
-    expect(noReport.stderr).toMatch(/none\.json: no such file/);
   });
 });

@@ -1,9 +1,11 @@
 /**
  * The package as a user installs it: `npm pack`, then, in a new project of its own, `npm install -D <tarball>` and
- * everything from the README's "Use it in your repository": `init`, `run light network-stall --quick` (Node 22:
- * `light`) with the scaffolded `.ts` client, `gate` with the scaffolded budgets, and the scaffolded `node --test` leak check, on
+ * everything from the README's "Use it in your repository": `init` (the project's own `npm test`, a node:test
+ * suite, green before and after), `run light network-stall --quick` (Node 22: `light`) with the scaffolded `.ts`
+ * client, `gate` with the scaffolded budgets, and the scaffolded leak check (`npm run test:consul`), on
  * Node 22 (the oldest LTS line in support, from the npm `node` package, cached) and on the current LTS (the
- * project's pinned Node). A second `init` keeps every file; `--force` rewrites them.
+ * project's pinned Node). A second `init` keeps every file; `--force` rewrites them. The scaffolded client
+ * type-checks against the installed package's `KvClientFactory`.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -62,9 +64,20 @@ describe('installed from the packed tarball', () => {
         npm_config_update_notifier: 'false',
       };
       const project = await mkdtemp(path.join(os.tmpdir(), `ckb-user-${line}-`));
+      // a project with a node:test suite of its own: its `npm test` must stay green after init
       await writeFile(
         path.join(project, 'package.json'),
-        JSON.stringify({ name: 'my-service', version: '1.0.0', private: true, type: 'module' }),
+        JSON.stringify({
+          name: 'my-service',
+          version: '1.0.0',
+          private: true,
+          type: 'module',
+          scripts: { test: 'node --test' },
+        }),
+      );
+      await writeFile(
+        path.join(project, 'sum.test.mjs'),
+        "import { test } from 'node:test';\nimport assert from 'node:assert';\ntest('sum', () => assert.equal(1 + 1, 2));\n",
       );
       const sh = (cmd: string, args: string[]) =>
         execa(cmd, args, { cwd: project, env, extendEnv: true, reject: false, all: true, timeout: 8 * 60_000 });
@@ -91,15 +104,28 @@ describe('installed from the packed tarball', () => {
       expect(installed).not.toContain('node');
       expect(installed).not.toContain('0x');
 
+      const before = await sh('npm', ['test']);
+      expect(before.exitCode, before.all).toBe(0);
       const init = await sh('npx', ['consul-kv-bench', 'init']);
       expect(init.exitCode, init.all).toBe(0);
       for (const f of [
         'consul-kv-bench/consul-kv-client.ts',
         'consul-kv-bench/budgets.yml',
-        'consul-kv-bench/client-leaks.test.ts',
+        'consul-kv-bench/client-leaks.consul.mts',
         '.github/workflows/consul-kv-bench.yml',
       ])
         expect(existsSync(path.join(project, f)), f).toBe(true);
+      // npm test is the user's own still: green, and one test (the leak test is not picked up)
+      const after = await sh('npm', ['test']);
+      expect(after.exitCode, after.all).toBe(0);
+      expect(after.stdout).toMatch(/(#|ℹ) tests 1\b/);
+      const scripts = (
+        JSON.parse(await readFile(path.join(project, 'package.json'), 'utf8')) as {
+          scripts: Record<string, string>;
+        }
+      ).scripts;
+      expect(scripts.test).toBe('node --test');
+      expect(scripts['test:consul']).toBe('node --test consul-kv-bench/client-leaks.consul.mts');
       // A second init keeps what the user changed.
       await writeFile(
         path.join(project, 'consul-kv-bench/budgets.yml'),
@@ -149,7 +175,7 @@ describe('installed from the packed tarball', () => {
       });
 
       t = Date.now();
-      const leakTest = await sh('node', ['--test', 'consul-kv-bench/client-leaks.test.ts']);
+      const leakTest = await sh('npm', ['run', 'test:consul']);
       timings[`leak-test-${line}-ms`] = Date.now() - t;
       expect(leakTest.exitCode, leakTest.all).toBe(0);
       expect(leakTest.stdout).toMatch(/(#|ℹ) pass 1\b/);
@@ -161,6 +187,45 @@ describe('installed from the packed tarball', () => {
         "const m = await import('consul-kv-bench'); const t = await import('consul-kv-bench/testing'); console.log(typeof m.runScenarios, typeof m.evaluateBudgets, typeof m.judgeLeak, typeof t.assertNoLeaks)",
       ]);
       expect(api.stdout.trim(), api.all).toBe('function function function function');
+      // The scaffold type-checks against the installed declarations under a typical NodeNext tsconfig (no
+      // allowImportingTsExtensions), and the scaffolded client satisfies the exported factory type (a get and a
+      // close: no name, counters or start) where the project imports .ts files, as a type-stripping project does.
+      if (line === 'current') {
+        const tsc = (config: string) =>
+          sh(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', config]);
+        // @types/node as a typical project has it (this repository's copy, not installed into the scratch project)
+        const options = {
+          module: 'nodenext',
+          target: 'es2023',
+          lib: ['es2023'],
+          types: ['node'],
+          typeRoots: [path.join(ROOT, 'node_modules/@types')],
+          strict: true,
+          noEmit: true,
+        };
+        await writeFile(
+          path.join(project, 'tsconfig.json'),
+          JSON.stringify({
+            compilerOptions: { ...options, skipLibCheck: true },
+            include: ['consul-kv-bench/*.ts', 'consul-kv-bench/*.mts'],
+          }),
+        );
+        const typical = await tsc('tsconfig.json');
+        expect(typical.exitCode, typical.all).toBe(0);
+        await writeFile(
+          path.join(project, 'consul-kv-bench/factory-type.ts'),
+          "import type { KvClientFactory } from 'consul-kv-bench';\nimport createClient from './consul-kv-client.ts';\n\nexport const factory: KvClientFactory = createClient;\n",
+        );
+        await writeFile(
+          path.join(project, 'tsconfig.strip.json'),
+          JSON.stringify({
+            compilerOptions: { ...options, allowImportingTsExtensions: true, skipLibCheck: true },
+            include: ['consul-kv-bench/factory-type.ts'],
+          }),
+        );
+        const factory = await tsc('tsconfig.strip.json');
+        expect(factory.exitCode, factory.all).toBe(0);
+      }
       await mkdir(path.join(ROOT, '.vitest-artifacts'), { recursive: true });
       await writeFile(
         path.join(ROOT, '.vitest-artifacts', `packed-install-${line}.json`),
