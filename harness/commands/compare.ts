@@ -36,7 +36,7 @@ export interface CompareFlags {
   export?: ExportFormat;
   /**
    * Exit 1 when a metric is significantly worse, by more than this share (0.05 = 5%); `true` (the flag without a
-   * value) is 0. Needs ≥ 6 runs a side on every compared metric.
+   * value) is 0. Metrics with fewer than 6 values a side are listed as not tested; none testable at all is exit 2.
    */
   failOnRegression?: number | true;
 }
@@ -50,7 +50,7 @@ export function regressions(rows: readonly Comparison[], minChange: number): Com
  * Runs `compare`.
  * @returns 0, or 1 with `--fail-on-regression` when a metric is significantly worse.
  * @throws {BenchError} `USAGE` for unreadable reports, reports that share no scenario and row, and
- *   `--fail-on-regression` where a side has fewer than 6 runs (no test could find a regression).
+ *   `--fail-on-regression` where no metric has 6 values a side (no test could find a regression).
  */
 export async function compareCommand(baseFile: string, headFile: string, flags: CompareFlags): Promise<number> {
   const cwd = userCwd();
@@ -60,13 +60,12 @@ export async function compareCommand(baseFile: string, headFile: string, flags: 
     throw usageError(`${baseFile} and ${headFile} share no scenario and row: compare reports of the same scenarios`);
   }
   const minChange = flags.failOnRegression === true ? 0 : flags.failOnRegression;
-  if (minChange !== undefined) {
-    const short = rows.find((c) => c.p === null);
-    if (short) {
-      throw usageError(
-        `compare --fail-on-regression needs ≥ ${MIN_SAMPLES} runs a side to test a change (${short.scenario}/${short.row} has ${short.base.n} base and ${short.head.n} head): measure both with --repeat ${MIN_SAMPLES}`,
-      );
-    }
+  const untested = rows.filter((c) => c.p === null);
+  if (minChange !== undefined && untested.length === rows.length) {
+    const short = untested[0]!;
+    throw usageError(
+      `compare --fail-on-regression needs ≥ ${MIN_SAMPLES} runs a side to test a change (${short.scenario}/${short.row} has ${short.base.n} base and ${short.head.n} head): measure both with --repeat ${MIN_SAMPLES}`,
+    );
   }
   const worse = minChange === undefined ? [] : regressions(rows, minChange);
   const code = worse.length > 0 ? 1 : 0;
@@ -78,6 +77,12 @@ export async function compareCommand(baseFile: string, headFile: string, flags: 
   );
   for (const c of worse) {
     human.write(`regression: ${c.scenario}/${c.row} ${c.metric} ${fmtChange(c)}\n`);
+  }
+  if (minChange !== undefined && untested.length > 0) {
+    // a metric some runs lack (e.g. a row without a value in one run) has fewer samples than its row's runs
+    human.write(
+      `not tested (fewer than ${MIN_SAMPLES} values a side): ${untested.map((c) => `${c.scenario}/${c.row} ${c.metric} (${c.base.n}+${c.head.n})`).join(', ')}\n`,
+    );
   }
   if (flags.json) process.stdout.write(`${JSON.stringify({ exitCode: code, comparisons: rows }, null, 2)}\n`);
   else if (flags.export === 'csv') process.stdout.write(comparisonCsv(rows));
